@@ -1,0 +1,181 @@
+// The cimsim command line: run, map, list.
+// Bad input (config, network, mapping, options) is one line on stderr and exit code 2, with no output
+// file written; outputs are written only after the run succeeded, each atomically.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <systemc>
+
+#include "mapper/mapping.hpp"
+#include "models/config_loader.hpp"
+#include "sim/report.hpp"
+#include "sim/simulate.hpp"
+#include "sim/vcd.hpp"
+#include "workloads/builtins.hpp"
+#include "workloads/loader.hpp"
+
+namespace fs = std::filesystem;
+using namespace cimsim;
+
+namespace {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Common {
+  std::string hw = "default";
+  std::string net = "vgg8";
+};
+
+void add_common(CLI::App* cmd, Common& c) {
+  cmd->add_option("--hw", c.hw,
+                  "hardware config: a YAML file or a built-in (isaac, edge-rram, default)")
+      ->capture_default_str();
+  cmd->add_option("--net", c.net,
+                  "network: a built-in (vgg8, resnet18), a .yaml network or a NeuroSim .csv")
+      ->capture_default_str();
+}
+
+// An output path must not be one of the user's inputs: nothing a user gave is overwritten.
+void check_output(const std::string& out, const Common& c) {
+  if (out.empty()) return;
+  std::error_code ec;
+  for (const std::string& in : {c.hw, c.net})
+    if (fs::exists(in, ec) && fs::exists(out, ec) && fs::equivalent(in, out, ec))
+      throw UsageError(out + ": is an input of this run; choose another output path");
+  const fs::path parent = fs::path(out).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, ec))
+    throw UsageError(out + ": directory " + parent.string() + " does not exist");
+}
+
+int cmd_run(const Common& c, const std::string& dataflow, int inputs, double quantum_ns,
+            const std::string& json_out, const std::string& csv_dir, const std::string& vcd_out,
+            bool quiet) {
+  check_output(json_out, c);
+  check_output(vcd_out, c);
+  if (!csv_dir.empty() && fs::exists(csv_dir) && !fs::is_directory(csv_dir))
+    throw UsageError(csv_dir + ": --csv takes a directory");
+  const models::HardwareSpec hw = models::load_hardware(c.hw);
+  workloads::Graph graph = workloads::load_network(c.net);
+  const mapper::Mapping mapping = mapper::map_network(graph, hw);
+  tiles::RunOptions opt;
+  opt.dataflow = dataflow == "pipelined" ? tiles::Dataflow::pipelined : tiles::Dataflow::layer_by_layer;
+  opt.inputs = inputs;
+  opt.quantum_ns = quantum_ns;
+  sim::TraceData trace;
+  const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, vcd_out.empty() ? nullptr : &trace);
+  if (!quiet) sim::print_table(std::cout, r);
+  if (!json_out.empty()) sim::write_file_atomic(json_out, sim::to_json(r).dump(2) + "\n");
+  if (!csv_dir.empty()) {
+    fs::create_directories(csv_dir);
+    sim::write_file_atomic((fs::path(csv_dir) / "layers.csv").string(), sim::layers_csv(r));
+    sim::write_file_atomic((fs::path(csv_dir) / "components.csv").string(), sim::components_csv(r));
+  }
+  if (!vcd_out.empty()) {
+    std::vector<std::string> names;
+    for (const auto& l : graph.layers) names.push_back(l.name);
+    sim::write_file_atomic(vcd_out, sim::vcd_text(trace, names));
+  }
+  if (!quiet) {
+    if (!json_out.empty()) std::cout << "\n  json         " << json_out << '\n';
+    if (!csv_dir.empty()) std::cout << "  csv          " << csv_dir << "/{layers,components}.csv\n";
+    if (!vcd_out.empty()) std::cout << "  vcd          " << vcd_out << " (open with gtkwave)\n";
+  }
+  return 0;
+}
+
+int cmd_map(const Common& c, const std::string& json_out) {
+  check_output(json_out, c);
+  const models::HardwareSpec hw = models::load_hardware(c.hw);
+  workloads::Graph graph = workloads::load_network(c.net);
+  const mapper::Mapping mapping = mapper::map_network(graph, hw);
+  sim::print_mapping(std::cout, graph, hw, mapping);
+  if (!json_out.empty()) sim::write_file_atomic(json_out, sim::mapping_json(graph, hw, mapping).dump(2) + "\n");
+  return 0;
+}
+
+int cmd_list() {
+  std::cout << "networks:\n";
+  for (const auto& b : workloads::builtin_networks()) std::cout << "  " << b.name << "  " << b.description << '\n';
+  std::cout << "hardware configs:\n";
+  for (const auto& h : models::builtin_hardware_names()) {
+    const auto spec = models::load_hardware(h);
+    std::cout << "  " << h << "  " << spec.description << '\n';
+  }
+  return 0;
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);  // the banner is noise on every run
+  CLI::App app{"cimsim: cycle-approximate SystemC/TLM simulator of memristive compute-in-memory chips"};
+  app.set_version_flag("--version", std::string("cimsim ") + CIMSIM_VERSION);
+  app.require_subcommand(1);
+  Common common;
+  std::string dataflow = "pipelined", json_out, csv_dir, vcd_out;
+  int inputs = 1;
+  double quantum_ns = 1000.0;
+  bool quiet = false;
+
+  auto* run = app.add_subcommand("run", "simulate a network on a chip: latency, energy, power, area");
+  add_common(run, common);
+  run->add_option("--dataflow", dataflow, "layer_by_layer or pipelined (ISAAC-style)")
+      ->check(CLI::IsMember({"layer_by_layer", "pipelined"}))
+      ->capture_default_str();
+  run->add_option("--inputs", inputs, "a stream of N inputs: latency of the first, and throughput")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  run->add_option("--json", json_out, "write the JSON report here");
+  run->add_option("--csv", csv_dir, "write layers.csv and components.csv into this directory");
+  run->add_option("--vcd", vcd_out, "write a VCD waveform here (GTKWave)");
+  run->add_option("--quantum-ns", quantum_ns, "temporal decoupling quantum")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  run->add_flag("-q,--quiet", quiet, "no terminal table");
+
+  std::string map_json;
+  auto* map = app.add_subcommand("map", "map a network onto a chip and print the mapping (no simulation)");
+  add_common(map, common);
+  map->add_option("--json", map_json, "write the mapping as JSON here");
+
+  auto* list = app.add_subcommand("list", "built-in networks and hardware configs");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "cimsim: error: " << e.what() << " (see cimsim --help)\n";
+    return 2;
+  }
+  sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
+  try {
+    if (*run) return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, quiet);
+    if (*map) return cmd_map(common, map_json);
+    if (*list) return cmd_list();
+  } catch (const models::ConfigError& e) {
+    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return 2;
+  } catch (const workloads::NetworkError& e) {
+    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return 2;
+  } catch (const mapper::MappingError& e) {
+    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "cimsim: internal error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,65 @@
+// The TLM-2.0 extension every cimsim transaction carries: what is asked of the target.
+// The generic payload's delay annotation carries time: on the call, when the request starts (relative to
+// sc_time_stamp()); on return, when the target is done with it.
+#pragma once
+
+#include <cstdint>
+#include <tlm>
+#include <vector>
+
+namespace cimsim::mapper {
+struct CrossbarBlock;
+}
+
+namespace cimsim::hw {
+
+enum class OpCode {
+  mvm,           // PE / crossbar: `vectors` input vectors, bit-serial in `phases`
+  convert,       // ADC bank: conversions of `cols` columns for `vectors` x `phases`
+  shift_add,     // shift-and-add of `count` ADC results
+  read,          // buffer: `count` bits
+  write,         // buffer: `count` bits
+  move,          // bus / off-chip port: `count` bits
+  compute,       // digital unit: `count` ops
+  transfer,      // NoC: `count` bits from router `src` to router `dst`
+};
+
+struct OpExt : tlm::tlm_extension<OpExt> {
+  OpCode op = OpCode::compute;
+  int layer = -1;       // for per-layer statistics and waveforms
+  uint64_t count = 0;   // bits or ops
+  int vectors = 0, phases = 0, rows = 0, cols = 0, outputs = 0;
+  double phase_conv_ns = 0.0;  // filled by an ADC bank: conversion time of one phase
+  int src = -1, dst = -1;      // NoC endpoints (routers)
+  const std::vector<const mapper::CrossbarBlock*>* blocks = nullptr;  // mvm on a PE
+
+  tlm::tlm_extension_base* clone() const override { return new OpExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const OpExt&>(e); }
+};
+
+// Runs one transaction through `port` (a socket, or a pointer to a forward interface) starting at
+// absolute time `start_ns` (>= now_ns); returns the absolute time (ns) at which the target is done.
+template <typename Port>
+double call(Port&& port, OpExt& ext, double start_ns, double now_ns, uint64_t address = 0) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_WRITE_COMMAND);
+  gp.set_address(address);
+  gp.set_data_ptr(nullptr);
+  gp.set_data_length(0);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  gp.set_extension(&ext);
+  sc_core::sc_time delay(start_ns - now_ns, sc_core::SC_NS);
+  port->b_transport(gp, delay);
+  gp.clear_extension(&ext);  // the extension is the caller's, not the payload's
+  return now_ns + delay.to_seconds() * 1e9;
+}
+
+// The target side: the extension of a payload (every cimsim target requires one).
+inline OpExt& ext_of(tlm::tlm_generic_payload& gp) {
+  OpExt* e = nullptr;
+  gp.get_extension(e);
+  if (!e) SC_REPORT_FATAL("cimsim", "transaction without an OpExt extension");
+  return *e;
+}
+
+}  // namespace cimsim::hw

@@ -1,0 +1,206 @@
+#include "mapper/mapping.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace cimsim::mapper {
+
+using workloads::Graph;
+using workloads::Layer;
+using workloads::OpKind;
+
+namespace {
+
+int ceil_div(int64_t a, int64_t b) { return int((a + b - 1) / b); }
+
+// Partitions one weighted layer into crossbar blocks (not yet placed).
+std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::HardwareSpec& hw,
+                                     LayerMapping& lm) {
+  const int rows = hw.crossbar.rows, cols = hw.crossbar.cols, cpw = hw.cells_per_weight();
+  if (cpw > cols) {
+    throw MappingError("layer '" + l.name + "': one weight needs " + std::to_string(cpw) +
+                       " columns (" + std::to_string(hw.precision.weight_bits) + " bits / " +
+                       std::to_string(hw.crossbar.bits_per_cell) +
+                       " bits per cell) but a crossbar has " + std::to_string(cols));
+  }
+  const int G = l.op == OpKind::conv ? l.groups : 1;
+  const int64_t rows_g = l.op == OpKind::conv ? int64_t(l.kernel_h) * l.kernel_w * (l.in.c / G)
+                                              : l.in.elements();
+  const int outs_g = l.out_channels / G;
+  lm.rows_per_group = int(rows_g);
+  lm.outputs_per_group = outs_g;
+  lm.groups = G;
+  const int outs_per_xbar = cols / cpw;
+
+  std::vector<CrossbarBlock> out;
+  auto block = [&](int g0, int ng, int rb, int cb, int64_t r, int o) {
+    CrossbarBlock b;
+    b.layer = index;
+    b.group_first = g0;
+    b.groups = ng;
+    b.row_block = rb;
+    b.col_block = cb;
+    b.rows_used = int(r);
+    b.outputs = o;
+    b.cols_used = o * cpw;
+    out.push_back(b);
+  };
+  if (G > 1 && rows_g <= rows && outs_g <= outs_per_xbar) {
+    // Diagonal packing: several whole groups on one crossbar, each on its own rows and columns, all
+    // driven in the same read.
+    const int gpx = std::min(int(rows / rows_g), outs_per_xbar / outs_g);
+    lm.groups_per_crossbar = gpx;
+    for (int g = 0; g < G; g += gpx) {
+      const int ng = std::min(gpx, G - g);
+      block(g, ng, 0, 0, rows_g * ng, outs_g * ng);
+    }
+    return out;
+  }
+  lm.row_blocks = ceil_div(rows_g, rows);
+  lm.col_blocks = ceil_div(outs_g, outs_per_xbar);
+  for (int g = 0; g < G; ++g) {
+    for (int cb = 0; cb < lm.col_blocks; ++cb) {
+      for (int rb = 0; rb < lm.row_blocks; ++rb) {
+        const int64_t r = std::min<int64_t>(rows, rows_g - int64_t(rb) * rows);
+        const int o = std::min(outs_per_xbar, outs_g - cb * outs_per_xbar);
+        block(g, 1, rb, cb, r, o);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+double Mapping::crossbar_utilization(const models::HardwareSpec& hw) const {
+  const double cells = double(crossbars_used) * hw.crossbar.rows * hw.crossbar.cols;
+  return cells > 0 ? double(cells_used) / cells : 0.0;
+}
+
+double Mapping::chip_utilization(const models::HardwareSpec& hw) const {
+  const double cells =
+      double(chip_tiles) * hw.crossbars_per_tile() * hw.crossbar.rows * hw.crossbar.cols;
+  return cells > 0 ? double(cells_used) / cells : 0.0;
+}
+
+std::vector<int> Mapping::blocks_on(int layer, int tile) const {
+  std::vector<int> r;
+  for (int b : layers[layer].blocks)
+    if (blocks[b].tile == tile) r.push_back(b);
+  return r;
+}
+
+std::vector<int> Mapping::pes_on(int layer, int tile) const {
+  std::set<int> pes;
+  for (int b : layers[layer].blocks)
+    if (blocks[b].tile == tile) pes.insert(blocks[b].pe);
+  return {pes.begin(), pes.end()};
+}
+
+Mapping map_network(const Graph& graph, const models::HardwareSpec& hw) {
+  Mapping m;
+  m.network = graph.name;
+  m.layers.resize(graph.layers.size());
+  const auto consumers = graph.consumers();
+  const int pes_per_tile = hw.tile.pes, xbars_per_pe = hw.pe.crossbars;
+
+  int next_pe = 0;  // global PE index: tile = next_pe / pes_per_tile
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    const Layer& l = graph.layers[i];
+    LayerMapping& lm = m.layers[i];
+    lm.layer = int(i);
+    lm.weighted = workloads::is_weighted(l.op);
+    if (!lm.weighted) continue;
+    auto blocks = partition(l, int(i), hw, lm);
+    int slot = 0;
+    for (auto& b : blocks) {
+      const int pe_global = next_pe + slot / xbars_per_pe;
+      b.tile = pe_global / pes_per_tile;
+      b.pe = pe_global % pes_per_tile;
+      b.xbar = slot % xbars_per_pe;
+      ++slot;
+      lm.blocks.push_back(int(m.blocks.size()));
+      m.cells_used += b.cells();
+      m.blocks.push_back(b);
+    }
+    next_pe += ceil_div(slot, xbars_per_pe);
+    std::set<int> tiles;
+    for (int b : lm.blocks) tiles.insert(m.blocks[b].tile);
+    lm.tiles.assign(tiles.begin(), tiles.end());
+    lm.home_tile = lm.tiles.front();
+  }
+  m.pes_used = next_pe;
+  m.crossbars_used = int(m.blocks.size());
+  m.tiles_used = std::max(1, ceil_div(next_pe, pes_per_tile));
+  m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
+  if (m.tiles_used > m.chip_tiles) {
+    throw MappingError(
+        "network '" + graph.name + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
+        std::to_string(m.pes_used) + " PEs = " + std::to_string(m.tiles_used) + " tiles, but chip '" +
+        hw.name + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
+        std::to_string(m.chip_tiles * hw.crossbars_per_tile()) +
+        " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
+  }
+
+  // The input arrives from off-chip into the buffer of its first weighted consumer; digital layers
+  // live where their first input is; a ReLU is fused into a sole producer.
+  for (int c : consumers[0])
+    if (m.layers[c].weighted) {
+      m.layers[0].home_tile = m.layers[c].home_tile;
+      break;
+    }
+  for (size_t i = 1; i < graph.layers.size(); ++i) {
+    const Layer& l = graph.layers[i];
+    LayerMapping& lm = m.layers[i];
+    if (lm.weighted) continue;
+    const int p = l.inputs.front();
+    lm.home_tile = m.layers[p].home_tile;
+    const OpKind pop = graph.layers[p].op;
+    if (l.op == OpKind::relu && consumers[p].size() == 1 &&
+        (pop == OpKind::conv || pop == OpKind::fc || pop == OpKind::add) &&
+        m.layers[p].fused_activation < 0) {
+      lm.fused_into = p;
+      m.layers[p].fused_activation = int(i);
+    }
+  }
+  return m;
+}
+
+std::vector<TileWork> work_lists(const Mapping& mapping, const Graph& graph) {
+  std::vector<TileWork> work(mapping.chip_tiles);
+  for (int t = 0; t < mapping.chip_tiles; ++t) work[t].tile = t;
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    const LayerMapping& lm = mapping.layers[i];
+    if (lm.fused_into >= 0) continue;
+    if (!lm.weighted) {
+      work[lm.home_tile].items.push_back({int(i), true, {}});
+      continue;
+    }
+    for (int t : lm.tiles) work[t].items.push_back({int(i), t == lm.home_tile, mapping.blocks_on(int(i), t)});
+  }
+  return work;
+}
+
+RouterGrid router_grid(int tiles, int tiles_per_router) {
+  RouterGrid g;
+  g.routers = ceil_div(tiles, tiles_per_router);
+  g.cols = int(std::ceil(std::sqrt(double(g.routers))));
+  g.rows = ceil_div(g.routers, g.cols);
+  return g;
+}
+
+void RouterGrid::position(int router, int& row, int& col) const {
+  row = router / cols;
+  const int c = router % cols;
+  col = (row % 2 == 0) ? c : cols - 1 - c;  // snake: consecutive routers are neighbours
+}
+
+int RouterGrid::hops(int a, int b) const {
+  int ra, ca, rb, cb;
+  position(a, ra, ca);
+  position(b, rb, cb);
+  return std::abs(ra - rb) + std::abs(ca - cb);
+}
+
+}  // namespace cimsim::mapper

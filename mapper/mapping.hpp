@@ -1,0 +1,99 @@
+// Network -> crossbars -> PEs -> tiles, and the per-tile work lists the tile controllers execute.
+// Plain C++: testable without a simulation.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/hardware_spec.hpp"
+#include "workloads/graph.hpp"
+
+namespace cimsim::mapper {
+
+struct MappingError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The content of one crossbar: a block of one layer's unrolled weight matrix.
+struct CrossbarBlock {
+  int layer = 0;
+  int tile = 0, pe = 0;        // pe: index within the tile
+  int xbar = 0;                // index within the PE
+  int group_first = 0;         // first group held (groups on the block diagonal)
+  int groups = 1;              // groups held (diagonal packing of grouped/depthwise convolutions)
+  int row_block = 0, col_block = 0;  // position in the (per group) partition
+  int rows_used = 0;           // crossbar rows driven (unrolled kernel rows)
+  int outputs = 0;             // output channels it produces (over all its groups)
+  int cols_used = 0;           // outputs x cells per weight
+  int64_t cells() const { return int64_t(rows_used) * cols_used; }
+};
+
+// How one layer is mapped. For unweighted (digital) layers only `home_tile` and the fusion fields apply.
+struct LayerMapping {
+  int layer = 0;
+  bool weighted = false;
+  int rows_per_group = 0;      // unrolled rows: kh * kw * in_channels / groups (fc: input elements)
+  int outputs_per_group = 0;
+  int groups = 1;
+  int groups_per_crossbar = 1; // > 1: diagonal packing
+  int row_blocks = 1;          // row splits: partial sums added digitally
+  int col_blocks = 1;
+  std::vector<int> blocks;     // indices into Mapping::blocks
+  std::vector<int> tiles;      // tiles holding its blocks, ascending; tiles[0] is the home tile
+  int home_tile = 0;           // where its outputs are accumulated, activated and buffered
+  int fused_into = -1;         // a ReLU applied on its producer's output path: that producer's index
+  int fused_activation = -1;   // the ReLU this layer applies on its output path, or -1
+  int crossbars() const { return int(blocks.size()); }
+};
+
+struct Mapping {
+  std::string network;
+  int chip_tiles = 0;          // tiles on the chip (the config's mesh, or the tiles used when auto)
+  int tiles_used = 0;
+  int pes_used = 0;
+  int crossbars_used = 0;
+  int64_t cells_used = 0;      // programmed cells
+  std::vector<CrossbarBlock> blocks;
+  std::vector<LayerMapping> layers;  // one per graph layer, same index
+
+  // fraction of the cells of the used crossbars that hold weights
+  double crossbar_utilization(const models::HardwareSpec& hw) const;
+  // fraction of the cells of the whole chip that hold weights
+  double chip_utilization(const models::HardwareSpec& hw) const;
+  std::vector<int> blocks_on(int layer, int tile) const;  // block indices of `layer` on `tile`
+  std::vector<int> pes_on(int layer, int tile) const;     // distinct PEs of `layer` on `tile`
+};
+
+// Maps `graph` (shapes inferred) onto `hw`. Placement (deterministic, docs/architecture.md):
+// layers in topological order; a weighted layer starts on a fresh PE (a PE's input register and ADCs
+// serve one layer) and fills PEs and tiles in index order, blocks ordered by column block then row block
+// so that partial sums of one output stay close; digital layers live on the home tile of their first
+// input; a ReLU whose producer (conv, fc or add) has no other consumer is fused into that producer.
+// Throws MappingError when a weight does not fit a crossbar or the network does not fit a fixed chip.
+Mapping map_network(const workloads::Graph& graph, const models::HardwareSpec& hw);
+
+// One item of a tile controller's work list.
+struct WorkItem {
+  int layer = 0;
+  bool home = false;         // this tile accumulates/activates/buffers the layer's outputs
+  std::vector<int> blocks;   // crossbar blocks of the layer on this tile
+};
+struct TileWork {
+  int tile = 0;
+  std::vector<WorkItem> items;  // in topological order
+};
+std::vector<TileWork> work_lists(const Mapping& mapping, const workloads::Graph& graph);
+
+// Tile placement on the NoC: tile -> router (tiles_per_router consecutive tiles share one), routers on
+// the nearest-square mesh in snake order so consecutive routers are neighbours.
+struct RouterGrid {
+  int routers = 0, rows = 0, cols = 0;
+  int router_of_tile(int tile, int tiles_per_router) const { return tile / tiles_per_router; }
+  void position(int router, int& row, int& col) const;
+  int hops(int router_a, int router_b) const;  // XY distance
+};
+RouterGrid router_grid(int tiles, int tiles_per_router);
+
+}  // namespace cimsim::mapper

@@ -1,0 +1,263 @@
+// Energy, power and area from action counts and the cost tables (see cost_model.hpp).
+#include "models/cost_model.hpp"
+
+#include <cmath>
+
+namespace cimsim::models {
+namespace {
+
+// The cost entry an action is charged against.
+const Cost& cost_of(const HardwareSpec& hw, Action a) {
+  switch (a) {
+    case Action::crossbar_read: return hw.crossbar.cost;
+    case Action::dac_drive: return hw.dac.cost;
+    case Action::sample_hold: return hw.sample_hold.cost;
+    case Action::adc_conversion: return hw.adc.cost;
+    case Action::shift_add: return hw.shift_add.cost;
+    case Action::pe_input_reg_bit: return hw.pe.input_register.cost;
+    case Action::pe_output_reg_bit: return hw.pe.output_register.cost;
+    case Action::buffer_read_bit:
+    case Action::buffer_write_bit: return hw.tile.buffer.cost;
+    case Action::bus_bit: return hw.tile.bus.cost;
+    case Action::tile_output_reg_bit: return hw.tile.output_register.cost;
+    case Action::pool_op: return hw.tile.pool.cost;
+    case Action::activation_op: return hw.tile.activation.cost;
+    case Action::accumulate_op: return hw.tile.accumulate.cost;
+    case Action::router_flit_hop: return hw.noc.router.cost;
+    case Action::offchip_bit:
+    case Action::count_: break;
+  }
+  return hw.offchip.cost;
+}
+
+// Leakage (mW) and area (um2) of ONE instance of a component class. A PE's registers are one
+// instance holding two costs (input and output register).
+struct InstanceStatic {
+  double leakage_mw = 0.0;
+  double area_um2 = 0.0;
+};
+
+InstanceStatic static_of(const HardwareSpec& hw, Component c) {
+  auto one = [](const Cost& k) { return InstanceStatic{k.leakage_mw, k.area_um2}; };
+  switch (c) {
+    case Component::crossbar: return one(hw.crossbar.cost);
+    case Component::dac: return one(hw.dac.cost);
+    case Component::sample_hold: return one(hw.sample_hold.cost);
+    case Component::adc: return one(hw.adc.cost);
+    case Component::shift_add: return one(hw.shift_add.cost);
+    case Component::pe_registers: {
+      const Cost& in = hw.pe.input_register.cost;
+      const Cost& out = hw.pe.output_register.cost;
+      return {in.leakage_mw + out.leakage_mw, in.area_um2 + out.area_um2};
+    }
+    case Component::buffer: return one(hw.tile.buffer.cost);
+    case Component::bus: return one(hw.tile.bus.cost);
+    case Component::tile_output_register: return one(hw.tile.output_register.cost);
+    case Component::pool: return one(hw.tile.pool.cost);
+    case Component::activation: return one(hw.tile.activation.cost);
+    case Component::accumulate: return one(hw.tile.accumulate.cost);
+    case Component::router: return one(hw.noc.router.cost);
+    case Component::offchip:
+    case Component::count_: break;
+  }
+  return one(hw.offchip.cost);
+}
+
+// Dynamic power (mW) of ONE instance of a component class busy at its full rate. A PE's registers
+// are written at both their rates at once; a buffer's ports serve reads or writes, so its peak is one
+// stream at the port rate.
+double peak_dynamic_mw(const HardwareSpec& hw, Component c) {
+  auto p = [&hw](Action a) { return full_rate_per_s(hw, a) * cost_of(hw, a).energy_pj * 1e-9; };
+  switch (c) {
+    case Component::crossbar: return p(Action::crossbar_read);
+    case Component::dac: return p(Action::dac_drive);
+    case Component::sample_hold: return p(Action::sample_hold);
+    case Component::adc: return p(Action::adc_conversion);
+    case Component::shift_add: return p(Action::shift_add);
+    case Component::pe_registers: return p(Action::pe_input_reg_bit) + p(Action::pe_output_reg_bit);
+    case Component::buffer: return p(Action::buffer_read_bit);
+    case Component::bus: return p(Action::bus_bit);
+    case Component::tile_output_register: return p(Action::tile_output_reg_bit);
+    case Component::pool: return p(Action::pool_op);
+    case Component::activation: return p(Action::activation_op);
+    case Component::accumulate: return p(Action::accumulate_op);
+    case Component::router: return p(Action::router_flit_hop);
+    case Component::offchip:
+    case Component::count_: break;
+  }
+  return p(Action::offchip_bit);
+}
+
+constexpr Component kPeComponents[] = {Component::crossbar,  Component::dac,
+                                       Component::sample_hold, Component::adc,
+                                       Component::shift_add, Component::pe_registers};
+
+}  // namespace
+
+const char* action_name(Action a) {
+  static const char* const names[kActions] = {
+      "crossbar_read",     "dac_drive",        "sample_hold",        "adc_conversion",
+      "shift_add",         "pe_input_reg_bit", "pe_output_reg_bit",  "buffer_read_bit",
+      "buffer_write_bit",  "bus_bit",          "tile_output_reg_bit", "pool_op",
+      "activation_op",     "accumulate_op",    "router_flit_hop",    "offchip_bit"};
+  const int i = static_cast<int>(a);
+  return i >= 0 && i < kActions ? names[i] : "unknown";
+}
+
+const char* component_name(Component c) {
+  static const char* const names[kComponents] = {
+      "crossbar", "dac",  "sample_hold", "adc",        "shift_add",  "pe_registers", "buffer",
+      "bus",      "tile_output_register", "pool", "activation", "accumulate", "router", "offchip"};
+  const int i = static_cast<int>(c);
+  return i >= 0 && i < kComponents ? names[i] : "unknown";
+}
+
+Component component_of(Action a) {
+  switch (a) {
+    case Action::crossbar_read: return Component::crossbar;
+    case Action::dac_drive: return Component::dac;
+    case Action::sample_hold: return Component::sample_hold;
+    case Action::adc_conversion: return Component::adc;
+    case Action::shift_add: return Component::shift_add;
+    case Action::pe_input_reg_bit:
+    case Action::pe_output_reg_bit: return Component::pe_registers;
+    case Action::buffer_read_bit:
+    case Action::buffer_write_bit: return Component::buffer;
+    case Action::bus_bit: return Component::bus;
+    case Action::tile_output_reg_bit: return Component::tile_output_register;
+    case Action::pool_op: return Component::pool;
+    case Action::activation_op: return Component::activation;
+    case Action::accumulate_op: return Component::accumulate;
+    case Action::router_flit_hop: return Component::router;
+    case Action::offchip_bit:
+    case Action::count_: break;
+  }
+  return Component::offchip;
+}
+
+std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tiles) {
+  const double t = tiles;
+  const double pes = t * hw.tile.pes;
+  const double xbars = pes * hw.pe.crossbars;
+  std::array<double, kComponents> n{};
+  auto set = [&n](Component c, double v) { n[static_cast<int>(c)] = v; };
+  set(Component::crossbar, xbars);
+  set(Component::dac, xbars * hw.crossbar.rows);
+  set(Component::sample_hold, xbars * hw.crossbar.cols);
+  set(Component::adc, xbars * hw.adc.per_crossbar);
+  set(Component::shift_add, pes * hw.shift_add.per_pe);
+  set(Component::pe_registers, pes);
+  set(Component::buffer, t);
+  set(Component::bus, t);
+  set(Component::tile_output_register, t);
+  set(Component::pool, t * hw.tile.pool.count);
+  set(Component::activation, t * hw.tile.activation.count);
+  set(Component::accumulate, t * hw.tile.accumulate.count);
+  set(Component::router, std::ceil(t / hw.chip.tiles_per_router));
+  set(Component::offchip, 1.0);
+  return n;
+}
+
+double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count) {
+  return static_cast<double>(count) * cost_of(hw, a).energy_pj;
+}
+
+EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns) {
+  std::array<double, kComponents> dyn{};
+  std::array<double, kComponents> leak{};
+  for (int i = 0; i < kActions; ++i) {
+    const auto a = static_cast<Action>(i);
+    dyn[static_cast<int>(component_of(a))] += dynamic_energy_pj(hw, a, counts[i]);
+  }
+  const auto n = instance_counts(hw, tiles);
+  for (int c = 0; c < kComponents; ++c) {
+    // mW x ns = pJ.
+    leak[c] = n[c] * static_of(hw, static_cast<Component>(c)).leakage_mw * time_ns;
+  }
+  EnergyReport r;
+  for (int c = 0; c < kComponents; ++c) {
+    r.dynamic_pj += dyn[c];
+    r.leakage_pj += leak[c];
+    r.breakdown_pj[component_name(static_cast<Component>(c))] = dyn[c] + leak[c];
+  }
+  r.total_pj = r.dynamic_pj + r.leakage_pj;
+  return r;
+}
+
+AreaReport area(const HardwareSpec& hw, int tiles) {
+  const auto n = instance_counts(hw, tiles);
+  AreaReport r;
+  for (int c = 0; c < kComponents; ++c) {
+    const double mm2 = n[c] * static_of(hw, static_cast<Component>(c)).area_um2 * 1e-6;
+    r.breakdown_mm2[component_name(static_cast<Component>(c))] = mm2;
+    r.total_mm2 += mm2;
+  }
+  return r;
+}
+
+double leakage_mw(const HardwareSpec& hw, int tiles) {
+  const auto n = instance_counts(hw, tiles);
+  double mw = 0.0;
+  for (int c = 0; c < kComponents; ++c) mw += n[c] * static_of(hw, static_cast<Component>(c)).leakage_mw;
+  return mw;
+}
+
+PowerReport peak_power(const HardwareSpec& hw, int tiles) {
+  const auto n = instance_counts(hw, tiles);
+  PowerReport r;
+  for (int c = 0; c < kComponents; ++c) {
+    const auto comp = static_cast<Component>(c);
+    const double mw = n[c] * (peak_dynamic_mw(hw, comp) + static_of(hw, comp).leakage_mw);
+    r.breakdown_mw[component_name(comp)] = mw;
+    r.total_mw += mw;
+  }
+  return r;
+}
+
+double pe_peak_power_mw(const HardwareSpec& hw) {
+  const auto n = instance_counts(hw, 1);
+  double mw = 0.0;
+  for (Component c : kPeComponents) {
+    mw += n[static_cast<int>(c)] * (peak_dynamic_mw(hw, c) + static_of(hw, c).leakage_mw);
+  }
+  return mw / hw.tile.pes;
+}
+
+double pe_area_mm2(const HardwareSpec& hw) {
+  const auto n = instance_counts(hw, 1);
+  double um2 = 0.0;
+  for (Component c : kPeComponents) um2 += n[static_cast<int>(c)] * static_of(hw, c).area_um2;
+  return um2 * 1e-6 / hw.tile.pes;
+}
+
+double full_rate_per_s(const HardwareSpec& hw, Action a) {
+  const double phase_s = hw.phase_period_ns(hw.crossbar.cols) * 1e-9;  // full array
+  const double clock_hz = hw.technology.clock_ghz * 1e9;
+  const double sample_hz = hw.adc.sample_rate_gsps * 1e9;
+  const double adcs_per_pe = static_cast<double>(hw.adc.per_crossbar) * hw.pe.crossbars;
+  switch (a) {
+    case Action::crossbar_read:
+    case Action::dac_drive:
+    case Action::sample_hold: return 1.0 / phase_s;
+    case Action::adc_conversion: return sample_hz;
+    case Action::shift_add: return adcs_per_pe * sample_hz / hw.shift_add.per_pe;
+    case Action::pe_input_reg_bit:
+      return static_cast<double>(hw.pe.crossbars) * hw.crossbar.rows * hw.dac.bits / phase_s;
+    case Action::pe_output_reg_bit: return adcs_per_pe * sample_hz * hw.adc.bits;
+    case Action::buffer_read_bit:
+    case Action::buffer_write_bit:
+      return static_cast<double>(hw.tile.buffer.banks) * hw.tile.buffer.bus_bits * clock_hz;
+    case Action::bus_bit:
+    case Action::tile_output_reg_bit: return hw.tile.bus.width_bits * clock_hz;
+    case Action::pool_op: return hw.tile.pool.ops_per_cycle * clock_hz;
+    case Action::activation_op: return hw.tile.activation.ops_per_cycle * clock_hz;
+    case Action::accumulate_op: return hw.tile.accumulate.ops_per_cycle * clock_hz;
+    case Action::router_flit_hop:
+      return hw.noc.router.ports * hw.noc.link_bandwidth_gbps * 1e9 / hw.noc.flit_bits;
+    case Action::offchip_bit:
+    case Action::count_: break;
+  }
+  return hw.offchip.bandwidth_gbps * 1e9;
+}
+
+}  // namespace cimsim::models

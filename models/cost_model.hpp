@@ -1,0 +1,88 @@
+// Energy, power and area from action counts and the cost tables of a HardwareSpec.
+// Models count actions during the run; energy is computed here afterwards, never accumulated ad hoc.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "models/hardware_spec.hpp"
+
+namespace cimsim::models {
+
+// Every countable action. Each maps to one component class of the breakdowns.
+enum class Action : int {
+  crossbar_read,        // one phase of one crossbar
+  dac_drive,            // one row driven for one phase
+  sample_hold,          // one column sampled for one phase
+  adc_conversion,       // one conversion
+  shift_add,            // one ADC result shifted and added
+  pe_input_reg_bit,     // one bit written into a PE input register
+  pe_output_reg_bit,    // one bit written into a PE output register
+  buffer_read_bit,      // tile buffer
+  buffer_write_bit,
+  bus_bit,              // tile bus: buffer <-> PEs
+  tile_output_reg_bit,  // tile output register
+  pool_op,
+  activation_op,
+  accumulate_op,
+  router_flit_hop,      // one flit through one router
+  offchip_bit,
+  count_
+};
+constexpr int kActions = static_cast<int>(Action::count_);
+const char* action_name(Action a);
+
+// Component classes of the energy and area breakdowns (JSON keys).
+enum class Component : int {
+  crossbar, dac, sample_hold, adc, shift_add, pe_registers, buffer, bus, tile_output_register, pool,
+  activation, accumulate, router, offchip, count_
+};
+constexpr int kComponents = static_cast<int>(Component::count_);
+const char* component_name(Component c);
+Component component_of(Action a);
+
+using ActionCounts = std::array<uint64_t, kActions>;
+
+// How many instances of each component class a chip of `tiles` tiles has (routers: one per
+// tiles_per_router tiles, rounded up; offchip: one interface).
+std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tiles);
+
+struct EnergyReport {
+  double total_pj = 0.0;
+  double dynamic_pj = 0.0;
+  double leakage_pj = 0.0;
+  std::map<std::string, double> breakdown_pj;  // component class -> dynamic + leakage; sums to total
+};
+// Dynamic energy = counts x energy per action; leakage = instances x leakage power x time.
+EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns);
+double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count);
+
+struct AreaReport {
+  double total_mm2 = 0.0;
+  std::map<std::string, double> breakdown_mm2;  // component class -> mm2; sums to total
+};
+AreaReport area(const HardwareSpec& hw, int tiles);
+
+// Leakage power of the whole chip (mW).
+double leakage_mw(const HardwareSpec& hw, int tiles);
+
+// Peak power: every unit busy at its full rate (see full_rate_per_s) plus leakage: the figure chip
+// papers quote. Per component class, mW.
+struct PowerReport {
+  double total_mw = 0.0;
+  std::map<std::string, double> breakdown_mw;
+};
+PowerReport peak_power(const HardwareSpec& hw, int tiles);
+// Peak power of one PE (crossbars, DACs, S&H, ADCs, shift-and-add, PE registers), mW; and its area, mm2.
+double pe_peak_power_mw(const HardwareSpec& hw);
+double pe_area_mm2(const HardwareSpec& hw);
+
+// Actions per second of ONE instance of the component that performs `a`, when it is busy all the time,
+// as the timing model defines it (for example an ADC converts at its sample rate; a crossbar reads once
+// per phase period of a full array). Used for peak power, and to derive energy per action from a
+// published power figure.
+double full_rate_per_s(const HardwareSpec& hw, Action a);
+
+}  // namespace cimsim::models

@@ -1,0 +1,173 @@
+// The decoded, validated description of one chip: what configs/*.yaml says, with defaults filled in.
+// Plain data: no SystemC, no YAML. Decoding and validation live in models/config_loader.*
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace cimsim::models {
+
+// Cost of one component instance. `energy_pj` is per action; what an action is depends on the component
+// and is stated beside each use below (and in docs/config.md).
+struct Cost {
+  double energy_pj = 0.0;   // dynamic energy per action
+  double leakage_mw = 0.0;  // static power of one instance
+  double area_um2 = 0.0;    // area of one instance
+};
+
+struct TechnologySpec {
+  int node_nm = 32;
+  double clock_ghz = 1.2;  // digital clock: cycles are reported in this clock
+};
+
+struct PrecisionSpec {
+  int weight_bits = 16;
+  int activation_bits = 16;
+  int partial_sum_bits = 24;  // width of partial sums sent between crossbars/tiles before accumulation
+};
+
+enum class SignedScheme { differential, offset };
+
+struct CrossbarSpec {
+  int rows = 128;
+  int cols = 128;
+  int bits_per_cell = 2;
+  SignedScheme signed_weights = SignedScheme::offset;
+  double read_latency_ns = 100.0;  // one analog read of the array (one input phase)
+  Cost cost;                       // action: one read of the whole array (one phase)
+};
+
+struct DacSpec {
+  int bits = 1;
+  Cost cost;  // one DAC per row; action: one row driven for one phase
+};
+
+struct SampleHoldSpec {
+  Cost cost;  // one per column; action: one column sampled for one phase
+};
+
+struct AdcSpec {
+  int bits = 8;
+  double sample_rate_gsps = 1.28;
+  int per_crossbar = 1;  // columns share these through a mux
+  Cost cost;             // action: one conversion
+};
+
+struct ShiftAddSpec {
+  int per_pe = 4;
+  Cost cost;  // action: one shift-and-add of one ADC result
+};
+
+struct RegisterSpec {
+  double size_bytes = 0.0;
+  Cost cost;  // action: one bit written or read
+};
+
+struct PeSpec {
+  int crossbars = 8;
+  RegisterSpec input_register;   // holds the input vector fed to the DACs
+  RegisterSpec output_register;  // holds the shift-and-add results
+};
+
+enum class BufferKind { edram, sram };
+
+struct BufferSpec {
+  BufferKind kind = BufferKind::edram;
+  double size_kib = 64.0;
+  int banks = 2;
+  int bus_bits = 256;  // per bank, per digital cycle
+  double access_latency_ns = 0.0;
+  Cost cost;  // action: one bit read or written
+};
+
+struct BusSpec {   // tile-internal bus between buffer and PEs
+  int width_bits = 384;  // bits per digital cycle
+  Cost cost;             // action: one bit carried
+};
+
+struct DigitalUnitSpec {
+  int count = 1;
+  int ops_per_cycle = 1;  // per unit, per digital cycle
+  Cost cost;              // action: one op (one element compared, activated or added)
+};
+
+struct TileSpec {
+  int pes = 12;
+  BufferSpec buffer;
+  BusSpec bus;
+  RegisterSpec output_register;
+  DigitalUnitSpec pool;        // max / average / global pooling
+  DigitalUnitSpec activation;  // ReLU, sigmoid
+  DigitalUnitSpec accumulate;  // partial-sum accumulation, residual add
+};
+
+struct ChipSpec {
+  bool auto_size = false;  // `tiles: auto`: as many tiles as the mapping needs
+  int mesh_rows = 12;      // tile mesh, when not auto
+  int mesh_cols = 14;
+  int tiles_per_router = 4;  // concentration
+  int tiles() const { return mesh_rows * mesh_cols; }
+};
+
+struct RouterSpec {
+  int ports = 8;
+  Cost cost;  // action: one flit through the router (one hop)
+};
+
+struct NocSpec {
+  int flit_bits = 32;
+  double hop_latency_cycles = 1.0;  // router pipeline + link traversal of the head flit, digital cycles
+  double link_bandwidth_gbps = 38.4;
+  RouterSpec router;
+};
+
+struct OffchipSpec {
+  std::string kind = "hypertransport";
+  double bandwidth_gbps = 204.8;
+  double latency_ns = 0.0;
+  Cost cost;  // action: one bit transferred; leakage and area are the whole interface
+};
+
+struct HardwareSpec {
+  std::string name = "default";
+  std::string description;
+  std::string file;  // where it was loaded from ("" for built-ins)
+  TechnologySpec technology;
+  PrecisionSpec precision;
+  CrossbarSpec crossbar;
+  DacSpec dac;
+  SampleHoldSpec sample_hold;
+  AdcSpec adc;
+  ShiftAddSpec shift_add;
+  PeSpec pe;
+  TileSpec tile;
+  ChipSpec chip;
+  NocSpec noc;
+  OffchipSpec offchip;
+  // Where every value came from, keyed by dotted path ("adc.cost.energy_pj"):
+  // "file.yaml:12:5" for a user value, or the published source of a default.
+  std::map<std::string, std::string> sources;
+
+  // Derived quantities used by the mapper and the model.
+  double cycle_ns() const { return 1.0 / technology.clock_ghz; }
+  int cells_per_weight() const {  // columns one weight occupies
+    const int slices = (precision.weight_bits + crossbar.bits_per_cell - 1) / crossbar.bits_per_cell;
+    return crossbar.signed_weights == SignedScheme::differential ? 2 * slices : slices;
+  }
+  int input_phases() const {  // bit-serial input: phases per input vector
+    return (precision.activation_bits + dac.bits - 1) / dac.bits;
+  }
+  double conversion_ns(int active_cols) const {  // ADC time for one phase of one crossbar
+    const int per_adc = (active_cols + adc.per_crossbar - 1) / adc.per_crossbar;
+    return per_adc / adc.sample_rate_gsps;
+  }
+  // Steady-state time between phases with sample-and-hold: the read of phase i+1 overlaps the
+  // conversion of phase i.
+  double phase_period_ns(int active_cols) const {
+    const double conv = conversion_ns(active_cols);
+    return conv > crossbar.read_latency_ns ? conv : crossbar.read_latency_ns;
+  }
+  int crossbars_per_tile() const { return pe.crossbars * tile.pes; }
+};
+
+}  // namespace cimsim::models

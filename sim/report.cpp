@@ -1,0 +1,232 @@
+#include "sim/report.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+namespace cimsim::sim {
+
+using nlohmann::json;
+
+namespace {
+double cycles(const RunResult& r, double ns) { return ns * r.clock_ghz; }
+const char* dataflow_name(tiles::Dataflow d) {
+  return d == tiles::Dataflow::pipelined ? "pipelined" : "layer_by_layer";
+}
+}  // namespace
+
+json to_json(const RunResult& r) {
+  json j;
+  j["workload"] = {{"name", r.network}, {"layers", r.layers}, {"weights", r.weights}, {"macs", r.macs}};
+  j["hardware"] = r.hardware;
+  j["deployment"] = r.deployment;
+  j["dataflow"] = dataflow_name(r.options.dataflow);
+  j["inputs"] = r.options.inputs;
+  j["latency"] = {{"cycles", cycles(r, r.latency_ns)}, {"ns", r.latency_ns}};
+  j["run"] = {{"cycles", cycles(r, r.total_ns)}, {"ns", r.total_ns}};
+  j["throughput_per_s"] = r.throughput_per_s;
+  json eb = json::object();
+  for (const auto& [k, v] : r.energy.breakdown_pj) eb[k] = v / r.options.inputs;
+  j["energy_pj"] = {{"total", r.energy_per_inference_pj},
+                    {"dynamic", r.energy.dynamic_pj / r.options.inputs},
+                    {"leakage", r.energy.leakage_pj / r.options.inputs},
+                    {"breakdown", eb},
+                    {"per_inference", true}};
+  j["power_mw"] = r.power_mw;
+  j["peak_power_mw"] = r.peak_power.total_mw;
+  j["peak_power_breakdown_mw"] = r.peak_power.breakdown_mw;
+  j["leakage_mw"] = r.leakage_mw;
+  j["area_mm2"] = {{"total", r.area.total_mm2}, {"breakdown", r.area.breakdown_mm2}};
+  j["utilization"] = {{"crossbar_cells", r.crossbar_utilization},
+                      {"chip_cells", r.chip_utilization},
+                      {"crossbars_used", r.crossbars_used},
+                      {"crossbars_total", r.crossbars_total},
+                      {"tiles_used", r.tiles_used},
+                      {"chip_tiles", r.chip_tiles}};
+  j["buffer"] = {{"peak_occupancy_bits", r.peak_buffer_bits},
+                 {"capacity_bits", r.buffer_capacity_bits}};
+  json counts = json::object();
+  for (int a = 0; a < models::kActions; ++a) counts[models::action_name(models::Action(a))] = r.counts[a];
+  j["counts"] = counts;
+  json layers = json::array();
+  for (const auto& l : r.layer_results) {
+    json lj = {{"name", l.name},
+               {"op", l.op},
+               {"start_cycle", cycles(r, l.start_ns)},
+               {"end_cycle", cycles(r, l.end_ns)},
+               {"energy_pj", l.energy_pj / r.options.inputs},
+               {"crossbars", l.crossbars},
+               {"weights", l.weights},
+               {"macs", l.macs},
+               {"home_tile", l.home_tile},
+               {"tiles", l.tiles}};
+    if (!l.fused_into.empty()) lj["fused_into"] = l.fused_into;
+    layers.push_back(lj);
+  }
+  j["layers"] = layers;
+  return j;
+}
+
+std::string layers_csv(const RunResult& r) {
+  std::ostringstream os;
+  os << std::setprecision(10);
+  os << "name,op,start_cycle,end_cycle,energy_pj,crossbars,weights,macs,home_tile,tiles,fused_into";
+  for (int a = 0; a < models::kActions; ++a) os << ',' << models::action_name(models::Action(a));
+  os << '\n';
+  for (const auto& l : r.layer_results) {
+    os << l.name << ',' << l.op << ',' << cycles(r, l.start_ns) << ',' << cycles(r, l.end_ns) << ','
+       << l.energy_pj / r.options.inputs << ',' << l.crossbars << ',' << l.weights << ',' << l.macs
+       << ',' << l.home_tile << ',' << l.tiles << ',' << l.fused_into;
+    for (int a = 0; a < models::kActions; ++a) os << ',' << l.counts[a];
+    os << '\n';
+  }
+  return os.str();
+}
+
+std::string components_csv(const RunResult& r) {
+  std::ostringstream os;
+  os << std::setprecision(10) << "component,energy_pj,area_mm2,peak_power_mw\n";
+  for (const auto& [k, v] : r.energy.breakdown_pj) {
+    const auto a = r.area.breakdown_mm2.find(k);
+    const auto p = r.peak_power.breakdown_mw.find(k);
+    os << k << ',' << v / r.options.inputs << ',' << (a == r.area.breakdown_mm2.end() ? 0.0 : a->second)
+       << ',' << (p == r.peak_power.breakdown_mw.end() ? 0.0 : p->second) << '\n';
+  }
+  os << "total," << r.energy_per_inference_pj << ',' << r.area.total_mm2 << ','
+     << r.peak_power.total_mw << '\n';
+  return os.str();
+}
+
+namespace {
+std::string si(double v, const char* unit) {
+  static const char* prefixes[] = {"p", "n", "u", "m", "", "k", "M", "G"};
+  // v is in the base unit; choose a prefix so 1 <= |x| < 1000
+  int p = 4;
+  double x = v;
+  while (std::abs(x) >= 1000 && p < 7) { x /= 1000; ++p; }
+  while (std::abs(x) < 1 && x != 0 && p > 0) { x *= 1000; --p; }
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(3) << x << ' ' << prefixes[p] << unit;
+  return os.str();
+}
+}  // namespace
+
+void print_table(std::ostream& os, const RunResult& r) {
+  const double e = r.energy_per_inference_pj;
+  os << "cimsim: " << r.network << " on " << r.hardware << " (" << dataflow_name(r.options.dataflow)
+     << ", " << r.options.inputs << (r.options.inputs == 1 ? " input" : " inputs") << ", "
+     << r.deployment << " deployment)\n";
+  os << "  workload     " << r.layers << " layers, " << r.weights << " weights, " << r.macs << " MACs\n";
+  os << "  chip         " << r.chip_tiles << " tiles (" << r.tiles_used << " used), " << r.crossbars_used
+     << " of " << r.crossbars_total << " crossbars used, crossbar cell utilization "
+     << std::setprecision(1) << std::fixed << 100 * r.crossbar_utilization << " %\n";
+  os << std::defaultfloat << std::setprecision(6);
+  os << "  latency      " << std::fixed << std::setprecision(0) << cycles(r, r.latency_ns) << " cycles = "
+     << si(r.latency_ns * 1e-9, "s") << "\n";
+  os << "  throughput   " << std::setprecision(1) << r.throughput_per_s << " inferences/s\n";
+  os << "  energy       " << si(e * 1e-12, "J") << " per inference\n";
+  os << "  power        " << si(r.power_mw * 1e-3, "W") << " average, " << si(r.peak_power.total_mw * 1e-3, "W")
+     << " peak (every unit busy)\n";
+  os << "  area         " << std::setprecision(3) << r.area.total_mm2 << " mm2\n";
+  if (r.peak_buffer_bits > r.buffer_capacity_bits)
+    os << "  warning      peak tile buffer occupancy " << std::setprecision(1)
+       << r.peak_buffer_bits / 8192 << " KiB exceeds the " << r.buffer_capacity_bits / 8192
+       << " KiB buffer (spills are not modelled)\n";
+  os << "\n  component             energy/inf     share     area mm2    share\n";
+  for (const auto& [k, v] : r.energy.breakdown_pj) {
+    const double a = r.area.breakdown_mm2.count(k) ? r.area.breakdown_mm2.at(k) : 0.0;
+    os << "  " << std::left << std::setw(20) << k << std::right << std::setw(13)
+       << si(v / r.options.inputs * 1e-12, "J") << std::setw(9) << std::setprecision(1) << std::fixed
+       << 100 * v / r.energy.total_pj << " %" << std::setw(12) << std::setprecision(4) << a
+       << std::setw(8) << std::setprecision(1) << 100 * a / r.area.total_mm2 << " %\n";
+  }
+  os << "\n  layer                      op          start cyc      end cyc   crossbars    energy\n";
+  for (const auto& l : r.layer_results) {
+    if (!l.fused_into.empty()) continue;
+    os << "  " << std::left << std::setw(26) << l.name.substr(0, 26) << std::setw(12) << l.op << std::right
+       << std::setw(12) << std::setprecision(0) << cycles(r, l.start_ns) << std::setw(13)
+       << cycles(r, l.end_ns) << std::setw(12) << l.crossbars << std::setw(14)
+       << si(l.energy_pj / r.options.inputs * 1e-12, "J") << '\n';
+  }
+  os << std::defaultfloat;
+}
+
+json mapping_json(const workloads::Graph& g, const models::HardwareSpec& hw, const mapper::Mapping& m) {
+  json j;
+  j["workload"] = {{"name", g.name}, {"layers", int(g.layers.size()) - 1}, {"weights", g.weights()},
+                   {"macs", g.macs()}};
+  j["hardware"] = hw.name;
+  j["crossbars"] = {{"used", m.crossbars_used}, {"total", m.chip_tiles * hw.crossbars_per_tile()}};
+  j["tiles"] = {{"used", m.tiles_used}, {"chip", m.chip_tiles}};
+  j["pes_used"] = m.pes_used;
+  j["cells_per_weight"] = hw.cells_per_weight();
+  j["utilization"] = {{"crossbar_cells", m.crossbar_utilization(hw)}, {"chip_cells", m.chip_utilization(hw)}};
+  json layers = json::array();
+  for (size_t i = 1; i < g.layers.size(); ++i) {
+    const auto& l = g.layers[i];
+    const auto& lm = m.layers[i];
+    json lj = {{"name", l.name}, {"op", workloads::op_name(l.op)}, {"home_tile", lm.home_tile}};
+    if (lm.weighted) {
+      int64_t cells = 0;
+      for (int b : lm.blocks) cells += m.blocks[b].cells();
+      lj["rows_per_group"] = lm.rows_per_group;
+      lj["outputs_per_group"] = lm.outputs_per_group;
+      lj["groups"] = lm.groups;
+      lj["groups_per_crossbar"] = lm.groups_per_crossbar;
+      lj["row_blocks"] = lm.row_blocks;
+      lj["col_blocks"] = lm.col_blocks;
+      lj["crossbars"] = lm.crossbars();
+      lj["tiles"] = lm.tiles;
+      lj["utilization"] = double(cells) / (double(lm.crossbars()) * hw.crossbar.rows * hw.crossbar.cols);
+    }
+    if (lm.fused_into >= 0) lj["fused_into"] = g.layers[lm.fused_into].name;
+    layers.push_back(lj);
+  }
+  j["layers"] = layers;
+  return j;
+}
+
+void print_mapping(std::ostream& os, const workloads::Graph& g, const models::HardwareSpec& hw,
+                   const mapper::Mapping& m) {
+  os << "cimsim map: " << g.name << " on " << hw.name << ": " << m.crossbars_used << " crossbars on "
+     << m.pes_used << " PEs, " << m.tiles_used << " of " << m.chip_tiles << " tiles; "
+     << hw.cells_per_weight() << " cells per weight; crossbar cell utilization " << std::fixed
+     << std::setprecision(1) << 100 * m.crossbar_utilization(hw) << " %, chip "
+     << 100 * m.chip_utilization(hw) << " %\n\n";
+  os << "  layer                      op        rows/grp  outs/grp  groups  row x col blk  crossbars  util    tiles\n";
+  for (size_t i = 1; i < g.layers.size(); ++i) {
+    const auto& l = g.layers[i];
+    const auto& lm = m.layers[i];
+    if (!lm.weighted) continue;
+    int64_t cells = 0;
+    for (int b : lm.blocks) cells += m.blocks[b].cells();
+    std::ostringstream blk;
+    blk << lm.row_blocks << " x " << lm.col_blocks;
+    if (lm.groups_per_crossbar > 1) blk << " (" << lm.groups_per_crossbar << "/xb)";
+    os << "  " << std::left << std::setw(26) << l.name.substr(0, 26) << std::setw(8)
+       << workloads::op_name(l.op) << std::right << std::setw(10) << lm.rows_per_group << std::setw(10)
+       << lm.outputs_per_group << std::setw(8) << lm.groups << std::setw(15) << blk.str() << std::setw(11)
+       << lm.crossbars() << std::setw(6) << std::setprecision(1)
+       << 100.0 * double(cells) / (double(lm.crossbars()) * hw.crossbar.rows * hw.crossbar.cols) << " %  "
+       << lm.tiles.front() << ".." << lm.tiles.back() << '\n';
+  }
+  os << std::defaultfloat;
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw std::runtime_error(path + ": cannot write");
+    f << text;
+    if (!f.flush()) throw std::runtime_error(path + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot write");
+  }
+}
+
+}  // namespace cimsim::sim

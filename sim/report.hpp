@@ -1,0 +1,30 @@
+// What a run reports: JSON (the contract in DESIGN.md), CSV per layer and per component, and the
+// terminal table. Pure formatting of a RunResult.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "mapper/mapping.hpp"
+#include "models/hardware_spec.hpp"
+#include "sim/simulate.hpp"
+#include "workloads/graph.hpp"
+
+namespace cimsim::sim {
+
+nlohmann::json to_json(const RunResult& r);
+std::string layers_csv(const RunResult& r);
+std::string components_csv(const RunResult& r);
+void print_table(std::ostream& os, const RunResult& r);
+
+// `cimsim map`: the mapping without simulating.
+nlohmann::json mapping_json(const workloads::Graph& g, const models::HardwareSpec& hw,
+                            const mapper::Mapping& m);
+void print_mapping(std::ostream& os, const workloads::Graph& g, const models::HardwareSpec& hw,
+                   const mapper::Mapping& m);
+
+// Writes `text` to `path` atomically (a temporary beside it, then rename): no half-written output.
+void write_file_atomic(const std::string& path, const std::string& text);
+
+}  // namespace cimsim::sim

@@ -1,0 +1,70 @@
+// One simulation: elaborate the chip for a mapping, run it, and turn counts into the results.
+// SystemC elaborates once per process: call simulate() at most once per process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hw/context.hpp"
+#include "mapper/mapping.hpp"
+#include "models/cost_model.hpp"
+#include "tiles/run_state.hpp"
+#include "workloads/graph.hpp"
+
+namespace cimsim::sim {
+
+struct LayerResult {
+  std::string name, op;
+  double start_ns = 0, end_ns = 0;  // first step began / last output row ready (whole stream)
+  double energy_pj = 0;             // dynamic energy of its actions
+  int crossbars = 0;
+  int64_t weights = 0, macs = 0;
+  int home_tile = 0, tiles = 0;
+  std::string fused_into;           // a ReLU applied on its producer's output path
+  models::ActionCounts counts{};
+};
+
+struct RunResult {
+  std::string network, hardware, deployment = "individual";
+  int layers = 0;
+  int64_t weights = 0, macs = 0;
+  tiles::RunOptions options;
+  double clock_ghz = 1.0;
+  double latency_ns = 0;     // first input: from start until its outputs are off-chip
+  double total_ns = 0;       // whole stream
+  double throughput_per_s = 0;
+  std::vector<double> done_ns;  // per input
+  models::ActionCounts counts{};
+  models::EnergyReport energy;  // whole run
+  double energy_per_inference_pj = 0;
+  double power_mw = 0;          // average over the run
+  models::PowerReport peak_power;
+  models::AreaReport area;
+  double leakage_mw = 0;
+  // mapping
+  int chip_tiles = 0, tiles_used = 0, crossbars_used = 0, crossbars_total = 0;
+  double crossbar_utilization = 0, chip_utilization = 0;
+  std::vector<LayerResult> layer_results;
+  // buffers: peak occupancy of any tile buffer (bits) against its capacity
+  double peak_buffer_bits = 0, buffer_capacity_bits = 0;
+  double wall_s = 0;
+};
+
+// The waveform data of a run: busy intervals of traced resources (tile datapaths, NoC links, off-chip
+// port) and each tile buffer's occupancy as (time_ns, bits) changes. Filled when given to simulate().
+struct TraceData {
+  hw::TraceLog log;
+  std::vector<std::vector<std::pair<double, double>>> occupancy;
+};
+
+RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                   const mapper::Mapping& mapping, const tiles::RunOptions& options,
+                   TraceData* trace = nullptr);
+
+// Buffer occupancy of each tile over time, from the rows each layer produced and when its consumers
+// were done with them: a list of (time_ns, bits) changes per tile.
+std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
+    const workloads::Graph& graph, const mapper::Mapping& mapping, const tiles::RunState& run,
+    int activation_bits);
+
+}  // namespace cimsim::sim

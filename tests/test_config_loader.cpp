@@ -1,0 +1,247 @@
+// Strict hardware YAML decoding: built-ins, defaults and their sources, and every class of error
+// (message: "FILE:LINE:COL: what; allowed: ...", one line).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "models/builtin_configs.hpp"
+#include "models/config_loader.hpp"
+#include "models/cost_model.hpp"
+
+using namespace cimsim::models;
+
+namespace {
+
+const std::string kSource = CIMSIM_SOURCE_DIR;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Parses `yaml` as t.yaml and returns the error message ("" if none).
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_hardware(yaml, "t.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+#define EXPECT_HAS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
+
+}  // namespace
+
+TEST(Builtins, NamesLoadFromAnyDirectory) {
+  const auto names = builtin_hardware_names();
+  ASSERT_EQ(names, (std::vector<std::string>{"default", "edge-rram", "isaac"}));
+  for (const auto& n : names) {
+    const HardwareSpec hw = load_hardware(n);
+    EXPECT_EQ(hw.name, n);
+    EXPECT_EQ(hw.file, "");
+  }
+}
+
+TEST(Builtins, EmbeddedCopiesMatchConfigsFolder) {
+  std::size_t n = 0;
+  const BuiltinConfig* b = builtin_configs(&n);
+  ASSERT_EQ(n, 3u);
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(b[i].text, read_file(kSource + "/configs/" + b[i].name + ".yaml")) << b[i].name << ": rebuild";
+  }
+}
+
+TEST(Builtins, IsaacAndDefault) {
+  const HardwareSpec isaac = load_hardware("isaac");
+  EXPECT_EQ(isaac.chip.tiles(), 168);
+  EXPECT_FALSE(isaac.chip.auto_size);
+  EXPECT_EQ(isaac.precision.weight_bits, 16);
+  EXPECT_EQ(isaac.crossbar.signed_weights, SignedScheme::offset);
+  EXPECT_EQ(isaac.tile.buffer.kind, BufferKind::edram);
+  EXPECT_EQ(isaac.sources.at("adc.bits").rfind("configs/isaac.yaml:", 0), 0u) << isaac.sources.at("adc.bits");
+  EXPECT_HAS(isaac.sources.at("adc.cost.energy_pj"), "(power_mw 2 at 1280000000 actions/s)");
+
+  const HardwareSpec def = load_hardware("default");
+  EXPECT_EQ(def.precision.weight_bits, 8);
+  EXPECT_EQ(def.precision.activation_bits, 8);
+  EXPECT_TRUE(def.chip.auto_size);
+  EXPECT_EQ(def.crossbar.bits_per_cell, 2);
+  EXPECT_EQ(def.sources.at("precision.weight_bits"), "configs/default.yaml:9:16");
+}
+
+// The defaults are ISAAC: every cost equals what isaac.yaml derives from the published powers.
+TEST(Defaults, AreIsaacAndNameTheirSource) {
+  const HardwareSpec d = parse_hardware("name: d\n", "d.yaml");
+  const HardwareSpec isaac = load_hardware("isaac");
+  const Cost* dc[] = {&d.crossbar.cost, &d.dac.cost, &d.sample_hold.cost, &d.adc.cost, &d.shift_add.cost,
+                      &d.pe.input_register.cost, &d.pe.output_register.cost, &d.tile.buffer.cost,
+                      &d.tile.bus.cost, &d.tile.output_register.cost, &d.tile.pool.cost,
+                      &d.tile.activation.cost, &d.tile.accumulate.cost, &d.noc.router.cost, &d.offchip.cost};
+  const Cost* ic[] = {&isaac.crossbar.cost, &isaac.dac.cost, &isaac.sample_hold.cost, &isaac.adc.cost,
+                      &isaac.shift_add.cost, &isaac.pe.input_register.cost, &isaac.pe.output_register.cost,
+                      &isaac.tile.buffer.cost, &isaac.tile.bus.cost, &isaac.tile.output_register.cost,
+                      &isaac.tile.pool.cost, &isaac.tile.activation.cost, &isaac.tile.accumulate.cost,
+                      &isaac.noc.router.cost, &isaac.offchip.cost};
+  for (std::size_t i = 0; i < std::size(dc); ++i) {
+    EXPECT_NEAR(dc[i]->energy_pj, ic[i]->energy_pj, 1e-12 * ic[i]->energy_pj) << i;
+    EXPECT_NEAR(dc[i]->area_um2, ic[i]->area_um2, 1e-9 * ic[i]->area_um2) << i;
+  }
+  EXPECT_EQ(d.chip.tiles(), 168);
+  EXPECT_HAS(d.sources.at("adc.cost.energy_pj"), "ISAAC (Shafiee et al., ISCA 2016) Table I");
+  EXPECT_HAS(d.sources.at("chip.tiles"), "168 tiles");
+  for (const auto& k : hardware_schema()) {
+    if (k.sources_key.empty()) continue;  // power_mw fills energy_pj's source
+    EXPECT_EQ(d.sources.count(k.sources_key), 1u) << k.sources_key;
+    EXPECT_FALSE(k.source.empty()) << k.key;
+  }
+}
+
+TEST(UserFile, OverridesOneKeyAndKeepsDefaults) {
+  const std::string path = testing::TempDir() + "cimsim_one_key.yaml";
+  {
+    std::ofstream out(path);
+    out << "# a comment\nadc:\n  bits: 6\n";
+  }
+  const HardwareSpec hw = load_hardware(path);
+  EXPECT_EQ(hw.adc.bits, 6);
+  EXPECT_EQ(hw.sources.at("adc.bits"), path + ":3:9");
+  EXPECT_EQ(hw.file, path);
+  EXPECT_EQ(hw.name, "cimsim_one_key");
+  EXPECT_DOUBLE_EQ(hw.adc.sample_rate_gsps, 1.28);
+  EXPECT_HAS(hw.sources.at("adc.sample_rate_gsps"), "ISAAC");
+  EXPECT_EQ(hw.crossbar.rows, 128);
+  EXPECT_EQ(hw.tile.pes, 12);
+  std::remove(path.c_str());
+}
+
+TEST(PowerMw, DerivesEnergyAfterEveryOtherKey) {
+  // power_mw is written before the sample rate it depends on.
+  const HardwareSpec hw = parse_hardware("adc:\n  power_mw: 4\n  sample_rate_gsps: 2.0\n", "t.yaml");
+  EXPECT_DOUBLE_EQ(hw.adc.cost.energy_pj, 4.0 * 1e9 / 2e9);
+  EXPECT_EQ(hw.sources.at("adc.cost.energy_pj").rfind("t.yaml:2:13 (power_mw 4", 0), 0u);
+  // A crossbar read happens once per phase period: max(read, 128 conversions / 1 ADC / 1.28 GS/s).
+  const HardwareSpec x = parse_hardware("crossbar:\n  power_mw: 1\n  read_latency_ns: 400\n", "t.yaml");
+  EXPECT_NEAR(x.crossbar.cost.energy_pj, 1.0 * 400e-9 * 1e9, 1e-9);
+}
+
+TEST(Errors, UnknownKeyListsTheAllowedKeysAtItsLevel) {
+  const std::string e = error_of("adc:\n  bits: 8\n  bitz: 8\n");
+  EXPECT_EQ(e, "t.yaml:3:3: unknown key \"adc.bitz\" in adc; allowed: bits, sample_rate_gsps, per_crossbar, "
+               "energy_pj, power_mw, leakage_mw, area_um2");
+  const std::string top = error_of("name: x\ncrossbars: {}\n");
+  EXPECT_HAS(top, "t.yaml:2:1: unknown key \"crossbars\"; allowed: name, description, technology, precision, "
+                  "crossbar, dac, sample_hold, adc, shift_add, pe, tile, chip, noc, offchip");
+  EXPECT_HAS(error_of("tile:\n  buffer:\n    sise_kib: 3\n"),
+             "t.yaml:3:5: unknown key \"tile.buffer.sise_kib\" in tile.buffer; allowed: kind, size_kib, banks");
+}
+
+TEST(Errors, WrongType) {
+  EXPECT_EQ(error_of("crossbar:\n  rows: many\n"),
+            "t.yaml:2:9: crossbar.rows: expected an integer, got \"many\"; allowed: integer in [1, 4096]");
+  EXPECT_HAS(error_of("crossbar:\n  rows: 12.5\n"), "t.yaml:2:9: crossbar.rows: expected an integer");
+  EXPECT_HAS(error_of("adc:\n  bits: \"8\"\n"), "t.yaml:2:9: adc.bits: expected an integer, got string \"8\"");
+  EXPECT_HAS(error_of("technology:\n  clock_ghz: fast\n"),
+             "t.yaml:2:14: technology.clock_ghz: expected a number, got \"fast\"; allowed: number > 0 and <= 100");
+  EXPECT_HAS(error_of("adc:\n  bits: [8]\n"), "adc.bits: expected an integer, got a list");
+  EXPECT_HAS(error_of("adc:\n  bits:\n"), "adc.bits: expected an integer, got null");
+  EXPECT_HAS(error_of("adc: 8\n"), "t.yaml:1:6: adc must be a map, got \"8\"; allowed: bits,");
+  EXPECT_HAS(error_of("name: [a]\n"), "name: expected a string, got a list; allowed: any string");
+}
+
+TEST(Errors, OutOfRange) {
+  EXPECT_EQ(error_of("adc:\n  bits: 17\n"), "t.yaml:2:9: adc.bits = 17 is out of range; allowed: integer in [1, 16]");
+  EXPECT_HAS(error_of("crossbar:\n  rows: 0\n"), "crossbar.rows = 0 is out of range; allowed: integer in [1, 4096]");
+  EXPECT_HAS(error_of("crossbar:\n  bits_per_cell: 9\n"), "allowed: integer in [1, 8]");
+  EXPECT_HAS(error_of("technology:\n  clock_ghz: 0\n"), "technology.clock_ghz = 0 is out of range; allowed: number > 0");
+  EXPECT_HAS(error_of("dac:\n  energy_pj: -1\n"), "t.yaml:2:14: dac.energy_pj = -1 is out of range; allowed: number >= 0");
+  EXPECT_HAS(error_of("adc:\n  power_mw: -2\n"), "adc.power_mw = -2 is out of range; allowed: number >= 0");
+  EXPECT_HAS(error_of("crossbar:\n  cols: 64\nadc:\n  per_crossbar: 65\n"),
+             "t.yaml:4:17: adc.per_crossbar = 65 exceeds crossbar.cols = 64; allowed: integer in [1, crossbar.cols]");
+  EXPECT_HAS(error_of("crossbar:\n  cols: 16\n  bits_per_cell: 1\n  signed_weights: differential\n"),
+             "t.yaml:3:18: one weight needs 32 columns");
+}
+
+TEST(Errors, BadEnum) {
+  EXPECT_EQ(error_of("crossbar:\n  signed_weights: twos\n"),
+            "t.yaml:2:19: crossbar.signed_weights: bad value \"twos\"; allowed: differential, offset");
+  EXPECT_HAS(error_of("tile:\n  buffer:\n    kind: flash\n"), "allowed: edram, sram");
+}
+
+TEST(Errors, PowerAndEnergyBothGiven) {
+  EXPECT_EQ(error_of("adc:\n  energy_pj: 1\n  power_mw: 2\n"),
+            "t.yaml:3:13: adc: both energy_pj and power_mw given; allowed: one of energy_pj, power_mw");
+}
+
+TEST(Errors, BadTiles) {
+  const std::string allowed = "allowed: auto, or [rows, cols] with integers in [1, 1024]";
+  EXPECT_HAS(error_of("chip:\n  tiles: [12]\n"), "t.yaml:2:10: chip.tiles: expected auto or [rows, cols]");
+  EXPECT_HAS(error_of("chip:\n  tiles: [12]\n"), allowed);
+  EXPECT_HAS(error_of("chip:\n  tiles: big\n"), "chip.tiles: expected auto or [rows, cols], got \"big\"");
+  EXPECT_HAS(error_of("chip:\n  tiles: [4, 0]\n"), "t.yaml:2:14: chip.tiles: bad mesh dimension \"0\"");
+  EXPECT_HAS(error_of("chip:\n  tiles: [4, x]\n"), allowed);
+  const HardwareSpec hw = parse_hardware("chip:\n  tiles: [3, 5]\n", "t.yaml");
+  EXPECT_EQ(hw.chip.tiles(), 15);
+  EXPECT_EQ(hw.sources.at("chip.tiles"), "t.yaml:2:10");
+}
+
+TEST(Errors, SyntaxErrorHasTheParserMark) {
+  const std::string e = error_of("adc:\n  bits: [8, 9\n");
+  EXPECT_EQ(e.rfind("t.yaml:", 0), 0u) << e;
+  EXPECT_HAS(e, "YAML syntax error");
+  EXPECT_HAS(e, "; allowed: valid YAML");
+}
+
+TEST(Errors, MissingFile) {
+  try {
+    load_hardware("/nonexistent/chip.yaml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/chip.yaml: cannot open; allowed: a built-in name (default, edge-rram, "
+                           "isaac) or a readable YAML file");
+  }
+}
+
+TEST(Errors, TopLevelNotAMap) {
+  EXPECT_HAS(error_of("- adc\n- dac\n"), "t.yaml:1:1: the top level must be a map of sections; allowed: name,");
+  EXPECT_HAS(error_of("42\n"), "the top level must be a map");
+  EXPECT_HAS(error_of(""), "t.yaml:1:1: the top level must be a map");
+}
+
+TEST(Errors, DuplicateKey) {
+  EXPECT_HAS(error_of("adc:\n  bits: 8\n  bits: 6\n"), "t.yaml:3:3: duplicate key \"adc.bits\"");
+}
+
+TEST(Errors, AreOneLine) {
+  for (const char* y : {"adc:\n  bitz: 1\n", "adc: [1, 2\n", "chip:\n  tiles: {a: 1}\n", "x: 1\n"}) {
+    const std::string e = error_of(y);
+    EXPECT_FALSE(e.empty()) << y;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    EXPECT_HAS(e, "; allowed: ");
+  }
+}
+
+// docs/config.md's key reference is generated from the schema; CIMSIM_UPDATE_DOCS=1 rewrites it.
+TEST(Docs, KeyReferenceMatchesTheSchema) {
+  const std::string path = kSource + "/docs/config.md";
+  const std::string doc = read_file(path);
+  const std::string begin = "<!-- BEGIN KEY REFERENCE (generated by hardware_schema_markdown) -->\n";
+  const std::string end = "<!-- END KEY REFERENCE -->";
+  const auto b = doc.find(begin);
+  const auto e = doc.find(end);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  const std::string table = hardware_schema_markdown();
+  const std::string current = doc.substr(b + begin.size(), e - b - begin.size());
+  if (current != table && std::getenv("CIMSIM_UPDATE_DOCS") != nullptr) {
+    std::ofstream(path) << doc.substr(0, b + begin.size()) + table + doc.substr(e);
+    return;
+  }
+  EXPECT_EQ(current, table) << "run with CIMSIM_UPDATE_DOCS=1 to regenerate " << path;
+}

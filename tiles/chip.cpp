@@ -1,0 +1,53 @@
+#include "tiles/chip.hpp"
+
+#include <string>
+
+namespace cimsim::tiles {
+
+Fabric::Fabric(sc_core::sc_module_name name) : sc_module(name), in("in"), out("out") {
+  in.register_b_transport(this, &Fabric::b_transport);
+}
+
+void Fabric::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  const uint64_t a = gp.get_address();
+  if (a >= index_.size() || index_[a] < 0) {
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    SC_REPORT_FATAL("cimsim/fabric", ("no target at address " + std::to_string(a)).c_str());
+    return;
+  }
+  out[index_[a]]->b_transport(gp, delay);
+}
+
+Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
+           const std::vector<mapper::TileWork>& work)
+    : sc_module(name), ctx_(ctx), mesh_("noc", ctx, int(work.size())),
+      offchip_("offchip", ctx, ctx.hw.offchip.bandwidth_gbps, ctx.hw.offchip.latency_ns,
+               models::Action::offchip_bit),
+      fabric_("fabric") {
+  const int n = int(work.size());
+  for (int t = 0; t < n; ++t) {
+    tiles_.push_back(std::make_unique<Tile>(("tile_" + std::to_string(t)).c_str(), ctx, t));
+    Tile& tile = *tiles_.back();
+    const uint64_t base = uint64_t(t) * kStride;
+    fabric_.attach(base + Unit::buffer, tile.buffer.socket);
+    fabric_.attach(base + Unit::bus, tile.bus.socket);
+    fabric_.attach(base + Unit::out_reg, tile.output_register.socket);
+    fabric_.attach(base + Unit::pool, tile.pool.socket);
+    fabric_.attach(base + Unit::activation, tile.activation.socket);
+    fabric_.attach(base + Unit::accumulate, tile.accumulate.socket);
+    for (size_t p = 0; p < tile.pes.size(); ++p) fabric_.attach(base + Unit::pe0 + p, tile.pes[p]->socket);
+  }
+  fabric_.attach(uint64_t(n) * kStride + ChipUnit::noc, mesh_.socket);
+  fabric_.attach(uint64_t(n) * kStride + ChipUnit::offchip, offchip_.socket);
+  for (int t = 0; t < n; ++t) {
+    bool any = false;
+    for (const auto& item : work[t].items) any = any || item.home;
+    if (!any) continue;  // a controller with nothing to start would only cost elaboration time
+    controllers_.push_back(
+        std::make_unique<Controller>(("ctrl_" + std::to_string(t)).c_str(), ctx, run, work[t]));
+    controllers_.back()->port.bind(fabric_.in);
+  }
+  if (ctx.trace) offchip_.resource().log_to(ctx.trace->add("offchip", "busy"));
+}
+
+}  // namespace cimsim::tiles

@@ -1,0 +1,58 @@
+// The chip top: tiles with their controllers, the mesh NoC, the off-chip port, and the fabric that
+// routes the controllers' transactions to them by address (tile * kStride + unit).
+#pragma once
+
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <vector>
+
+#include "hw/context.hpp"
+#include "hw/mesh.hpp"
+#include "hw/units.hpp"
+#include "tiles/controller.hpp"
+#include "tiles/run_state.hpp"
+#include "tiles/tile.hpp"
+
+namespace cimsim::tiles {
+
+// Address decoder: one target socket for all initiators, one initiator binding per target.
+class Fabric : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Fabric> in;
+  tlm_utils::multi_passthrough_initiator_socket<Fabric> out;
+  explicit Fabric(sc_core::sc_module_name name);
+  // Binds `target` at `address`; call in address order of your choosing before elaboration ends.
+  template <typename TargetSocket>
+  void attach(uint64_t address, TargetSocket& target) {
+    if (address >= index_.size()) index_.resize(address + 1, -1);
+    index_[address] = targets_++;
+    out.bind(target);
+  }
+
+ private:
+  void b_transport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  std::vector<int> index_;
+  int targets_ = 0;
+};
+
+class Chip : public sc_core::sc_module {
+ public:
+  Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
+       const std::vector<mapper::TileWork>& work);
+  int tiles() const { return int(tiles_.size()); }
+  Tile& tile(int i) { return *tiles_[i]; }
+  hw::Mesh& mesh() { return mesh_; }
+
+ private:
+  hw::Context& ctx_;
+  hw::Mesh mesh_;
+  hw::ThroughputUnit offchip_;
+  Fabric fabric_;
+  std::vector<std::unique_ptr<Tile>> tiles_;
+  std::vector<std::unique_ptr<Controller>> controllers_;
+};
+
+}  // namespace cimsim::tiles

@@ -1,0 +1,295 @@
+#include "tiles/controller.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "hw/mesh.hpp"
+
+namespace cimsim::tiles {
+
+using hw::OpCode;
+using workloads::OpKind;
+
+Controller::Controller(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
+                       const mapper::TileWork& work)
+    : sc_module(name), port("port"), ctx_(ctx), run_(run), work_(work) {
+  SC_HAS_PROCESS(Controller);
+  SC_THREAD(start);
+}
+
+void Controller::start() {
+  for (const auto& item : work_.items)
+    if (item.home)
+      sc_core::sc_spawn(std::bind(&Controller::run_layer, this, item.layer),
+                        ("layer_" + std::to_string(item.layer)).c_str());
+}
+
+double Controller::local_ns(const tlm_utils::tlm_quantumkeeper& qk) const {
+  return hw::now_ns() + qk.get_local_time().to_seconds() * 1e9;
+}
+
+double Controller::op(int tile, int unit, OpCode code, int layer, uint64_t count, double t) {
+  if (count == 0) return t;
+  hw::OpExt e;
+  e.op = code;
+  e.layer = layer;
+  e.count = count;
+  return hw::call(port, e, t, hw::now_ns(), uint64_t(tile) * kStride + uint64_t(unit));
+}
+
+double Controller::transfer(int src, int dst, int layer, uint64_t bits, double t) {
+  if (src == dst || bits == 0) return t;
+  hw::OpExt e;
+  e.op = OpCode::transfer;
+  e.layer = layer;
+  e.count = bits;
+  e.src = src;
+  e.dst = dst;
+  const uint64_t noc = uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::noc;
+  const uint64_t offchip = uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::offchip;
+  if (src == hw::Mesh::kOffchip) {  // off-chip memory -> port -> NoC
+    e.op = OpCode::move;
+    t = hw::call(port, e, t, hw::now_ns(), offchip);
+    e.op = OpCode::transfer;
+    return hw::call(port, e, t, hw::now_ns(), noc);
+  }
+  t = hw::call(port, e, t, hw::now_ns(), noc);
+  if (dst == hw::Mesh::kOffchip) {
+    e.op = OpCode::move;
+    t = hw::call(port, e, t, hw::now_ns(), offchip);
+  }
+  return t;
+}
+
+double Controller::row_bits(int layer) const {
+  const auto& o = run_.graph.layers[layer].out;
+  return double(o.c) * o.w * ctx_.hw.precision.activation_bits;
+}
+
+double Controller::wait_row(tlm_utils::tlm_quantumkeeper& qk, int producer, int n, int row) {
+  Progress& p = run_.progress[run_.source_of(producer)];
+  const size_t index = size_t(n) * p.rows + size_t(row);
+  while (p.ready_ns.size() <= index) {
+    qk.sync();
+    sc_core::wait(p.advanced);
+  }
+  return p.ready_ns[index];
+}
+
+double Controller::wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer, int n) {
+  Progress& p = run_.progress[run_.source_of(producer)];
+  wait_row(qk, producer, n, p.rows - 1);
+  while (p.complete_ns.size() <= size_t(n)) {  // all rows of input n
+    qk.sync();
+    sc_core::wait(p.advanced);
+  }
+  return p.complete_ns[n];
+}
+
+void Controller::run_layer(int layer) {
+  tlm_utils::tlm_quantumkeeper qk;
+  qk.set_global_quantum(sc_core::sc_time(run_.options.quantum_ns, sc_core::SC_NS));
+  qk.reset();
+  const auto& l = run_.graph.layers[layer];
+  Progress& me = run_.progress[layer];
+  const auto pos = std::find(run_.order.begin(), run_.order.end(), layer) - run_.order.begin();
+  const bool lbl = run_.options.dataflow == Dataflow::layer_by_layer;
+  for (int n = 0; n < run_.options.inputs; ++n) {
+    double t = local_ns(qk);
+    if (lbl) {  // one layer at a time: wait for the previous layer (or the previous input) to finish
+      if (pos > 0) t = std::max(t, wait_complete(qk, run_.order[pos - 1], n));
+      else if (n > 0) {
+        while (run_.sinks_done[n - 1] < int(run_.sinks.size())) {
+          qk.sync();
+          sc_core::wait(run_.input_done);
+        }
+        t = std::max(local_ns(qk), run_.done_ns[n - 1]);
+      }
+    }
+    double complete = 0.0;
+    for (int s = 0; s < me.rows; ++s) {
+      t = std::max(t, local_ns(qk));
+      for (int p : l.inputs) t = std::max(t, wait_row(qk, p, n, run_.last_row_needed(layer, s)));
+      t = std::max(t, hw::now_ns());
+      me.start_ns = std::min(me.start_ns, t);
+      double ready = t, next = t;
+      if (l.op == OpKind::input) next = step_input(layer, s, t, ready);
+      else if (run_.mapping.layers[layer].weighted) next = step_weighted(layer, n, s, t, ready);
+      else next = step_digital(layer, n, s, t, ready);
+      me.ready_ns.push_back(ready);
+      me.first_input_row.push_back(l.inputs.empty() ? 0 : run_.first_row_needed(layer, s));
+      me.step_end_ns.push_back(ready);
+      me.end_ns = std::max(me.end_ns, ready);
+      complete = std::max(complete, ready);
+      if (s == me.rows - 1) me.complete_ns.push_back(complete);
+      me.advanced.notify(sc_core::SC_ZERO_TIME);
+      if (s == me.rows - 1 && run_.consumers[layer].empty()) deliver_outputs(layer, n, complete);
+      // the thread moves on once this step's inputs are read: the next step overlaps its compute
+      qk.set(sc_core::sc_time(std::max(0.0, next - hw::now_ns()), sc_core::SC_NS));
+      t = next;
+      if (qk.need_sync()) qk.sync();
+    }
+  }
+}
+
+void Controller::deliver_outputs(int layer, int n, double t) {
+  const auto& o = run_.graph.layers[layer].out;
+  const uint64_t bits = uint64_t(o.elements()) * uint64_t(ctx_.hw.precision.activation_bits);
+  const double done = transfer(run_.home_of(layer), hw::Mesh::kOffchip, layer, bits, t);
+  run_.done_ns[n] = std::max(run_.done_ns[n], done);
+  if (++run_.sinks_done[n] == int(run_.sinks.size())) run_.input_done.notify(sc_core::SC_ZERO_TIME);
+}
+
+double Controller::step_input(int layer, int, double t, double& ready) {
+  const int home = run_.home_of(layer);
+  const uint64_t bits = uint64_t(row_bits(layer));
+  t = transfer(hw::Mesh::kOffchip, home, layer, bits, t);
+  ready = op(home, Unit::buffer, OpCode::write, layer, bits, t);
+  return t;
+}
+
+namespace {
+// bits of input newly needed by step s of a layer reading `producer` (rows it had not read before)
+uint64_t new_input_bits(const RunState& run, int layer, int s, int act_bits) {
+  const auto& l = run.graph.layers[layer];
+  const int last = run.last_row_needed(layer, s);
+  const int before = s == 0 ? -1 : run.last_row_needed(layer, s - 1);
+  return uint64_t(std::max(0, last - before)) * uint64_t(l.in.w) * uint64_t(l.in.c) * uint64_t(act_bits);
+}
+}  // namespace
+
+double Controller::step_weighted(int layer, int n, int s, double t, double& ready) {
+  (void)n;
+  const auto& l = run_.graph.layers[layer];
+  const auto& lm = run_.mapping.layers[layer];
+  const auto& hw = ctx_.hw;
+  const int act = hw.precision.activation_bits;
+  const int home = lm.home_tile;
+  const int src = run_.home_of(l.inputs.front());
+  const int vectors = l.op == OpKind::conv ? l.out.w : 1;
+  // Sliding window: along a row, consecutive outputs share kernel columns already in the PE's input
+  // register, so a row of `vectors` outputs reads kw + (vectors-1)*stride input columns, not vectors*kw.
+  const double reuse = l.op == OpKind::conv
+                           ? double(l.kernel_w + (vectors - 1) * l.stride) / double(l.kernel_w)
+                           : 1.0;
+  const uint64_t new_bits = new_input_bits(run_, layer, s, act);
+  const double total_rows = double(lm.rows_per_group) * lm.groups;
+  const bool partial = lm.row_blocks > 1;
+  const int out_value_bits = partial ? hw.precision.partial_sum_bits : act;
+
+  double arrived = t, next = std::numeric_limits<double>::infinity();
+  for (int tile : lm.tiles) {
+    // the crossbar blocks of this layer on this tile, by PE; distinct input slices per PE and per tile
+    std::map<int, std::vector<const mapper::CrossbarBlock*>> by_pe;
+    std::map<std::pair<int, int>, int> tile_slices;
+    for (int b : lm.blocks) {
+      const auto& blk = run_.mapping.blocks[b];
+      if (blk.tile != tile) continue;
+      by_pe[blk.pe].push_back(&blk);
+      tile_slices[{blk.group_first, blk.row_block}] = blk.rows_used;
+    }
+    uint64_t tile_rows = 0, outputs = 0;
+    for (const auto& [k, r] : tile_slices) tile_rows += uint64_t(r);
+    // 1. the rows of the producer this tile needs arrive (over the NoC when produced elsewhere)
+    double tt = t;
+    if (tile != src) {
+      const uint64_t bits = uint64_t(double(new_bits) * std::min(1.0, double(tile_rows) / total_rows));
+      tt = transfer(src, tile, layer, bits, tt);
+      tt = op(tile, Unit::buffer, OpCode::write, layer, bits, tt);
+    }
+    // 2. buffer -> bus -> PE input registers (streamed: the slower of the two)
+    const uint64_t fetch = uint64_t(double(tile_rows) * act * reuse);
+    const double fetched = std::max(op(tile, Unit::buffer, OpCode::read, layer, fetch, tt),
+                                    op(tile, Unit::bus, OpCode::move, layer, fetch, tt));
+    next = std::min(next, fetched);
+    // 3. every PE of the layer on this tile runs its crossbars
+    double computed = fetched;
+    for (auto& [pe, blocks] : by_pe) {
+      std::set<std::pair<int, int>> slices;
+      uint64_t pe_rows = 0;
+      for (const auto* b : blocks) {
+        if (slices.insert({b->group_first, b->row_block}).second) pe_rows += uint64_t(b->rows_used);
+        outputs += uint64_t(b->outputs);
+      }
+      hw::OpExt e;
+      e.op = OpCode::mvm;
+      e.layer = layer;
+      e.vectors = vectors;
+      e.phases = hw.input_phases();
+      e.count = uint64_t(double(pe_rows) * act * reuse);
+      e.blocks = &blocks;
+      computed = std::max(computed, hw::call(port, e, fetched, hw::now_ns(),
+                                             uint64_t(tile) * kStride + Unit::pe0 + uint64_t(pe)));
+    }
+    // 4. results go to the home tile: over the bus, or the NoC from another tile
+    const uint64_t out_bits = outputs * uint64_t(vectors) * uint64_t(out_value_bits);
+    const double at_home = tile == home ? op(tile, Unit::bus, OpCode::move, layer, out_bits, computed)
+                                        : transfer(tile, home, layer, out_bits, computed);
+    arrived = std::max(arrived, at_home);
+  }
+  // 5. at home: add partial sums of row splits, apply a fused ReLU, write the output row
+  const uint64_t values = uint64_t(l.out.c) * uint64_t(vectors);
+  double h = arrived;
+  if (partial) h = op(home, Unit::accumulate, OpCode::compute, layer, uint64_t(lm.row_blocks - 1) * values, h);
+  if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
+  h = op(home, Unit::out_reg, OpCode::move, layer, values * act, h);
+  ready = op(home, Unit::buffer, OpCode::write, layer, values * act, h);
+  return next;
+}
+
+double Controller::step_digital(int layer, int n, int s, double t, double& ready) {
+  (void)n;
+  const auto& l = run_.graph.layers[layer];
+  const auto& lm = run_.mapping.layers[layer];
+  const int act = ctx_.hw.precision.activation_bits;
+  const int home = lm.home_tile;
+  const bool zero_copy = l.op == OpKind::concat || l.op == OpKind::identity;
+  // inputs produced on other tiles come over the NoC into this tile's buffer
+  double arrived = t;
+  uint64_t read_bits = 0;
+  for (int p : l.inputs) {
+    const auto& pl = run_.graph.layers[p];
+    const int last = run_.last_row_needed(layer, s);
+    const int before = s == 0 ? -1 : run_.last_row_needed(layer, s - 1);
+    const uint64_t bits = uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) *
+                          uint64_t(pl.out.c) * uint64_t(act);
+    read_bits += bits;
+    const int src = run_.home_of(p);
+    if (src != home) {
+      double a = transfer(src, home, layer, bits, t);
+      a = op(home, Unit::buffer, OpCode::write, layer, bits, a);
+      arrived = std::max(arrived, a);
+    }
+  }
+  if (zero_copy) {  // concatenation and identity are addressing, not data movement
+    ready = arrived;
+    return t;
+  }
+  const double fetched = op(home, Unit::buffer, OpCode::read, layer, read_bits, arrived);
+  const uint64_t values = uint64_t(l.out.c) * uint64_t(l.out.w);
+  double h = fetched;
+  switch (l.op) {
+    case OpKind::max_pool:
+    case OpKind::avg_pool:
+      h = op(home, Unit::pool, OpCode::compute, layer, values * uint64_t(l.kernel_h * l.kernel_w), h);
+      break;
+    case OpKind::global_avg_pool:
+      h = op(home, Unit::pool, OpCode::compute, layer, uint64_t(l.in.elements()), h);
+      break;
+    case OpKind::relu:
+      h = op(home, Unit::activation, OpCode::compute, layer, values, h);
+      break;
+    case OpKind::add:
+      h = op(home, Unit::accumulate, OpCode::compute, layer, uint64_t(l.inputs.size() - 1) * values, h);
+      if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
+      break;
+    default:
+      break;
+  }
+  ready = op(home, Unit::buffer, OpCode::write, layer, values * uint64_t(act), h);
+  return fetched;
+}
+
+}  // namespace cimsim::tiles

@@ -1,0 +1,50 @@
+// A tile controller: runs the work list of its tile. For every layer whose home is this tile it runs one
+// thread that walks the layer's output rows (steps) for each input of the stream: waits for the rows it
+// reads, moves them over the NoC, drives buffers, bus, PEs (also on the layer's other tiles) and digital
+// units through TLM transactions, and publishes when each output row is ready.
+// Loosely timed: each thread runs ahead with a quantum keeper and synchronises when it must wait for
+// data or its quantum is used up; resources book their time, so contention is seen whatever the order
+// of calls.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include "hw/context.hpp"
+#include "hw/payload.hpp"
+#include "mapper/mapping.hpp"
+#include "tiles/run_state.hpp"
+#include "tiles/tile.hpp"
+
+namespace cimsim::tiles {
+
+class Controller : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Controller> port;  // to the chip fabric
+  Controller(sc_core::sc_module_name name, hw::Context& ctx, RunState& run, const mapper::TileWork& work);
+
+ private:
+  void start();
+  void run_layer(int layer);
+  // One step; returns when its input reads are done (the thread moves on from there) and sets `ready`.
+  double step_weighted(int layer, int n, int step, double t, double& ready);
+  double step_digital(int layer, int n, int step, double t, double& ready);
+  double step_input(int layer, int step, double t, double& ready);
+  void deliver_outputs(int layer, int n, double t);
+  double wait_row(tlm_utils::tlm_quantumkeeper& qk, int producer, int n, int row);
+  double wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer, int n);
+
+  // Transactions on the fabric.
+  double op(int tile, int unit, hw::OpCode code, int layer, uint64_t count, double t);
+  double transfer(int src, int dst, int layer, uint64_t bits, double t);  // tiles; hw::Mesh::kOffchip
+  double row_bits(int layer) const;  // bits of one output row of `layer`
+  double local_ns(const tlm_utils::tlm_quantumkeeper& qk) const;
+
+  hw::Context& ctx_;
+  RunState& run_;
+  const mapper::TileWork& work_;
+};
+
+}  // namespace cimsim::tiles

@@ -1,0 +1,53 @@
+#include "tiles/pe.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "mapper/mapping.hpp"
+
+namespace cimsim::tiles {
+
+using models::Action;
+
+Pe::Pe(sc_core::sc_module_name name, hw::Context& ctx)
+    : sc_module(name), socket("socket"), xbar_port("xbar_port"), adc_port("adc_port"), ctx_(ctx) {
+  socket.register_b_transport(this, &Pe::b_transport);
+  for (int i = 0; i < ctx.hw.pe.crossbars; ++i) {
+    xbars_.push_back(std::make_unique<hw::Crossbar>(("xbar_" + std::to_string(i)).c_str(), ctx));
+    adcs_.push_back(std::make_unique<hw::AdcBank>(("adc_" + std::to_string(i)).c_str(), ctx));
+    xbar_port.bind(xbars_.back()->socket);
+    adc_port.bind(adcs_.back()->socket);
+  }
+}
+
+void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  hw::OpExt& e = hw::ext_of(gp);
+  const double now = hw::now_ns();
+  const double start = now + delay.to_seconds() * 1e9;
+  // The input register is filled before the first phase.
+  ctx_.stats.add(e.layer, Action::pe_input_reg_bit, e.count);
+  double end = start;
+  uint64_t results = 0, out_bits = 0;
+  for (const mapper::CrossbarBlock* b : *e.blocks) {
+    hw::OpExt x;
+    x.op = hw::OpCode::convert;
+    x.layer = e.layer;
+    x.vectors = e.vectors;
+    x.phases = e.phases;
+    x.rows = b->rows_used;
+    x.cols = b->cols_used;
+    hw::call(adc_port[b->xbar], x, start, now);  // learns the conversion time of one phase
+    x.op = hw::OpCode::mvm;
+    end = std::max(end, hw::call(xbar_port[b->xbar], x, start, now));
+    results += uint64_t(e.vectors) * uint64_t(e.phases) * uint64_t(b->cols_used);
+    out_bits += uint64_t(e.vectors) * uint64_t(b->outputs) * uint64_t(ctx_.hw.precision.partial_sum_bits);
+  }
+  // Shift-and-add is pipelined behind the ADCs (one op per ADC result) and adds one digital cycle.
+  ctx_.stats.add(e.layer, Action::shift_add, results);
+  ctx_.stats.add(e.layer, Action::pe_output_reg_bit, out_bits);
+  if (!e.blocks->empty()) end += ctx_.hw.cycle_ns();
+  delay = sc_core::sc_time(end - now, sc_core::SC_NS);
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace cimsim::tiles

@@ -1,0 +1,55 @@
+// What the tile controllers share during one run: the workload, its mapping, the rows each layer has
+// produced (with the time each became ready) and the completion of each input of the stream.
+#pragma once
+
+#include <limits>
+#include <systemc>
+#include <vector>
+
+#include "mapper/mapping.hpp"
+#include "workloads/graph.hpp"
+
+namespace cimsim::tiles {
+
+enum class Dataflow { layer_by_layer, pipelined };
+
+struct RunOptions {
+  Dataflow dataflow = Dataflow::pipelined;
+  int inputs = 1;            // a stream of N inputs
+  double quantum_ns = 1000;  // temporal decoupling quantum
+};
+
+// Output rows of one layer over the stream: row r of input n is ready at ready_ns[n * rows + r].
+struct Progress {
+  int rows = 1;
+  std::vector<double> ready_ns;
+  std::vector<double> complete_ns;  // per input: when its last row was ready (max over rows)
+  sc_core::sc_event advanced;
+  double start_ns = std::numeric_limits<double>::infinity();  // first step began
+  double end_ns = 0.0;                                         // last row ready
+  // per step of this layer: the first row of its (first) input it still needs; for buffer occupancy
+  std::vector<int> first_input_row;
+  std::vector<double> step_end_ns;
+};
+
+struct RunState {
+  RunState(const workloads::Graph& g, const mapper::Mapping& m, RunOptions o);
+  const workloads::Graph& graph;
+  const mapper::Mapping& mapping;
+  RunOptions options;
+  std::vector<std::vector<int>> consumers;  // effective consumers (fused ReLUs resolved)
+  std::vector<Progress> progress;           // per layer; fused ReLUs use their producer's
+  std::vector<int> order;                   // executed layers, topological
+  std::vector<int> sinks;                   // executed layers whose outputs leave the chip
+  std::vector<double> done_ns;              // per input: all sink outputs delivered off-chip
+  std::vector<int> sinks_done;
+  sc_core::sc_event input_done;
+
+  int source_of(int layer) const;  // the layer whose progress stands for `layer`
+  int home_of(int layer) const { return mapping.layers[source_of(layer)].home_tile; }
+  // The last row of producer `input` (its output row index) that step `step` of `layer` reads.
+  int last_row_needed(int layer, int step) const;
+  int first_row_needed(int layer, int step) const;
+};
+
+}  // namespace cimsim::tiles

@@ -1,0 +1,37 @@
+// A tile: PEs, the banked buffer, the bus between them, the tile output register and the digital units
+// for pooling, activation and accumulation. Its controller lives in tiles/controller.hpp.
+#pragma once
+
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "hw/context.hpp"
+#include "hw/units.hpp"
+#include "tiles/pe.hpp"
+
+namespace cimsim::tiles {
+
+// Addresses on the chip fabric: tile * kStride + unit; the NoC and the off-chip port sit at "tile"
+// chip_tiles.
+enum Unit : int { buffer = 0, bus = 1, out_reg = 2, pool = 3, activation = 4, accumulate = 5, pe0 = 16 };
+constexpr uint64_t kStride = 256;
+enum ChipUnit : int { noc = 0, offchip = 1 };
+
+class Tile : public sc_core::sc_module {
+ public:
+  Tile(sc_core::sc_module_name name, hw::Context& ctx, int id);
+  int id() const { return id_; }
+  hw::Buffer buffer;
+  hw::ThroughputUnit bus;
+  hw::ThroughputUnit output_register;
+  hw::ThroughputUnit pool;
+  hw::ThroughputUnit activation;
+  hw::ThroughputUnit accumulate;
+  std::vector<std::unique_ptr<Pe>> pes;
+
+ private:
+  int id_;
+};
+
+}  // namespace cimsim::tiles

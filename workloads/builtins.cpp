@@ -1,0 +1,123 @@
+#include "workloads/builtins.hpp"
+
+#include <utility>
+
+namespace cimsim::workloads {
+
+namespace {
+
+// Appends layers fed by the most recent one unless told otherwise; names every layer explicitly.
+class Builder {
+ public:
+  Builder(std::string name, Shape input) {
+    graph_.name = std::move(name);
+    Layer in;
+    in.name = "input";
+    in.op = OpKind::input;
+    in.out = input;
+    last_ = graph_.add(std::move(in));
+  }
+  int last() const { return last_; }
+
+  int conv(const std::string& name, int out_channels, int kernel, int stride, int pad, int from = -1) {
+    Layer l = make(name, OpKind::conv, from);
+    l.out_channels = out_channels;
+    l.kernel_h = l.kernel_w = kernel;
+    l.stride = stride;
+    l.pad = pad;
+    return push(std::move(l));
+  }
+  int fc(const std::string& name, int out_channels) {
+    Layer l = make(name, OpKind::fc, -1);
+    l.out_channels = out_channels;
+    return push(std::move(l));
+  }
+  int max_pool(const std::string& name, int kernel, int stride) {
+    Layer l = make(name, OpKind::max_pool, -1);
+    l.kernel_h = l.kernel_w = kernel;
+    l.stride = stride;
+    return push(std::move(l));
+  }
+  int simple(const std::string& name, OpKind op) { return push(make(name, op, -1)); }
+  int add(const std::string& name, int a, int b) {
+    Layer l = make(name, OpKind::add, a);
+    l.inputs.push_back(b);
+    return push(std::move(l));
+  }
+
+  Graph finish() {
+    graph_.infer_shapes();
+    return std::move(graph_);
+  }
+
+ private:
+  Layer make(const std::string& name, OpKind op, int from) const {
+    Layer l;
+    l.name = name;
+    l.op = op;
+    l.inputs = {from < 0 ? last_ : from};
+    return l;
+  }
+  int push(Layer l) { return last_ = graph_.add(std::move(l)); }
+
+  Graph graph_;
+  int last_ = 0;
+};
+
+}  // namespace
+
+Graph vgg8_network() {
+  // NetWork_VGG8.csv: six 3x3 "same" convs (128,128,256,256,512,512), a 2x2 max pool after every
+  // second one, then fc 8192->1024 and the classifier fc 1024->10 (no relu after the classifier).
+  Builder b("vgg8", Shape{3, 32, 32});
+  const int channels[] = {128, 128, 256, 256, 512, 512};
+  int relu = 0;
+  for (int i = 0; i < 6; ++i) {
+    b.conv("conv" + std::to_string(i + 1), channels[i], 3, 1, 1);
+    b.simple("relu" + std::to_string(++relu), OpKind::relu);
+    if (i % 2 == 1) b.max_pool("pool" + std::to_string(i / 2 + 1), 2, 2);
+  }
+  b.fc("fc1", 1024);
+  b.simple("relu" + std::to_string(++relu), OpKind::relu);
+  b.fc("fc2", 10);
+  return b.finish();
+}
+
+Graph resnet18_network() {
+  Builder b("resnet18", Shape{3, 32, 32});
+  b.conv("conv1", 64, 3, 1, 1);
+  b.simple("relu1", OpKind::relu);
+  int in_channels = 64;
+  const int stage_channels[] = {64, 128, 256, 512};
+  for (int stage = 0; stage < 4; ++stage) {
+    const int channels = stage_channels[stage];
+    for (int block = 0; block < 2; ++block) {
+      const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(block) + ".";
+      const int stride = (stage > 0 && block == 0) ? 2 : 1;
+      const int block_in = b.last();
+      b.conv(p + "conv1", channels, 3, stride, 1);
+      b.simple(p + "relu1", OpKind::relu);
+      const int main_path = b.conv(p + "conv2", channels, 3, 1, 1);
+      int shortcut = block_in;
+      if (stride != 1 || in_channels != channels) {
+        shortcut = b.conv(p + "shortcut", channels, 1, stride, 0, block_in);
+      }
+      b.add(p + "add", main_path, shortcut);
+      b.simple(p + "relu2", OpKind::relu);
+      in_channels = channels;
+    }
+  }
+  b.simple("avgpool", OpKind::global_avg_pool);
+  b.fc("fc", 10);
+  return b.finish();
+}
+
+const std::vector<BuiltinNetwork>& builtin_networks() {
+  static const std::vector<BuiltinNetwork> list = {
+      {"vgg8", "NeuroSim VGG-8 for CIFAR-10 (NetWork_VGG8.csv)", &vgg8_network},
+      {"resnet18", "CIFAR ResNet-18 (3x3 stem, no max pool, projection shortcuts)", &resnet18_network},
+  };
+  return list;
+}
+
+}  // namespace cimsim::workloads

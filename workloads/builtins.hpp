@@ -1,0 +1,23 @@
+// Networks built into cimsim, constructed in code (no data files needed).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workloads/graph.hpp"
+
+namespace cimsim::workloads {
+
+// NeuroSim's VGG-8 for CIFAR-10, exactly as its NetWork_VGG8.csv describes (see docs/workloads.md).
+Graph vgg8_network();
+// The common CIFAR ResNet-18 (32x32 input, 3x3 stem, no max pool, projection shortcuts, fc 512->10).
+Graph resnet18_network();
+
+struct BuiltinNetwork {
+  const char* name;
+  const char* description;
+  Graph (*make)();
+};
+const std::vector<BuiltinNetwork>& builtin_networks();
+
+}  // namespace cimsim::workloads

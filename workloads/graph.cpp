@@ -1,0 +1,247 @@
+#include "workloads/graph.hpp"
+
+#include <climits>
+#include <string>
+
+namespace cimsim::workloads {
+
+namespace {
+
+struct OpEntry {
+  OpKind op;
+  const char* name;
+};
+
+constexpr OpEntry op_table[] = {
+    {OpKind::input, "input"},       {OpKind::conv, "conv"},
+    {OpKind::fc, "fc"},             {OpKind::max_pool, "max_pool"},
+    {OpKind::avg_pool, "avg_pool"}, {OpKind::global_avg_pool, "global_avg_pool"},
+    {OpKind::relu, "relu"},         {OpKind::add, "add"},
+    {OpKind::concat, "concat"},     {OpKind::identity, "identity"},
+};
+
+std::string shape_text(const Shape& s) {
+  return std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
+}
+
+[[noreturn]] void fail(const Layer& layer, const std::string& message) {
+  throw NetworkError("layer '" + layer.name + "': " + message);
+}
+
+void require_positive(const Layer& layer, const char* what, int value) {
+  if (value <= 0) fail(layer, std::string(what) + " " + std::to_string(value) + " must be positive");
+}
+
+// Output size of a sliding window along one axis; throws when the window does not fit.
+int window_out(const Layer& layer, const char* axis, int size, int kernel, int dilation) {
+  const int64_t padded = int64_t(size) + 2 * int64_t(layer.pad);
+  const int64_t span = int64_t(dilation) * (kernel - 1) + 1;
+  if (span > padded) {
+    fail(layer, "kernel " + std::to_string(layer.kernel_h) + "x" + std::to_string(layer.kernel_w) +
+                    (dilation > 1 ? " (dilation " + std::to_string(dilation) + ")" : std::string()) +
+                    " is larger than the padded input " + axis + " " + std::to_string(padded) +
+                    " (" + std::to_string(size) + " + 2*pad " + std::to_string(layer.pad) + ")");
+  }
+  const int64_t out = (padded - span) / layer.stride + 1;
+  if (out > INT_MAX) fail(layer, std::string("output ") + axis + " overflows");
+  return int(out);
+}
+
+void check_input_count(const Layer& layer) {
+  const size_t n = layer.inputs.size();
+  switch (layer.op) {
+    case OpKind::input:
+      if (n != 0) fail(layer, "an input layer takes no inputs, has " + std::to_string(n));
+      return;
+    case OpKind::add:
+      if (n < 2) fail(layer, "add needs at least 2 inputs, has " + std::to_string(n));
+      return;
+    case OpKind::concat:
+      if (n < 1) fail(layer, "concat needs at least 1 input, has 0");
+      return;
+    default:
+      if (n != 1) {
+        fail(layer, std::string(op_name(layer.op)) + " needs exactly 1 input, has " + std::to_string(n));
+      }
+  }
+}
+
+void infer_window_op(Layer& layer, bool is_conv) {
+  const Shape in = layer.in;
+  require_positive(layer, "kernel height", layer.kernel_h);
+  require_positive(layer, "kernel width", layer.kernel_w);
+  require_positive(layer, "stride", layer.stride);
+  if (layer.pad < 0) fail(layer, "pad " + std::to_string(layer.pad) + " must not be negative");
+  int dilation = 1;
+  int out_c = in.c;
+  if (is_conv) {
+    require_positive(layer, "out_channels", layer.out_channels);
+    require_positive(layer, "dilation", layer.dilation);
+    require_positive(layer, "groups", layer.groups);
+    if (in.c % layer.groups != 0) {
+      fail(layer, "in_channels " + std::to_string(in.c) + " not divisible by groups " +
+                      std::to_string(layer.groups));
+    }
+    if (layer.out_channels % layer.groups != 0) {
+      fail(layer, "out_channels " + std::to_string(layer.out_channels) + " not divisible by groups " +
+                      std::to_string(layer.groups));
+    }
+    dilation = layer.dilation;
+    out_c = layer.out_channels;
+  }
+  const int h = window_out(layer, "height", in.h, layer.kernel_h, dilation);
+  const int w = window_out(layer, "width", in.w, layer.kernel_w, dilation);
+  layer.out = Shape{out_c, h, w};
+}
+
+}  // namespace
+
+const char* op_name(OpKind op) {
+  for (const auto& e : op_table) {
+    if (e.op == op) return e.name;
+  }
+  return "?";
+}
+
+OpKind op_from_name(const std::string& name) {
+  for (const auto& e : op_table) {
+    if (name == e.name) return e.op;
+  }
+  throw std::invalid_argument("unknown op '" + name + "'");
+}
+
+bool is_weighted(OpKind op) { return op == OpKind::conv || op == OpKind::fc; }
+
+int64_t Layer::weights() const {
+  switch (op) {
+    case OpKind::conv:
+      return int64_t(out_channels) * (in.c / (groups > 0 ? groups : 1)) * kernel_h * kernel_w;
+    case OpKind::fc:
+      return int64_t(out_channels) * in.elements();
+    default:
+      return 0;
+  }
+}
+
+int64_t Layer::macs() const {
+  switch (op) {
+    case OpKind::conv:
+      return int64_t(out.h) * out.w * weights();
+    case OpKind::fc:
+      return weights();
+    default:
+      return 0;
+  }
+}
+
+int Graph::add(Layer layer) {
+  if (layer.name.empty()) throw NetworkError("layer " + std::to_string(layers.size()) + " has no name");
+  if (index_of(layer.name) >= 0) throw NetworkError("duplicate layer name '" + layer.name + "'");
+  for (int i : layer.inputs) {
+    if (i < 0 || i >= int(layers.size())) {
+      fail(layer, "input index " + std::to_string(i) + " does not refer to an earlier layer");
+    }
+  }
+  layers.push_back(std::move(layer));
+  return int(layers.size()) - 1;
+}
+
+int Graph::index_of(const std::string& layer_name) const {
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (layers[i].name == layer_name) return int(i);
+  }
+  return -1;
+}
+
+void Graph::infer_shapes() {
+  if (layers.empty()) throw NetworkError("network '" + name + "' has no layers");
+  for (int i = 0; i < int(layers.size()); ++i) infer_layer(i);
+}
+
+void Graph::infer_layer(int index) {
+  Layer& layer = layers.at(size_t(index));
+  check_input_count(layer);
+  if ((layer.op == OpKind::input) != (index == 0)) {
+    fail(layer, index == 0 ? "the first layer must be the input" : "only the first layer may be an input");
+  }
+  for (int i : layer.inputs) {
+    if (i < 0 || i >= index) fail(layer, "input index " + std::to_string(i) + " is not an earlier layer");
+  }
+  if (layer.op == OpKind::input) {
+    if (layer.out.c <= 0 || layer.out.h <= 0 || layer.out.w <= 0) {
+      fail(layer, "input shape " + shape_text(layer.out) + " (CxHxW) must be positive");
+    }
+    layer.in = layer.out;
+    return;
+  }
+  layer.in = layers[size_t(layer.inputs[0])].out;
+  switch (layer.op) {
+    case OpKind::conv:
+      infer_window_op(layer, true);
+      break;
+    case OpKind::max_pool:
+    case OpKind::avg_pool:
+      infer_window_op(layer, false);
+      break;
+    case OpKind::fc:
+      require_positive(layer, "out_channels", layer.out_channels);
+      layer.out = Shape{layer.out_channels, 1, 1};
+      break;
+    case OpKind::global_avg_pool:
+      layer.out = Shape{layer.in.c, 1, 1};
+      break;
+    case OpKind::add:
+      for (int i : layer.inputs) {
+        const Layer& src = layers[size_t(i)];
+        if (src.out != layer.in) {
+          fail(layer, "input '" + src.name + "' has shape " + shape_text(src.out) + " but input '" +
+                          layers[size_t(layer.inputs[0])].name + "' has " + shape_text(layer.in) +
+                          " (add needs equal shapes, CxHxW)");
+        }
+      }
+      layer.out = layer.in;
+      break;
+    case OpKind::concat: {
+      int64_t channels = 0;
+      for (int i : layer.inputs) {
+        const Layer& src = layers[size_t(i)];
+        if (src.out.h != layer.in.h || src.out.w != layer.in.w) {
+          fail(layer, "input '" + src.name + "' has shape " + shape_text(src.out) + " but input '" +
+                          layers[size_t(layer.inputs[0])].name + "' has " + shape_text(layer.in) +
+                          " (concat needs equal height and width, CxHxW)");
+        }
+        channels += src.out.c;
+      }
+      if (channels > INT_MAX) fail(layer, "concatenated channel count overflows");
+      layer.in.c = int(channels);
+      layer.out = layer.in;
+      break;
+    }
+    default:  // relu, identity
+      layer.out = layer.in;
+  }
+}
+
+int64_t Graph::weights() const {
+  int64_t total = 0;
+  for (const auto& l : layers) total += l.weights();
+  return total;
+}
+
+int64_t Graph::macs() const {
+  int64_t total = 0;
+  for (const auto& l : layers) total += l.macs();
+  return total;
+}
+
+std::vector<std::vector<int>> Graph::consumers() const {
+  std::vector<std::vector<int>> result(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    for (int src : layers[i].inputs) {
+      if (src >= 0 && size_t(src) < layers.size()) result[size_t(src)].push_back(int(i));
+    }
+  }
+  return result;
+}
+
+}  // namespace cimsim::workloads

@@ -1,0 +1,82 @@
+// The network IR: a DAG of layers with inferred shapes. Plain C++, knows nothing of hardware or SystemC.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cimsim::workloads {
+
+enum class OpKind {
+  input,           // the network input (exactly one, layer 0)
+  conv,            // 2-D convolution: stride, padding, dilation, groups
+  fc,              // fully connected (flattens its input)
+  max_pool,
+  avg_pool,
+  global_avg_pool, // to 1x1
+  relu,
+  add,             // element-wise sum of two or more inputs of one shape
+  concat,          // along channels
+  identity,
+};
+
+const char* op_name(OpKind op);
+// Parses the names op_name() returns; throws std::invalid_argument otherwise.
+OpKind op_from_name(const std::string& name);
+bool is_weighted(OpKind op);  // conv and fc: the ops that occupy crossbars
+
+struct Shape {
+  int c = 0, h = 0, w = 0;  // channels, height, width (one input; batch is a run option)
+  int64_t elements() const { return int64_t(c) * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+};
+
+struct Layer {
+  std::string name;
+  OpKind op = OpKind::identity;
+  std::vector<int> inputs;  // indices of producer layers, all smaller than this layer's index
+  // conv / pooling parameters (kernel for pooling; ignored elsewhere)
+  int out_channels = 0;  // conv and fc
+  int kernel_h = 1, kernel_w = 1;
+  int stride = 1;
+  int pad = 0;           // symmetric zero padding
+  int dilation = 1;
+  int groups = 1;
+  // filled by Graph::infer_shapes()
+  Shape in;   // shape of inputs[0] (for concat: the concatenated shape)
+  Shape out;
+
+  int64_t weights() const;  // crossbar-resident weight elements (conv kernels, fc matrices); 0 otherwise
+  int64_t macs() const;     // multiply-accumulates of one inference; 0 for non-weighted ops
+};
+
+// Thrown for a malformed network: the message names the file, line and column where known.
+struct NetworkError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Graph {
+ public:
+  std::string name;
+  std::vector<Layer> layers;  // topological order; layers[0] is the input
+
+  // Adds a layer, returns its index. Throws NetworkError on a bad reference.
+  int add(Layer layer);
+  int index_of(const std::string& layer_name) const;  // -1 if absent
+
+  // Computes `in` and `out` for every layer; validates parameters (kernel fits, channels divisible by
+  // groups, add shapes equal, concat spatial sizes equal). Throws NetworkError naming the layer.
+  // The input layer's `out` is the network input shape and must be set by whoever builds the graph.
+  void infer_shapes();
+  // The same for one layer, whose producers must already have their shapes: lets loaders attach a
+  // file position to the error of the layer that fails.
+  void infer_layer(int index);
+
+  int64_t weights() const;
+  int64_t macs() const;
+  std::vector<std::vector<int>> consumers() const;  // consumers()[i]: layers reading layer i
+};
+
+}  // namespace cimsim::workloads
