@@ -602,7 +602,7 @@ HardwareSpec load_hardware(const std::string& name_or_path) {
   std::error_code ec;
   std::ifstream in;
   if (std::filesystem::is_regular_file(name_or_path, ec)) in.open(name_or_path);
-  if (!in) {
+  if (!in.is_open()) {
     throw ConfigError(name_or_path + ": cannot open; allowed: a built-in name (" +
                       join(builtin_hardware_names(), ", ") + ") or a readable YAML file");
   }

@@ -73,7 +73,7 @@ TEST(Builtins, IsaacAndDefault) {
   EXPECT_EQ(def.precision.activation_bits, 8);
   EXPECT_TRUE(def.chip.auto_size);
   EXPECT_EQ(def.crossbar.bits_per_cell, 2);
-  EXPECT_EQ(def.sources.at("precision.weight_bits"), "configs/default.yaml:9:16");
+  EXPECT_EQ(def.sources.at("precision.weight_bits"), "configs/default.yaml:8:16");
 }
 
 // The defaults are ISAAC: every cost equals what isaac.yaml derives from the published powers.

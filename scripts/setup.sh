@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what cimsim needs on a Debian machine (idempotent: quick when everything is present) and
+# configures + builds it in Release into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake make pkg-config
+  libsystemc-dev          # SystemC 2.3.4 with TLM-2.0
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libboost-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  python3-matplotlib      # scripts/plot.py (run with /usr/bin/python3)
+  time                    # /usr/bin/time for bench/ (peak memory)
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+WERROR=${CIMSIM_WERROR:-OFF}
+[ "${CI:-}" = "true" ] && WERROR=ON
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCIMSIM_WERROR="$WERROR" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"
