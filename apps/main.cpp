@@ -21,6 +21,9 @@ using namespace cimsim;
 
 namespace {
 
+// SystemC prints its banner when its kernel starts, before sc_main: switch it off that early.
+const bool banner_off = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
+
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -111,7 +114,6 @@ int cmd_list() {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);  // the banner is noise on every run
   CLI::App app{"cimsim: cycle-approximate SystemC/TLM simulator of memristive compute-in-memory chips"};
   app.set_version_flag("--version", std::string("cimsim ") + CIMSIM_VERSION);
   app.require_subcommand(1);

@@ -27,7 +27,8 @@ struct CrossbarBlock {
   int rows_used = 0;           // crossbar rows driven (unrolled kernel rows)
   int outputs = 0;             // output channels it produces (over all its groups)
   int cols_used = 0;           // outputs x cells per weight
-  int64_t cells() const { return int64_t(rows_used) * cols_used; }
+  // programmed cells: each diagonal group holds rows_used/groups x cols_used/groups of them
+  int64_t cells() const { return int64_t(rows_used) * cols_used / groups; }
 };
 
 // How one layer is mapped. For unweighted (digital) layers only `home_tile` and the fusion fields apply.

@@ -183,9 +183,9 @@ Keys build_schema() {
           isaac + " (digital logic at 1.2 GHz)", [](H& h) -> double& { return h.technology.clock_ghz; });
 
   add_int(v, "precision.weight_bits", 16, 1, 32, "bit", "weight precision, sliced over bits_per_cell cells",
-          "ISAAC (Shafiee et al., ISCA 2016) Sec. 5: 16-bit weights", [](H& h) -> int& { return h.precision.weight_bits; });
+          "ISAAC (Shafiee et al., ISCA 2016), text: 16-bit weights", [](H& h) -> int& { return h.precision.weight_bits; });
   add_int(v, "precision.activation_bits", 16, 1, 32, "bit", "input precision, fed dac.bits per phase",
-          "ISAAC (Shafiee et al., ISCA 2016) Sec. 5: 16-bit inputs", [](H& h) -> int& { return h.precision.activation_bits; });
+          "ISAAC (Shafiee et al., ISCA 2016), text: 16-bit inputs", [](H& h) -> int& { return h.precision.activation_bits; });
   add_int(v, "precision.partial_sum_bits", 24, 1, 64, "bit",
           "width of partial sums sent between crossbars/tiles before accumulation",
           "cimsim assumption: ISAAC states none; 16-bit result plus 8 guard bits",
@@ -200,10 +200,10 @@ Keys build_schema() {
   add_choice(v, "crossbar.signed_weights", {"differential", "offset"}, 1,
              "differential: a positive and a negative column per weight slice (2x columns); offset: biased "
              "weights, bias subtracted digitally",
-             "ISAAC (Shafiee et al., ISCA 2016) Sec. 5: weights stored with a bias (offset encoding)",
+             "ISAAC (Shafiee et al., ISCA 2016), text: weights stored with a bias (offset encoding)",
              [](H& h, int i) { h.crossbar.signed_weights = i == 0 ? SignedScheme::differential : SignedScheme::offset; });
   add_num(v, "crossbar.read_latency_ns", 100, 0, true, kInf, "ns", "one analog read of the array (one input phase)",
-          "ISAAC (Shafiee et al., ISCA 2016) Sec. 6: 100 ns pipeline cycle per crossbar read; its 128 conversions "
+          "ISAAC (Shafiee et al., ISCA 2016), text: 100 ns pipeline cycle per crossbar read; its 128 conversions "
           "at 1.28 GS/s take the next 100 ns, overlapped through sample-and-hold",
           [](H& h) -> double& { return h.crossbar.read_latency_ns; });
   add_cost(v, "crossbar", [](H& h) -> Cost& { return h.crossbar.cost; }, Action::crossbar_read,

@@ -27,6 +27,7 @@ json to_json(const RunResult& r) {
   j["latency"] = {{"cycles", cycles(r, r.latency_ns)}, {"ns", r.latency_ns}};
   j["run"] = {{"cycles", cycles(r, r.total_ns)}, {"ns", r.total_ns}};
   j["throughput_per_s"] = r.throughput_per_s;
+  j["done_ns"] = r.done_ns;  // completion of each input of the stream
   json eb = json::object();
   for (const auto& [k, v] : r.energy.breakdown_pj) eb[k] = v / r.options.inputs;
   j["energy_pj"] = {{"total", r.energy_per_inference_pj},

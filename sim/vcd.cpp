@@ -113,14 +113,14 @@ std::string vcd_text(const TraceData& trace, const std::vector<std::string>& lay
       os << 'b' << (first == std::string::npos ? "0" : bits.substr(first)) << ' ' << vars[v].id << '\n';
     }
   };
+  // initial values: idle, then whatever changes at time 0
+  for (size_t v = 0; v < vars.size(); ++v) current[v] = vars[v].name == "layer" ? -1 : 0;
+  size_t i = 0;
+  for (; i < changes.size() && changes[i].t_ps <= 0; ++i) current[changes[i].var] = changes[i].value;
   os << "#0\n$dumpvars\n";
-  for (size_t v = 0; v < vars.size(); ++v) {
-    current[v] = vars[v].name == "layer" ? -1 : 0;
-    emit(v, current[v]);
-  }
+  for (size_t v = 0; v < vars.size(); ++v) emit(v, current[v]);
   os << "$end\n";
   // collapse same-time changes of a variable to the last one, drop those that change nothing
-  size_t i = 0;
   while (i < changes.size()) {
     const int64_t t = changes[i].t_ps;
     std::map<size_t, int64_t> last;

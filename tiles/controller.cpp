@@ -68,23 +68,24 @@ double Controller::row_bits(int layer) const {
   return double(o.c) * o.w * ctx_.hw.precision.activation_bits;
 }
 
+// Synchronises the thread's local time first (a wait of its own), then the caller checks its condition
+// again before waiting on the event: a notification during the synchronising wait is never lost.
+void Controller::wait_for(tlm_utils::tlm_quantumkeeper& qk, sc_core::sc_event& ev) {
+  if (qk.get_local_time() > sc_core::SC_ZERO_TIME) qk.sync();
+  else sc_core::wait(ev);
+}
+
 double Controller::wait_row(tlm_utils::tlm_quantumkeeper& qk, int producer, int n, int row) {
   Progress& p = run_.progress[run_.source_of(producer)];
   const size_t index = size_t(n) * p.rows + size_t(row);
-  while (p.ready_ns.size() <= index) {
-    qk.sync();
-    sc_core::wait(p.advanced);
-  }
+  while (p.ready_ns.size() <= index) wait_for(qk, p.advanced);
   return p.ready_ns[index];
 }
 
 double Controller::wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer, int n) {
   Progress& p = run_.progress[run_.source_of(producer)];
   wait_row(qk, producer, n, p.rows - 1);
-  while (p.complete_ns.size() <= size_t(n)) {  // all rows of input n
-    qk.sync();
-    sc_core::wait(p.advanced);
-  }
+  while (p.complete_ns.size() <= size_t(n)) wait_for(qk, p.advanced);  // all rows of input n
   return p.complete_ns[n];
 }
 
@@ -101,10 +102,7 @@ void Controller::run_layer(int layer) {
     if (lbl) {  // one layer at a time: wait for the previous layer (or the previous input) to finish
       if (pos > 0) t = std::max(t, wait_complete(qk, run_.order[pos - 1], n));
       else if (n > 0) {
-        while (run_.sinks_done[n - 1] < int(run_.sinks.size())) {
-          qk.sync();
-          sc_core::wait(run_.input_done);
-        }
+        while (run_.sinks_done[n - 1] < int(run_.sinks.size())) wait_for(qk, run_.input_done);
         t = std::max(local_ns(qk), run_.done_ns[n - 1]);
       }
     }

@@ -33,6 +33,7 @@ class Controller : public sc_core::sc_module {
   double step_digital(int layer, int n, int step, double t, double& ready);
   double step_input(int layer, int step, double t, double& ready);
   void deliver_outputs(int layer, int n, double t);
+  void wait_for(tlm_utils::tlm_quantumkeeper& qk, sc_core::sc_event& ev);
   double wait_row(tlm_utils::tlm_quantumkeeper& qk, int producer, int n, int row);
   double wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer, int n);
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Regenerates the golden reports tests/golden/vgg8-<config>.json (checked by tests/test_golden.cpp), one
+# per shipped config (configs/*.yaml). Run it on purpose, after a deliberate model change, and review
+# `git diff tests/golden` before committing: the diff is what the change did to the numbers.
+#
+#   scripts/update-goldens.sh              # builds build/ if needed, uses build/cimsim
+#   CIMSIM=path/to/cimsim scripts/update-goldens.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -n ${CIMSIM:-} ]]; then
+  cimsim=$CIMSIM
+else
+  cimsim=$root/build/cimsim
+  if [[ ! -f $root/build/CMakeCache.txt ]]; then
+    cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  cmake --build "$root/build" --target cimsim -j "$(nproc)" >/dev/null
+fi
+[[ -x $cimsim ]] || { echo "update-goldens: $cimsim is not an executable" >&2; exit 1; }
+
+mkdir -p "$root/tests/golden"
+for yaml in "$root"/configs/*.yaml; do
+  config=$(basename "$yaml" .yaml)
+  out=$root/tests/golden/vgg8-$config.json
+  # The same command as tests/test_golden.cpp.
+  "$cimsim" run --hw "$config" --net vgg8 -q --json "$out.new"
+  mv "$out.new" "$out"
+  echo "wrote tests/golden/vgg8-$config.json"
+done

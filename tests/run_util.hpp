@@ -1,0 +1,49 @@
+// Test helpers: a scratch directory per test, and running the cimsim binary as its own process
+// (SystemC elaborates once per process, so comparing two simulations means two processes).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace cimsim::testing {
+
+inline std::filesystem::path scratch_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  auto dir = std::filesystem::temp_directory_path() /
+             (std::string("cimsim-") + info->test_suite_name() + "-" + info->name() + "-" +
+              std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline std::string write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// Runs `cimsim run <args> --json <dir>/<tag>.json -q` and returns the parsed report.
+inline nlohmann::json run_json(const std::filesystem::path& dir, const std::string& tag,
+                               const std::string& args) {
+  const auto out = dir / (tag + ".json");
+  const std::string cmd = std::string(CIMSIM_BINARY) + " run " + args + " -q --json " + out.string() +
+                          " 2> " + (dir / (tag + ".err")).string();
+  const int rc = std::system(cmd.c_str());
+  EXPECT_EQ(rc, 0) << cmd << "\n" << read_text(dir / (tag + ".err"));
+  return nlohmann::json::parse(read_text(out));
+}
+
+}  // namespace cimsim::testing
