@@ -51,24 +51,39 @@ double Mesh::unloaded_ns(int src, int dst, uint64_t bits) const {
 }
 
 std::vector<Resource*> Mesh::route(int src, int dst) {
+  // XY (dimension-ordered) routing; the mesh's last row may be partly empty (routers fill the
+  // nearest square in snake order), and when the X-first path would cross an empty position the
+  // Y-first path is taken, which then cannot.
   std::vector<Resource*> links;
-  links.push_back(&inject_[src == kOffchip ? tiles_ : src]);
-  int r = router_of(src);
-  const int rd = router_of(dst);
   int row, col, drow, dcol;
-  grid_.position(r, row, col);
-  grid_.position(rd, drow, dcol);
-  while (col != dcol) {  // X first
-    const int d = dcol > col ? Router::east : Router::west;
-    links.push_back(&routers_[at_[row][col]]->out[d]);
-    col += dcol > col ? 1 : -1;
-  }
-  while (row != drow) {
-    const int d = drow > row ? Router::south : Router::north;
-    links.push_back(&routers_[at_[row][col]]->out[d]);
-    row += drow > row ? 1 : -1;
-  }
-  links.push_back(&eject_[dst == kOffchip ? tiles_ : dst]);
+  grid_.position(router_of(src), row, col);
+  grid_.position(router_of(dst), drow, dcol);
+  auto walk = [&](bool x_first) {
+    links.clear();
+    links.push_back(&inject_[src == kOffchip ? tiles_ : src]);
+    int r = row, c = col;
+    auto step_x = [&] {
+      while (c != dcol) {
+        if (at_[r][c] < 0) return false;
+        links.push_back(&routers_[at_[r][c]]->out[dcol > c ? Router::east : Router::west]);
+        c += dcol > c ? 1 : -1;
+      }
+      return true;
+    };
+    auto step_y = [&] {
+      while (r != drow) {
+        if (at_[r][c] < 0) return false;
+        links.push_back(&routers_[at_[r][c]]->out[drow > r ? Router::south : Router::north]);
+        r += drow > r ? 1 : -1;
+      }
+      return true;
+    };
+    const bool ok = x_first ? (step_x() && step_y()) : (step_y() && step_x());
+    links.push_back(&eject_[dst == kOffchip ? tiles_ : dst]);
+    return ok && at_[r][c] >= 0;
+  };
+  if (!walk(true) && !walk(false))
+    SC_REPORT_FATAL("cimsim/noc", "no XY or YX route between two routers (a mesh bug)");
   return links;
 }
 

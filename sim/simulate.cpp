@@ -95,7 +95,9 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.crossbars_total = mapping.chip_tiles * hw.crossbars_per_tile();
   r.crossbar_utilization = mapping.crossbar_utilization(hw);
   r.chip_utilization = mapping.chip_utilization(hw);
-  for (size_t i = 1; i < graph.layers.size(); ++i) {
+  // every layer, the input too (its row is the image arriving from off-chip): the rows' energies sum
+  // to the dynamic energy of the run
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
     const auto& l = graph.layers[i];
     const auto& lm = mapping.layers[i];
     LayerResult lr;

@@ -23,7 +23,7 @@ using nlohmann::json;
 namespace {
 
 constexpr double kRelTol = 1e-6;
-const char* const kShippedConfigs[] = {"isaac", "edge-rram", "default"};
+const std::vector<std::string> kShippedConfigs = {"isaac", "edge-rram", "default"};
 
 std::string read_text(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -125,15 +125,15 @@ TEST_P(Golden, Vgg8MatchesGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, Golden, ::testing::ValuesIn(kShippedConfigs),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n = info.param;
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string n = p.param;
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
 
 // A config added to configs/ needs its golden (and its entry in kShippedConfigs).
 TEST(GoldenFiles, EveryShippedConfigHasAGolden) {
-  std::set<std::string> listed(std::begin(kShippedConfigs), std::end(kShippedConfigs));
+  const std::set<std::string> listed(kShippedConfigs.begin(), kShippedConfigs.end());
   for (const auto& e : fs::directory_iterator(fs::path(CIMSIM_SOURCE_DIR) / "configs")) {
     if (e.path().extension() != ".yaml") continue;
     const std::string name = e.path().stem().string();

@@ -1,0 +1,78 @@
+// Conservation: the actions a run counts are the ones the network's MACs and the mapping imply, and
+// every breakdown sums to its total.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "mapper/mapping.hpp"
+#include "models/config_loader.hpp"
+#include "sim/simulate.hpp"
+#include "workloads/builtins.hpp"
+
+using namespace cimsim;
+using models::Action;
+
+namespace {
+
+void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dataflow dataflow, int inputs) {
+  const auto m = mapper::map_network(g, hw);
+  tiles::RunOptions opt;
+  opt.dataflow = dataflow;
+  opt.inputs = inputs;
+  const auto r = sim::simulate(g, hw, m, opt);
+  const uint64_t P = uint64_t(hw.input_phases());
+  uint64_t reads = 0, drives = 0, samples = 0, macs_from_blocks = 0;
+  for (size_t i = 1; i < g.layers.size(); ++i) {
+    const auto& l = g.layers[i];
+    if (!workloads::is_weighted(l.op)) continue;
+    const uint64_t vectors = uint64_t(l.out.h) * uint64_t(l.out.w);  // one input vector per output pixel
+    for (int b : m.layers[i].blocks) {
+      const auto& blk = m.blocks[b];
+      reads += vectors * P;
+      drives += vectors * P * uint64_t(blk.rows_used);
+      samples += vectors * P * uint64_t(blk.cols_used);
+      macs_from_blocks += vectors * uint64_t(blk.rows_used) * uint64_t(blk.outputs) / uint64_t(blk.groups);
+    }
+  }
+  const uint64_t n = uint64_t(inputs);
+  EXPECT_EQ(macs_from_blocks, uint64_t(g.macs()));
+  EXPECT_EQ(r.counts[int(Action::crossbar_read)], n * reads);
+  EXPECT_EQ(r.counts[int(Action::dac_drive)], n * drives);
+  EXPECT_EQ(r.counts[int(Action::sample_hold)], n * samples);
+  EXPECT_EQ(r.counts[int(Action::adc_conversion)], n * samples);  // every sampled column is converted
+  EXPECT_EQ(r.counts[int(Action::shift_add)], n * samples);       // and shifted into its sum
+  // the network's output leaves the chip, its input arrives: off-chip bits
+  const auto& out = g.layers.back().out;
+  const uint64_t act = uint64_t(hw.precision.activation_bits);
+  EXPECT_EQ(r.counts[int(Action::offchip_bit)],
+            n * act * uint64_t(g.layers.front().out.elements() + out.elements()));
+
+  // breakdowns sum to their totals; per-layer energies sum to the dynamic energy
+  double e = 0;
+  for (const auto& [k, v] : r.energy.breakdown_pj) e += v;
+  EXPECT_NEAR(e, r.energy.total_pj, 1e-9 * r.energy.total_pj);
+  EXPECT_NEAR(r.energy.dynamic_pj + r.energy.leakage_pj, r.energy.total_pj, 1e-9 * r.energy.total_pj);
+  double a = 0;
+  for (const auto& [k, v] : r.area.breakdown_mm2) a += v;
+  EXPECT_NEAR(a, r.area.total_mm2, 1e-9 * r.area.total_mm2);
+  double layers = 0;
+  for (const auto& l : r.layer_results) layers += l.energy_pj;
+  EXPECT_NEAR(layers, r.energy.dynamic_pj, 1e-9 * r.energy.dynamic_pj);
+  // average power is energy over time
+  EXPECT_NEAR(r.power_mw, r.energy.total_pj / r.total_ns, 1e-9 * r.power_mw);
+  EXPECT_LE(r.power_mw, r.peak_power.total_mw);
+}
+
+}  // namespace
+
+TEST(Conservation, Vgg8OnIsaacPipelined) {
+  check(workloads::vgg8_network(), models::load_hardware("isaac"), tiles::Dataflow::pipelined, 1);
+}
+
+TEST(Conservation, Resnet18OnDefaultLayerByLayerStreamOf3) {
+  check(workloads::resnet18_network(), models::load_hardware("default"), tiles::Dataflow::layer_by_layer, 3);
+}
+
+TEST(Conservation, Vgg8OnEdgeRram) {
+  check(workloads::vgg8_network(), models::load_hardware("edge-rram"), tiles::Dataflow::pipelined, 1);
+}
