@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# cimsim's performance benchmark: wall time (median of N runs, default 5) and peak resident memory of
+#   cimsim run --hw isaac --net <net> --dataflow pipelined --inputs 1
+#   cimsim map --hw isaac --net <net>
+# for vgg8 and resnet18: wall time taken around each call, peak RSS from /usr/bin/time -f "%e %M".
+# Prints a Markdown table.
+#
+#   bench/run.sh            # builds build/ (Release) if needed, prints the table
+#   bench/run.sh --write    # and replaces the table in docs/performance.md between
+#                           # <!-- bench:begin --> and <!-- bench:end -->
+#   CIMSIM=path/to/cimsim RUNS=9 bench/run.sh
+# Targets (docs/performance.md): under 1 s and under 200 MB per command.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+write=0
+for arg in "$@"; do
+  case $arg in
+    --write) write=1 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument '$arg' (allowed: --write, --help)" >&2; exit 2 ;;
+  esac
+done
+runs=${RUNS:-5}
+[[ -x /usr/bin/time ]] || { echo "bench/run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+
+if [[ -n ${CIMSIM:-} ]]; then
+  cimsim=$CIMSIM
+else
+  cimsim=$root/build/cimsim
+  if [[ ! -f $root/build/CMakeCache.txt ]]; then
+    cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  cmake --build "$root/build" --target cimsim -j "$(nproc)" >/dev/null
+  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$root/build/CMakeCache.txt")
+  [[ $build_type == Release ]] || echo "bench/run.sh: warning: build/ is a '$build_type' build, not Release" >&2
+fi
+[[ -x $cimsim ]] || { echo "bench/run.sh: $cimsim is not an executable" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# measure "<label>" args...: one table row
+measure() {
+  local label=$1
+  shift
+  : >"$tmp/samples"
+  "$cimsim" "$@" >/dev/null 2>"$tmp/err" || { echo "bench/run.sh: cimsim $* failed:" >&2; cat "$tmp/err" >&2; exit 1; }
+  for ((i = 0; i < runs; i++)); do  # after one warm-up run
+    # %e has a 10 ms resolution: the wall time is taken around the call instead (it adds /usr/bin/time's
+    # own start-up, about a millisecond); %M is the peak RSS of cimsim.
+    local t0 t1
+    t0=$(date +%s%N)
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$cimsim" "$@" >/dev/null 2>/dev/null
+    t1=$(date +%s%N)
+    echo "$(( (t1 - t0) / 1000 )) $(tail -n 1 "$tmp/time" | cut -d' ' -f2)" >>"$tmp/samples"  # us KB
+  done
+  local wall rss_kb min max
+  wall=$(cut -d' ' -f1 "$tmp/samples" | median)
+  min=$(cut -d' ' -f1 "$tmp/samples" | sort -g | head -n 1)
+  max=$(cut -d' ' -f1 "$tmp/samples" | sort -g | tail -n 1)
+  rss_kb=$(cut -d' ' -f2 "$tmp/samples" | sort -g | tail -n 1)
+  awk -v l="$label" -v w="$wall" -v lo="$min" -v hi="$max" -v kb="$rss_kb" 'BEGIN {
+    w /= 1e6; lo /= 1e6; hi /= 1e6; mb = kb / 1024
+    ok = (w < 1 && mb < 200) ? "yes" : "**no**"
+    printf "| `%s` | %.3f | %.3f-%.3f | %.1f | %s |\n", l, w, lo, hi, mb, ok
+  }'
+}
+
+{
+  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) CPUs ($cpu), $(uname -sr);"
+  echo "median of $runs runs after one warm-up; peak RSS is the largest of the runs."
+  echo
+  echo "| command | wall s (median) | wall s (min-max) | peak RSS MB | < 1 s and < 200 MB |"
+  echo "|---|---:|---:|---:|:---:|"
+  for net in vgg8 resnet18; do
+    measure "cimsim run --hw isaac --net $net --dataflow pipelined --inputs 1" \
+      run --hw isaac --net "$net" --dataflow pipelined --inputs 1
+  done
+  for net in vgg8 resnet18; do
+    measure "cimsim map --hw isaac --net $net" map --hw isaac --net "$net"
+  done
+} >"$tmp/table"
+cat "$tmp/table"
+
+if ((write)); then
+  doc=$root/docs/performance.md
+  grep -q '^<!-- bench:begin -->$' "$doc" && grep -q '^<!-- bench:end -->$' "$doc" ||
+    { echo "bench/run.sh: $doc has no <!-- bench:begin --> / <!-- bench:end --> markers" >&2; exit 1; }
+  awk -v table="$tmp/table" '
+    /^<!-- bench:begin -->$/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
+    /^<!-- bench:end -->$/ { skip = 0 }
+    !skip { print }' "$doc" >"$tmp/doc"
+  cp "$tmp/doc" "$doc"
+  echo "updated docs/performance.md" >&2
+fi
