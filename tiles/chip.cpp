@@ -25,7 +25,10 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
                models::Action::offchip_bit),
       fabric_("fabric") {
   const int n = int(work.size());
+  // Only tiles with work are elaborated: an idle tile does nothing a simulation could see (its area and
+  // leakage come from the cost model), and 16,000 idle crossbar modules would cost time and memory.
   for (int t = 0; t < n; ++t) {
+    if (work[t].items.empty()) continue;
     tiles_.push_back(std::make_unique<Tile>(("tile_" + std::to_string(t)).c_str(), ctx, t));
     Tile& tile = *tiles_.back();
     const uint64_t base = uint64_t(t) * kStride;

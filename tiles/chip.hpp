@@ -42,8 +42,7 @@ class Chip : public sc_core::sc_module {
  public:
   Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
        const std::vector<mapper::TileWork>& work);
-  int tiles() const { return int(tiles_.size()); }
-  Tile& tile(int i) { return *tiles_[i]; }
+  int elaborated_tiles() const { return int(tiles_.size()); }
   hw::Mesh& mesh() { return mesh_; }
 
  private:
