@@ -44,4 +44,16 @@ void AdcBank::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+ShiftAdd::ShiftAdd(sc_core::sc_module_name name, Context& ctx)
+    : sc_module(name), socket("socket"), ctx_(ctx) {
+  socket.register_b_transport(this, &ShiftAdd::b_transport);
+}
+
+void ShiftAdd::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+  OpExt& e = ext_of(gp);
+  ctx_.stats.add(e.layer, Action::shift_add, e.count);
+  if (e.count > 0) delay += sc_core::sc_time(ctx_.hw.cycle_ns(), sc_core::SC_NS);
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
 }  // namespace cimsim::hw

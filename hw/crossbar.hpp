@@ -40,4 +40,17 @@ class AdcBank : public sc_core::sc_module {
   Context& ctx_;
 };
 
+// The shift-and-add units of a PE: they weigh each ADC result by its bit position (input phase and cell
+// slice) and add it into the output register. Pipelined behind the ADCs (one op per ADC result, at the
+// ADCs' rate), they add one digital cycle of latency after the last conversion.
+class ShiftAdd : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<ShiftAdd> socket;
+  ShiftAdd(sc_core::sc_module_name name, Context& ctx);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  Context& ctx_;
+};
+
 }  // namespace cimsim::hw

@@ -171,6 +171,16 @@ TEST_F(CliHardwareConfig, SyntaxError) {
   expect_usage_error(run("run --hw hw.yaml --json out.json"), {"hw.yaml:4:", "YAML"});
 }
 
+TEST_F(CliHardwareConfig, DuplicateKey) {
+  file("hw.yaml", "name: x\nadc:\n  bits: 8\n  bits: 9\n");
+  expect_usage_error(run("run --hw hw.yaml --json out.json"), {"hw.yaml:4:3:", "duplicate", "adc.bits"});
+}
+
+TEST_F(CliHardwareConfig, EmptyFile) {
+  file("hw.yaml", "");
+  expect_usage_error(run("run --hw hw.yaml --json out.json"), {"hw.yaml", "allowed:", "crossbar", "adc"});
+}
+
 TEST_F(CliHardwareConfig, MissingFile) {
   expect_usage_error(run("run --hw missing.yaml --json out.json"),
                      {"missing.yaml", "cannot open", "isaac", "edge-rram", "default"});
@@ -217,6 +227,25 @@ TEST_F(CliNetwork, ShapeMismatch) {
        "  - {name: a, op: add, inputs: [c1, c2]}\n");
   expect_usage_error(run("run --net net.yaml --json out.json"),
                      {"net.yaml:6:", "'a'", "c1", "c2", "4x8x8", "8x8x8"});
+}
+
+TEST_F(CliNetwork, DuplicateLayerName) {
+  file("net.yaml",
+       "name: n\n"
+       "input: {channels: 3, height: 8, width: 8}\n"
+       "layers:\n"
+       "  - {name: c1, op: conv, out_channels: 4, kernel: 3, pad: 1}\n"
+       "  - {name: c1, op: relu}\n");
+  expect_usage_error(run("run --net net.yaml --json out.json"), {"net.yaml:5:", "duplicate", "'c1'"});
+}
+
+TEST_F(CliNetwork, KernelLargerThanInput) {
+  file("net.yaml",
+       "name: n\n"
+       "input: {channels: 3, height: 4, width: 4}\n"
+       "layers:\n"
+       "  - {name: c1, op: conv, out_channels: 4, kernel: 7}\n");
+  expect_usage_error(run("run --net net.yaml --json out.json"), {"net.yaml:4:", "'c1'", "7x7"});
 }
 
 TEST_F(CliNetwork, CsvNonNumericField) {
@@ -305,6 +334,28 @@ TEST_F(CliOptions, CsvIsAFile) {
   file("taken", "x\n");
   expect_usage_error(run("run --json out.json --csv taken"), {"taken", "--csv", "directory"});
   EXPECT_EQ(read_text(dir / "taken"), "x\n");
+}
+
+// An existing directory is no place for a file: a usage error found before the run, not after it.
+TEST_F(CliOptions, JsonIsADirectory) {
+  fs::create_directories(dir / "adir");
+  for (const std::string cmd : {"run", "map"}) {
+    SCOPED_TRACE(cmd);
+    expect_usage_error(run(cmd + " --json adir"), {"adir"}, {"adir.tmp"});
+    EXPECT_TRUE(fs::is_directory(dir / "adir"));
+  }
+}
+
+// Two outputs on one path would overwrite each other.
+TEST_F(CliOptions, TwoOutputsOnOnePath) {
+  expect_usage_error(run("run --json out.json --vcd out.json"), {"out.json"});
+  expect_usage_error(run("run --json out.json --vcd ./out.json"), {"out.json"});
+}
+
+TEST_F(CliOptions, ZeroQuantum) {
+  const Result r = run("run --quantum-ns 0 --json out.json");
+  expect_usage_error(r, {"--quantum-ns", "0"});
+  EXPECT_LT(r.err.size(), 200u) << "the message should state the allowed range readably: " << r.err;
 }
 
 TEST_F(CliOptions, JsonEqualToHwInputIsNotOverwritten) {

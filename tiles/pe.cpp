@@ -10,7 +10,9 @@ namespace cimsim::tiles {
 using models::Action;
 
 Pe::Pe(sc_core::sc_module_name name, hw::Context& ctx)
-    : sc_module(name), socket("socket"), xbar_port("xbar_port"), adc_port("adc_port"), ctx_(ctx) {
+    : sc_module(name), socket("socket"), xbar_port("xbar_port"), adc_port("adc_port"),
+      shift_add_port("shift_add_port"), ctx_(ctx), shift_add_("shift_add", ctx) {
+  shift_add_port.bind(shift_add_.socket);
   socket.register_b_transport(this, &Pe::b_transport);
   for (int i = 0; i < ctx.hw.pe.crossbars; ++i) {
     xbars_.push_back(std::make_unique<hw::Crossbar>(("xbar_" + std::to_string(i)).c_str(), ctx));
@@ -42,10 +44,12 @@ void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     results += uint64_t(e.vectors) * uint64_t(e.phases) * uint64_t(b->cols_used);
     out_bits += uint64_t(e.vectors) * uint64_t(b->outputs) * uint64_t(ctx_.hw.precision.partial_sum_bits);
   }
-  // Shift-and-add is pipelined behind the ADCs (one op per ADC result) and adds one digital cycle.
-  ctx_.stats.add(e.layer, Action::shift_add, results);
+  hw::OpExt sa;
+  sa.op = hw::OpCode::shift_add;
+  sa.layer = e.layer;
+  sa.count = results;
+  end = hw::call(shift_add_port, sa, end, now);
   ctx_.stats.add(e.layer, Action::pe_output_reg_bit, out_bits);
-  if (!e.blocks->empty()) end += ctx_.hw.cycle_ns();
   delay = sc_core::sc_time(end - now, sc_core::SC_NS);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }

@@ -6,6 +6,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
@@ -22,6 +23,7 @@ class Pe : public sc_core::sc_module {
   tlm_utils::simple_target_socket<Pe> socket;
   tlm_utils::multi_passthrough_initiator_socket<Pe> xbar_port;  // [i]: crossbar i
   tlm_utils::multi_passthrough_initiator_socket<Pe> adc_port;   // [i]: ADC bank of crossbar i
+  tlm_utils::simple_initiator_socket<Pe> shift_add_port;
 
   Pe(sc_core::sc_module_name name, hw::Context& ctx);
   hw::Crossbar& crossbar(int i) { return *xbars_[i]; }
@@ -32,6 +34,7 @@ class Pe : public sc_core::sc_module {
   hw::Context& ctx_;
   std::vector<std::unique_ptr<hw::Crossbar>> xbars_;
   std::vector<std::unique_ptr<hw::AdcBank>> adcs_;
+  hw::ShiftAdd shift_add_;
 };
 
 }  // namespace cimsim::tiles
