@@ -49,6 +49,7 @@ void check_output(const std::string& out, const Common& c) {
   for (const std::string& in : {c.hw, c.net})
     if (fs::exists(in, ec) && fs::exists(out, ec) && fs::equivalent(in, out, ec))
       throw UsageError(out + ": is an input of this run; choose another output path");
+  if (fs::is_directory(out, ec)) throw UsageError(out + ": is a directory; give a file path");
   const fs::path parent = fs::path(out).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, ec))
     throw UsageError(out + ": directory " + parent.string() + " does not exist");
@@ -59,6 +60,9 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
             bool quiet) {
   check_output(json_out, c);
   check_output(vcd_out, c);
+  if (!json_out.empty() && !vcd_out.empty() &&
+      fs::absolute(json_out).lexically_normal() == fs::absolute(vcd_out).lexically_normal())
+    throw UsageError(json_out + ": given for both --json and --vcd; choose two paths");
   if (!csv_dir.empty() && fs::exists(csv_dir) && !fs::is_directory(csv_dir))
     throw UsageError(csv_dir + ": --csv takes a directory");
   const models::HardwareSpec hw = models::load_hardware(c.hw);
@@ -135,7 +139,15 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--csv", csv_dir, "write layers.csv and components.csv into this directory");
   run->add_option("--vcd", vcd_out, "write a VCD waveform here (GTKWave)");
   run->add_option("--quantum-ns", quantum_ns, "temporal decoupling quantum")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            try {
+              return std::stod(v) > 0 ? std::string() : std::string("must be > 0 (ns)");
+            } catch (const std::exception&) {
+              return std::string("must be a number > 0 (ns)");
+            }
+          },
+          "NS > 0", "positive"))
       ->capture_default_str();
   run->add_flag("-q,--quiet", quiet, "no terminal table");
 

@@ -89,8 +89,10 @@ cat "$tmp/table"
 
 if ((write)); then
   doc=$root/docs/performance.md
-  grep -q '^<!-- bench:begin -->$' "$doc" && grep -q '^<!-- bench:end -->$' "$doc" ||
-    { echo "bench/run.sh: $doc has no <!-- bench:begin --> / <!-- bench:end --> markers" >&2; exit 1; }
+  if ! grep -q '^<!-- bench:begin -->$' "$doc" || ! grep -q '^<!-- bench:end -->$' "$doc"; then
+    echo "bench/run.sh: $doc has no <!-- bench:begin --> / <!-- bench:end --> markers" >&2
+    exit 1
+  fi
   awk -v table="$tmp/table" '
     /^<!-- bench:begin -->$/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
     /^<!-- bench:end -->$/ { skip = 0 }

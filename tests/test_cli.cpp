@@ -4,6 +4,7 @@
 // no output file. A good run writes every output and its JSON honours the contract of DESIGN.md.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,7 +17,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -80,8 +80,9 @@ class CliTest : public ::testing::Test {
   Result run(const std::string& args) {
     const fs::path out = dir / ".stdout", err = dir / ".stderr";
     // Users do not set SYSTEMC_DISABLE_COPYRIGHT_MESSAGE (the test main does): the banner must not show.
-    const std::string cmd = "unset SYSTEMC_DISABLE_COPYRIGHT_MESSAGE; cd " + quote(dir.string()) + " && " + quote(CIMSIM_BINARY) + " " + args +
-                            " >" + quote(out.string()) + " 2>" + quote(err.string());
+    const std::string cmd = "unset SYSTEMC_DISABLE_COPYRIGHT_MESSAGE; cd " + quote(dir.string()) + " && " +
+                            quote(CIMSIM_BINARY) + " " + args + " >" + quote(out.string()) + " 2>" +
+                            quote(err.string());
     const int status = std::system(cmd.c_str());
     Result r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -101,11 +102,11 @@ class CliTest : public ::testing::Test {
     EXPECT_EQ(lines.size(), 1u) << "stderr must be exactly one line, got:\n" << r.err;
     EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n') << "stderr must end with a newline: " << r.err;
     const std::string line = lines.empty() ? "" : lines.back();
-    EXPECT_EQ(line.rfind("cimsim: error: ", 0), 0u) << "stderr: " << r.err;
+    EXPECT_EQ(line.rfind("cimsim: error: ", 0), 0u) << "stderr must start with 'cimsim: error: ': " << r.err;
     for (const auto& f : fragments) {
       if (f.rfind("re:", 0) == 0)
-        EXPECT_TRUE(std::regex_search(line, std::regex(f.substr(3)))) << "no match for /" << f.substr(3)
-                                                                       << "/ in: " << line;
+        EXPECT_TRUE(std::regex_search(line, std::regex(f.substr(3))))
+            << "no match for /" << f.substr(3) << "/ in: " << line;
       else
         EXPECT_NE(line.find(f), std::string::npos) << "missing '" << f << "' in: " << line;
     }
@@ -163,7 +164,8 @@ TEST_F(CliHardwareConfig, BadEnum) {
 
 TEST_F(CliHardwareConfig, BadTiles) {
   file("hw.yaml", "name: x\nchip:\n  tiles: [0, 1]\n");
-  expect_usage_error(run("run --hw hw.yaml --json out.json"), {"hw.yaml:3:", "chip.tiles", "allowed:", "auto"});
+  expect_usage_error(run("run --hw hw.yaml --json out.json"),
+                     {"hw.yaml:3:", "chip.tiles", "allowed:", "auto"});
 }
 
 TEST_F(CliHardwareConfig, SyntaxError) {
@@ -297,9 +299,7 @@ TEST_F(CliMapping, NetworkDoesNotFitFixedChip) {
 
 using CliOptions = CliTest;
 
-TEST_F(CliOptions, UnknownOption) {
-  expect_usage_error(run("run --bogus --json out.json"), {"--bogus"});
-}
+TEST_F(CliOptions, UnknownOption) { expect_usage_error(run("run --bogus --json out.json"), {"--bogus"}); }
 
 TEST_F(CliOptions, MissingSubcommand) {
   const Result r = run("");
@@ -365,8 +365,8 @@ TEST_F(CliOptions, JsonEqualToHwInputIsNotOverwritten) {
   const std::string abs = (dir / "hw.yaml").string();
   for (const std::string& out : std::vector<std::string>{"hw.yaml", "./hw.yaml", abs}) {
     SCOPED_TRACE(out);
-    expect_usage_error(run("run --hw hw.yaml --net vgg8 --json " + quote(out)),
-                       {out, "input"}, {"hw.yaml.tmp"});
+    expect_usage_error(run("run --hw hw.yaml --net vgg8 --json " + quote(out)), {out, "input"},
+                       {"hw.yaml.tmp"});
     EXPECT_EQ(read_text(dir / "hw.yaml"), yaml) << "the --hw input was modified";
   }
   expect_usage_error(run("run --hw hw.yaml --net vgg8 --vcd hw.yaml"), {"hw.yaml", "input"}, {});
@@ -405,8 +405,8 @@ void expect_sums_to_total(const nlohmann::json& j, const std::string& where) {
   }
   const double total = j["total"].get<double>();
   EXPECT_GT(total, 0.0) << where;
-  EXPECT_LE(std::abs(sum - total), 1e-9 * std::abs(total)) << where << ": breakdown sums to " << sum
-                                                          << ", total is " << total;
+  EXPECT_LE(std::abs(sum - total), 1e-9 * std::abs(total))
+      << where << ": breakdown sums to " << sum << ", total is " << total;
 }
 
 TEST_F(CliRun, WritesJsonCsvAndVcd) {
@@ -422,8 +422,9 @@ TEST_F(CliRun, WritesJsonCsvAndVcd) {
   // JSON: the contract of DESIGN.md, plus peak power and throughput.
   nlohmann::json j;
   ASSERT_NO_THROW(j = nlohmann::json::parse(read_text(dir / "out.json")));
-  expect_keys(j, "$", {"workload", "deployment", "latency", "energy_pj", "power_mw", "area_mm2", "utilization",
-                       "layers", "peak_power_mw", "throughput_per_s"});
+  expect_keys(j, "$",
+              {"workload", "deployment", "latency", "energy_pj", "power_mw", "area_mm2", "utilization",
+               "layers", "peak_power_mw", "throughput_per_s"});
   expect_keys(j["workload"], "workload", {"name", "layers", "weights", "macs"});
   expect_keys(j["latency"], "latency", {"cycles", "ns"});
   expect_keys(j["energy_pj"], "energy_pj", {"total", "breakdown"});
@@ -431,9 +432,11 @@ TEST_F(CliRun, WritesJsonCsvAndVcd) {
   expect_keys(j["utilization"], "utilization", {"crossbar_cells"});
   EXPECT_EQ(j["workload"]["name"], "vgg8");
   for (const char* k : {"layers", "weights", "macs"})
-    EXPECT_TRUE(j["workload"][k].is_number_integer() && j["workload"][k].get<int64_t>() > 0) << "workload." << k;
+    EXPECT_TRUE(j["workload"][k].is_number_integer() && j["workload"][k].get<int64_t>() > 0)
+        << "workload." << k;
   EXPECT_TRUE(j["deployment"] == "individual" || j["deployment"] == "hypernet") << j["deployment"];
-  for (const auto* p : {"/latency/cycles", "/latency/ns", "/power_mw", "/peak_power_mw", "/throughput_per_s"}) {
+  for (const auto* p :
+       {"/latency/cycles", "/latency/ns", "/power_mw", "/peak_power_mw", "/throughput_per_s"}) {
     const auto& v = j[nlohmann::json::json_pointer(p)];
     EXPECT_TRUE(v.is_number() && v.get<double>() > 0) << p << " = " << v;
   }
@@ -466,8 +469,10 @@ TEST_F(CliRun, WritesJsonCsvAndVcd) {
   EXPECT_EQ(csv[0].rfind("name,op,", 0), 0u) << csv[0];
   const size_t columns = size_t(std::count(csv[0].begin(), csv[0].end(), ',')) + 1;
   for (size_t i = 1; i < csv.size(); ++i) {
-    EXPECT_EQ(size_t(std::count(csv[i].begin(), csv[i].end(), ',')) + 1, columns) << "row " << i << ": " << csv[i];
-    EXPECT_EQ(csv[i].substr(0, csv[i].find(',')), j["layers"][i - 1]["name"].get<std::string>()) << "row " << i;
+    EXPECT_EQ(size_t(std::count(csv[i].begin(), csv[i].end(), ',')) + 1, columns)
+        << "row " << i << ": " << csv[i];
+    EXPECT_EQ(csv[i].substr(0, csv[i].find(',')), j["layers"][i - 1]["name"].get<std::string>())
+        << "row " << i;
   }
   EXPECT_GE(lines_of(read_text(dir / "csv" / "components.csv")).size(), 2u);
 

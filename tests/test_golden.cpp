@@ -55,7 +55,8 @@ std::string show(const json& j) {
 // Appends every difference between `want` (golden) and `got` under `path` to `diffs`.
 void compare(const json& want, const json& got, const std::string& path, std::vector<std::string>& diffs) {
   if (kind(want) != kind(got)) {
-    diffs.push_back(path + ": golden is " + kind(want) + " " + show(want) + ", now " + kind(got) + " " + show(got));
+    diffs.push_back(path + ": golden is " + kind(want) + " " + show(want) + ", now " + kind(got) + " " +
+                    show(got));
     return;
   }
   if (want.is_object()) {
@@ -65,9 +66,12 @@ void compare(const json& want, const json& got, const std::string& path, std::ve
     for (const auto& k : keys) {
       if (k == "wall") continue;
       const std::string p = path + "." + k;
-      if (!got.contains(k)) diffs.push_back(p + ": in the golden, missing now");
-      else if (!want.contains(k)) diffs.push_back(p + ": new, not in the golden (" + show(got[k]) + ")");
-      else compare(want[k], got[k], p, diffs);
+      if (!got.contains(k))
+        diffs.push_back(p + ": in the golden, missing now");
+      else if (!want.contains(k))
+        diffs.push_back(p + ": new, not in the golden (" + show(got[k]) + ")");
+      else
+        compare(want[k], got[k], p, diffs);
     }
   } else if (want.is_array()) {
     if (want.size() != got.size())
@@ -99,7 +103,8 @@ TEST_P(Golden, Vgg8MatchesGolden) {
   json want;
   ASSERT_NO_THROW(want = json::parse(read_text(golden))) << golden;
 
-  const fs::path dir = fs::temp_directory_path() / ("cimsim-golden-" + config + "-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("cimsim-golden-" + config + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path out = dir / "out.json", err = dir / "stderr";
@@ -137,7 +142,8 @@ TEST(GoldenFiles, EveryShippedConfigHasAGolden) {
   for (const auto& e : fs::directory_iterator(fs::path(CIMSIM_SOURCE_DIR) / "configs")) {
     if (e.path().extension() != ".yaml") continue;
     const std::string name = e.path().stem().string();
-    EXPECT_TRUE(listed.count(name)) << "configs/" << name << ".yaml is not in kShippedConfigs of test_golden.cpp";
+    EXPECT_TRUE(listed.count(name)) << "configs/" << name
+                                    << ".yaml is not in kShippedConfigs of test_golden.cpp";
     EXPECT_TRUE(fs::is_regular_file(golden_path(name)))
         << golden_path(name) << " is missing: run scripts/update-goldens.sh";
   }
