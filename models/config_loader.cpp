@@ -340,6 +340,27 @@ Keys build_schema() {
   add_cost(v, "offchip", [](H& h) -> Cost& { return h.offchip.cost; }, Action::offchip_bit,
            "one bit transferred; leakage and area are the whole interface", pj(10400.0, 204.8e9),
            isaac + ": 10.4 W at 204.8 Gb/s", 22.88e6, isaac + ": 22.88 mm2");
+
+  add_choice(v, "hypernet.sharing", {"none", "shared"}, 1,
+             "hypernetwork deployment: none = every candidate op of an edge has its own arrays; shared = "
+             "one 5x5 depthwise array + pointwise serves the first stage of sep_conv_3x3/5x5 and "
+             "dil_conv_3x3/5x5, another the second stage of the sep convs (docs/hypernet.md)",
+             "cimsim design choice (docs/hypernet.md)",
+             [](H& h, int i) { h.hypernet.sharing = i == 0 ? Sharing::none : Sharing::shared; });
+  add_int(v, "hypernet.selector.elements_per_cycle", 16, 1, 4096, "",
+          "activations a selector passes per digital cycle",
+          "cimsim assumption: one 16-activation lane per cycle, the width of a tile bus beat",
+          [](H& h) -> int& { return h.hypernet.selector.elements_per_cycle; });
+  add_num(v, "hypernet.selector.latency_cycles", 1, 0, false, kInf, "cycle",
+          "latency a selector adds to every row it passes",
+          "cimsim assumption: one registered mux stage",
+          [](H& h) -> double& { return h.hypernet.selector.latency_cycles; });
+  add_cost(v, "hypernet.selector", [](H& h) -> Cost& { return h.hypernet.selector.cost; },
+           Action::selector_op, "one activation passed by an edge selector", 0.05,
+           "cimsim estimate: an 8:1 mux of 16-bit activations, 3 levels x 16 bits x ~1 fJ per 2:1 "
+           "mux bit at 32 nm",
+           1800.0,
+           "cimsim estimate: 16 lanes x 7 two-input muxes x 16 bits x ~1 um2 per 2:1 mux bit at 32 nm");
   return v;
 }
 

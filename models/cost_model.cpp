@@ -24,6 +24,7 @@ const Cost& cost_of(const HardwareSpec& hw, Action a) {
     case Action::activation_op: return hw.tile.activation.cost;
     case Action::accumulate_op: return hw.tile.accumulate.cost;
     case Action::router_flit_hop: return hw.noc.router.cost;
+    case Action::selector_op: return hw.hypernet.selector.cost;
     case Action::offchip_bit:
     case Action::count_: break;
   }
@@ -57,6 +58,7 @@ InstanceStatic static_of(const HardwareSpec& hw, Component c) {
     case Component::activation: return one(hw.tile.activation.cost);
     case Component::accumulate: return one(hw.tile.accumulate.cost);
     case Component::router: return one(hw.noc.router.cost);
+    case Component::selector: return one(hw.hypernet.selector.cost);
     case Component::offchip:
     case Component::count_: break;
   }
@@ -82,6 +84,7 @@ double peak_dynamic_mw(const HardwareSpec& hw, Component c) {
     case Component::activation: return p(Action::activation_op);
     case Component::accumulate: return p(Action::accumulate_op);
     case Component::router: return p(Action::router_flit_hop);
+    case Component::selector: return p(Action::selector_op);
     case Component::offchip:
     case Component::count_: break;
   }
@@ -99,7 +102,8 @@ const char* action_name(Action a) {
       "crossbar_read",     "dac_drive",        "sample_hold",        "adc_conversion",
       "shift_add",         "pe_input_reg_bit", "pe_output_reg_bit",  "buffer_read_bit",
       "buffer_write_bit",  "bus_bit",          "tile_output_reg_bit", "pool_op",
-      "activation_op",     "accumulate_op",    "router_flit_hop",    "offchip_bit"};
+      "activation_op",     "accumulate_op",    "router_flit_hop",    "offchip_bit",
+      "selector_op"};
   const int i = static_cast<int>(a);
   return i >= 0 && i < kActions ? names[i] : "unknown";
 }
@@ -107,7 +111,7 @@ const char* action_name(Action a) {
 const char* component_name(Component c) {
   static const char* const names[kComponents] = {
       "crossbar", "dac",  "sample_hold", "adc",        "shift_add",  "pe_registers", "buffer",
-      "bus",      "tile_output_register", "pool", "activation", "accumulate", "router", "offchip"};
+      "bus",      "tile_output_register", "pool", "activation", "accumulate", "router", "offchip", "selector"};
   const int i = static_cast<int>(c);
   return i >= 0 && i < kComponents ? names[i] : "unknown";
 }
@@ -129,13 +133,14 @@ Component component_of(Action a) {
     case Action::activation_op: return Component::activation;
     case Action::accumulate_op: return Component::accumulate;
     case Action::router_flit_hop: return Component::router;
+    case Action::selector_op: return Component::selector;
     case Action::offchip_bit:
     case Action::count_: break;
   }
   return Component::offchip;
 }
 
-std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tiles) {
+std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tiles, int selectors) {
   const double t = tiles;
   const double pes = t * hw.tile.pes;
   const double xbars = pes * hw.pe.crossbars;
@@ -155,6 +160,7 @@ std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tile
   set(Component::accumulate, t * hw.tile.accumulate.count);
   set(Component::router, std::ceil(t / hw.chip.tiles_per_router));
   set(Component::offchip, 1.0);
+  set(Component::selector, selectors);
   return n;
 }
 
@@ -162,14 +168,15 @@ double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count) {
   return static_cast<double>(count) * cost_of(hw, a).energy_pj;
 }
 
-EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns) {
+EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns,
+                    int selectors) {
   std::array<double, kComponents> dyn{};
   std::array<double, kComponents> leak{};
   for (int i = 0; i < kActions; ++i) {
     const auto a = static_cast<Action>(i);
     dyn[static_cast<int>(component_of(a))] += dynamic_energy_pj(hw, a, counts[i]);
   }
-  const auto n = instance_counts(hw, tiles);
+  const auto n = instance_counts(hw, tiles, selectors);
   for (int c = 0; c < kComponents; ++c) {
     // mW x ns = pJ.
     leak[c] = n[c] * static_of(hw, static_cast<Component>(c)).leakage_mw * time_ns;
@@ -184,8 +191,8 @@ EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tile
   return r;
 }
 
-AreaReport area(const HardwareSpec& hw, int tiles) {
-  const auto n = instance_counts(hw, tiles);
+AreaReport area(const HardwareSpec& hw, int tiles, int selectors) {
+  const auto n = instance_counts(hw, tiles, selectors);
   AreaReport r;
   for (int c = 0; c < kComponents; ++c) {
     const double mm2 = n[c] * static_of(hw, static_cast<Component>(c)).area_um2 * 1e-6;
@@ -195,15 +202,15 @@ AreaReport area(const HardwareSpec& hw, int tiles) {
   return r;
 }
 
-double leakage_mw(const HardwareSpec& hw, int tiles) {
-  const auto n = instance_counts(hw, tiles);
+double leakage_mw(const HardwareSpec& hw, int tiles, int selectors) {
+  const auto n = instance_counts(hw, tiles, selectors);
   double mw = 0.0;
   for (int c = 0; c < kComponents; ++c) mw += n[c] * static_of(hw, static_cast<Component>(c)).leakage_mw;
   return mw;
 }
 
-PowerReport peak_power(const HardwareSpec& hw, int tiles) {
-  const auto n = instance_counts(hw, tiles);
+PowerReport peak_power(const HardwareSpec& hw, int tiles, int selectors) {
+  const auto n = instance_counts(hw, tiles, selectors);
   PowerReport r;
   for (int c = 0; c < kComponents; ++c) {
     const auto comp = static_cast<Component>(c);
@@ -254,6 +261,7 @@ double full_rate_per_s(const HardwareSpec& hw, Action a) {
     case Action::accumulate_op: return hw.tile.accumulate.ops_per_cycle * clock_hz;
     case Action::router_flit_hop:
       return hw.noc.router.ports * hw.noc.link_bandwidth_gbps * 1e9 / hw.noc.flit_bits;
+    case Action::selector_op: return hw.hypernet.selector.elements_per_cycle * clock_hz;
     case Action::offchip_bit:
     case Action::count_: break;
   }

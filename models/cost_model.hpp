@@ -29,6 +29,7 @@ enum class Action : int {
   accumulate_op,
   router_flit_hop,      // one flit through one router
   offchip_bit,
+  selector_op,          // one activation through a hypernetwork edge selector
   count_
 };
 constexpr int kActions = static_cast<int>(Action::count_);
@@ -37,7 +38,7 @@ const char* action_name(Action a);
 // Component classes of the energy and area breakdowns (JSON keys).
 enum class Component : int {
   crossbar, dac, sample_hold, adc, shift_add, pe_registers, buffer, bus, tile_output_register, pool,
-  activation, accumulate, router, offchip, count_
+  activation, accumulate, router, offchip, selector, count_
 };
 constexpr int kComponents = static_cast<int>(Component::count_);
 const char* component_name(Component c);
@@ -46,8 +47,9 @@ Component component_of(Action a);
 using ActionCounts = std::array<uint64_t, kActions>;
 
 // How many instances of each component class a chip of `tiles` tiles has (routers: one per
-// tiles_per_router tiles, rounded up; offchip: one interface).
-std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tiles);
+// tiles_per_router tiles, rounded up; offchip: one interface; `selectors`: hypernetwork edge selectors,
+// 0 for an individual deployment).
+std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tiles, int selectors = 0);
 
 struct EnergyReport {
   double total_pj = 0.0;
@@ -56,17 +58,18 @@ struct EnergyReport {
   std::map<std::string, double> breakdown_pj;  // component class -> dynamic + leakage; sums to total
 };
 // Dynamic energy = counts x energy per action; leakage = instances x leakage power x time.
-EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns);
+EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns,
+                    int selectors = 0);
 double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count);
 
 struct AreaReport {
   double total_mm2 = 0.0;
   std::map<std::string, double> breakdown_mm2;  // component class -> mm2; sums to total
 };
-AreaReport area(const HardwareSpec& hw, int tiles);
+AreaReport area(const HardwareSpec& hw, int tiles, int selectors = 0);
 
 // Leakage power of the whole chip (mW).
-double leakage_mw(const HardwareSpec& hw, int tiles);
+double leakage_mw(const HardwareSpec& hw, int tiles, int selectors = 0);
 
 // Peak power: every unit busy at its full rate (see full_rate_per_s) plus leakage: the figure chip
 // papers quote. Per component class, mW.
@@ -74,7 +77,7 @@ struct PowerReport {
   double total_mw = 0.0;
   std::map<std::string, double> breakdown_mw;
 };
-PowerReport peak_power(const HardwareSpec& hw, int tiles);
+PowerReport peak_power(const HardwareSpec& hw, int tiles, int selectors = 0);
 // Peak power of one PE (crossbars, DACs, S&H, ADCs, shift-and-add, PE registers), mW; and its area, mm2.
 double pe_peak_power_mw(const HardwareSpec& hw);
 double pe_area_mm2(const HardwareSpec& hw);

@@ -128,6 +128,21 @@ struct OffchipSpec {
   Cost cost;  // action: one bit transferred; leakage and area are the whole interface
 };
 
+enum class Sharing { none, shared };
+
+// The all-inclusive hypernetwork deployment (docs/hypernet.md): what the candidate ops of an edge
+// share, and the selector on every edge that passes the chosen op's output to the node adder.
+struct SelectorSpec {
+  int elements_per_cycle = 16;   // activations passed per digital cycle
+  double latency_cycles = 1.0;   // added to every row it passes
+  Cost cost;                     // action: one activation passed
+};
+
+struct HypernetSpec {
+  Sharing sharing = Sharing::shared;
+  SelectorSpec selector;
+};
+
 struct HardwareSpec {
   std::string name = "default";
   std::string description;
@@ -144,6 +159,7 @@ struct HardwareSpec {
   ChipSpec chip;
   NocSpec noc;
   OffchipSpec offchip;
+  HypernetSpec hypernet;
   // Where every value came from, keyed by dotted path ("adc.cost.energy_pj"):
   // "file.yaml:12:5" for a user value, or the published source of a default.
   std::map<std::string, std::string> sources;

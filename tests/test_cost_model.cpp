@@ -142,7 +142,8 @@ HardwareSpec hand_made() {
                    &hw.adc.cost,               &hw.shift_add.cost,     &hw.pe.input_register.cost,
                    &hw.pe.output_register.cost, &hw.tile.buffer.cost,  &hw.tile.bus.cost,
                    &hw.tile.output_register.cost, &hw.tile.pool.cost,  &hw.tile.activation.cost,
-                   &hw.tile.accumulate.cost,   &hw.noc.router.cost,    &hw.offchip.cost};
+                   &hw.tile.accumulate.cost,   &hw.noc.router.cost,    &hw.offchip.cost,
+                   &hw.hypernet.selector.cost};
   double x = 1.0;
   for (Cost* c : costs) {
     c->energy_pj = x;
@@ -168,17 +169,19 @@ TEST(Energy, CountsTimesTablePlusLeakage) {
                          c(Action::adc_conversion) * 4 + c(Action::shift_add) * 5 + dyn_pe_regs + dyn_buffer +
                          c(Action::bus_bit) * 9 + c(Action::tile_output_reg_bit) * 10 + c(Action::pool_op) * 11 +
                          c(Action::activation_op) * 12 + c(Action::accumulate_op) * 13 +
-                         c(Action::router_flit_hop) * 14 + c(Action::offchip_bit) * 15;
+                         c(Action::router_flit_hop) * 14 + c(Action::offchip_bit) * 15 +
+                         c(Action::selector_op) * 16;
   // Leakage: instances x leakage (mW) x time (ns) = pJ.
   const double pes = tiles * 12.0, xbars = pes * 8;
   const double leak_mw = xbars * 0.01 + xbars * 128 * 0.02 + xbars * 128 * 0.03 + xbars * 1 * 0.04 +
                          pes * 4 * 0.05 + pes * (0.06 + 0.07) + tiles * (0.08 + 0.09 + 0.10) +
                          tiles * 1 * 0.11 + tiles * 2 * 0.12 + tiles * 1 * 0.13 + 1 * 0.14 /* ceil(3/4) */ +
-                         1 * 0.15;
+                         1 * 0.15 + 5 * 0.16 /* 5 hypernetwork selectors */;
 
-  const EnergyReport e = energy(hw, counts, tiles, time_ns);
+  const EnergyReport e = energy(hw, counts, tiles, time_ns, 5);
   EXPECT_NEAR(e.dynamic_pj, dynamic, 1e-9 * dynamic);
-  EXPECT_NEAR(leakage_mw(hw, tiles), leak_mw, 1e-9 * leak_mw);
+  EXPECT_NEAR(leakage_mw(hw, tiles, 5), leak_mw, 1e-9 * leak_mw);
+  EXPECT_NEAR(e.breakdown_pj.at("selector"), c(Action::selector_op) * 16 + 5 * 0.16 * time_ns, 1e-6);
   EXPECT_NEAR(e.leakage_pj, leak_mw * time_ns, 1e-9 * leak_mw * time_ns);
   EXPECT_NEAR(e.total_pj, dynamic + leak_mw * time_ns, 1e-9 * e.total_pj);
   EXPECT_NEAR(sum_values(e.breakdown_pj), e.total_pj, 1e-9 * e.total_pj);
