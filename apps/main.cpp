@@ -5,11 +5,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
+#include <thread>
 #include <string>
 #include <systemc>
 
 #include "mapper/mapping.hpp"
 #include "models/config_loader.hpp"
+#include "sim/compare.hpp"
+#include "sim/deploy.hpp"
 #include "sim/report.hpp"
 #include "sim/simulate.hpp"
 #include "sim/vcd.hpp"
@@ -30,23 +34,58 @@ struct UsageError : std::runtime_error {
 
 struct Common {
   std::string hw = "default";
-  std::string net = "vgg8";
+  sim::WorkloadRequest workload;
+  std::string deploy = "individual";
+  bool chip_auto = false;
 };
+
+void add_darts_options(CLI::App* cmd, workloads::DartsOptions& d) {
+  cmd->add_option("--darts-c", d.c, "DARTS networks: initial channels C")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("--darts-layers", d.layers, "DARTS networks: cells")->check(CLI::Range(3, 200))->capture_default_str();
+  cmd->add_option("--classes", d.classes, "DARTS networks: classes")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--input-size", d.input_size, "DARTS networks: input height and width")
+      ->check(CLI::Range(4, 4096))
+      ->capture_default_str();
+}
 
 void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--hw", c.hw,
                   "hardware config: a YAML file or a built-in (isaac, edge-rram, default)")
       ->capture_default_str();
-  cmd->add_option("--net", c.net,
-                  "network: a built-in (vgg8, resnet18), a .yaml network or a NeuroSim .csv")
+  cmd->add_option("--net", c.workload.net,
+                  "network: a built-in (vgg8, resnet18, darts_v1, darts_v2, pdarts), a .yaml network, a "
+                  "NeuroSim .csv or a .genotype file")
       ->capture_default_str();
+  cmd->add_option("--genotype", c.workload.genotype_text,
+                  "a DARTS genotype as the DARTS code prints it: \"Genotype(normal=[...], ...)\"");
+  cmd->add_option("--deploy", c.deploy,
+                  "individual (a chip holding this network) or hypernet (the all-inclusive DARTS "
+                  "hypernetwork chip, this genotype selected by switch settings)")
+      ->check(CLI::IsMember({"individual", "hypernet"}))
+      ->capture_default_str();
+  cmd->add_flag("--chip-auto", c.chip_auto, "size the chip to the mapping, whatever tile count the config names");
+  add_darts_options(cmd, c.workload.darts);
+}
+
+// The config, the workload and its deployment, in that order: any bad input is reported before
+// anything runs.
+struct Prepared {
+  models::HardwareSpec hw;
+  sim::Deployment deployment;
+};
+Prepared prepare(const Common& c) {
+  models::HardwareSpec hw = models::load_hardware(c.hw);
+  if (c.chip_auto) hw.chip.auto_size = true;
+  const sim::Workload w = sim::resolve_workload(c.workload);
+  sim::Deployment d = sim::deploy(w, c.workload.darts, hw, sim::deploy_from_name(c.deploy));
+  return {std::move(hw), std::move(d)};
 }
 
 // An output path must not be one of the user's inputs: nothing a user gave is overwritten.
 void check_output(const std::string& out, const Common& c) {
   if (out.empty()) return;
   std::error_code ec;
-  for (const std::string& in : {c.hw, c.net})
+  for (const std::string& in : {c.hw, c.workload.net})
     if (fs::exists(in, ec) && fs::exists(out, ec) && fs::equivalent(in, out, ec))
       throw UsageError(out + ": is an input of this run; choose another output path");
   if (fs::is_directory(out, ec)) throw UsageError(out + ": is a directory; give a file path");
@@ -65,9 +104,10 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
     throw UsageError(json_out + ": given for both --json and --vcd; choose two paths");
   if (!csv_dir.empty() && fs::exists(csv_dir) && !fs::is_directory(csv_dir))
     throw UsageError(csv_dir + ": --csv takes a directory");
-  const models::HardwareSpec hw = models::load_hardware(c.hw);
-  workloads::Graph graph = workloads::load_network(c.net);
-  const mapper::Mapping mapping = mapper::map_network(graph, hw);
+  const Prepared p = prepare(c);
+  const models::HardwareSpec& hw = p.hw;
+  const workloads::Graph& graph = p.deployment.graph;
+  const mapper::Mapping& mapping = p.deployment.mapping;
   tiles::RunOptions opt;
   opt.dataflow = dataflow == "pipelined" ? tiles::Dataflow::pipelined : tiles::Dataflow::layer_by_layer;
   opt.inputs = inputs;
@@ -96,17 +136,60 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
 
 int cmd_map(const Common& c, const std::string& json_out) {
   check_output(json_out, c);
-  const models::HardwareSpec hw = models::load_hardware(c.hw);
-  workloads::Graph graph = workloads::load_network(c.net);
-  const mapper::Mapping mapping = mapper::map_network(graph, hw);
+  const Prepared p = prepare(c);
+  const models::HardwareSpec& hw = p.hw;
+  const workloads::Graph& graph = p.deployment.graph;
+  const mapper::Mapping& mapping = p.deployment.mapping;
   sim::print_mapping(std::cout, graph, hw, mapping);
   if (!json_out.empty()) sim::write_file_atomic(json_out, sim::mapping_json(graph, hw, mapping).dump(2) + "\n");
+  return 0;
+}
+
+struct CompareArgs {
+  sim::CompareRequest request;
+  std::string nets = "darts_v1,darts_v2,pdarts";
+  std::string json_out, csv_out;
+};
+
+int cmd_compare(CompareArgs& a) {
+  for (const std::string& out : {a.json_out, a.csv_out}) {
+    Common c;
+    c.hw = a.request.hw;
+    check_output(out, c);
+  }
+  if (!a.json_out.empty() && a.json_out == a.csv_out)
+    throw UsageError(a.json_out + ": given for both --json and --csv; choose two paths");
+  // validate everything here, before any simulation starts
+  const models::HardwareSpec hw = models::load_hardware(a.request.hw);
+  std::stringstream list(a.nets);
+  for (std::string n; std::getline(list, n, ',');)
+    if (!n.empty()) a.request.nets.push_back(n);
+  if (a.request.nets.empty() && a.request.genotypes.empty()) throw UsageError("--nets: give at least one network");
+  for (const auto& n : a.request.nets) {
+    sim::WorkloadRequest w;
+    w.net = n;
+    w.darts = a.request.darts;
+    if (!sim::resolve_workload(w).genotype)
+      throw UsageError("--nets " + n + ": compare takes DARTS genotypes (darts_v1, darts_v2, pdarts, .genotype files)");
+  }
+  for (const auto& g : a.request.genotypes) {
+    sim::WorkloadRequest w;
+    w.genotype_text = g;
+    w.darts = a.request.darts;
+    sim::resolve_workload(w);
+  }
+  const std::string sharing = hw.hypernet.sharing == models::Sharing::shared ? "shared" : "none";
+  const auto rows = sim::run_compare(a.request);
+  sim::print_compare(std::cout, rows, hw.name, sharing);
+  if (!a.json_out.empty()) sim::write_file_atomic(a.json_out, sim::compare_json(rows, hw.name, sharing).dump(2) + "\n");
+  if (!a.csv_out.empty()) sim::write_file_atomic(a.csv_out, sim::compare_csv(rows));
   return 0;
 }
 
 int cmd_list() {
   std::cout << "networks:\n";
   for (const auto& b : workloads::builtin_networks()) std::cout << "  " << b.name << "  " << b.description << '\n';
+  for (const auto& g : workloads::builtin_genotypes()) std::cout << "  " << g.name << "  " << g.description << '\n';
   std::cout << "hardware configs:\n";
   for (const auto& h : models::builtin_hardware_names()) {
     const auto spec = models::load_hardware(h);
@@ -156,6 +239,23 @@ int sc_main(int argc, char* argv[]) {
   add_common(map, common);
   map->add_option("--json", map_json, "write the mapping as JSON here");
 
+  CompareArgs cmp;
+  cmp.request.hw = "default";
+  cmp.request.jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+  auto* compare = app.add_subcommand(
+      "compare", "each DARTS architecture on its own chip and on the all-inclusive hypernetwork chip");
+  compare->add_option("--hw", cmp.request.hw, "hardware config (the tile design; both chips are sized to their mappings)")
+      ->capture_default_str();
+  compare->add_option("--nets", cmp.nets, "comma-separated DARTS networks or .genotype files")->capture_default_str();
+  compare->add_option("--genotype", cmp.request.genotypes, "one more architecture: a genotype text (repeatable)");
+  compare->add_option("--dataflow", cmp.request.dataflow, "layer_by_layer or pipelined")
+      ->check(CLI::IsMember({"layer_by_layer", "pipelined"}))
+      ->capture_default_str();
+  compare->add_option("--jobs", cmp.request.jobs, "simulations run side by side")->check(CLI::Range(1, 256))->capture_default_str();
+  compare->add_option("--json", cmp.json_out, "write the comparison as JSON here");
+  compare->add_option("--csv", cmp.csv_out, "write the comparison as CSV here");
+  add_darts_options(compare, cmp.request.darts);
+
   auto* list = app.add_subcommand("list", "built-in networks and hardware configs");
 
   try {
@@ -174,6 +274,7 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*run) return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, quiet);
     if (*map) return cmd_map(common, map_json);
+    if (*compare) return cmd_compare(cmp);
     if (*list) return cmd_list();
   } catch (const models::ConfigError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
@@ -184,6 +285,9 @@ int sc_main(int argc, char* argv[]) {
   } catch (const mapper::MappingError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
     return 2;
+  } catch (const sim::CompareError& e) {
+    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return e.exit_code;
   } catch (const UsageError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
     return 2;

@@ -42,6 +42,7 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
     b.row_block = rb;
     b.col_block = cb;
     b.rows_used = int(r);
+    b.rows_driven = int(r);
     b.outputs = o;
     b.cols_used = o * cpw;
     out.push_back(b);
@@ -69,6 +70,36 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
     }
   }
   return out;
+}
+
+// A DARTS node adder: the last part of its name is node<k>.
+bool is_node_layer(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  return dot != std::string::npos && name.compare(dot + 1, 4, "node") == 0;
+}
+
+// The input arrives from off-chip into the buffer of its first weighted consumer; digital layers live
+// where their first input is; a ReLU is fused into a sole producer (conv, fc or add).
+void place_digital(const Graph& graph, const std::vector<std::vector<int>>& consumers, Mapping& m) {
+  for (int c : consumers[0])
+    if (m.layers[c].weighted) {
+      m.layers[0].home_tile = m.layers[c].home_tile;
+      break;
+    }
+  for (size_t i = 1; i < graph.layers.size(); ++i) {
+    const Layer& l = graph.layers[i];
+    LayerMapping& lm = m.layers[i];
+    if (lm.weighted) continue;
+    const int p = l.inputs.front();
+    lm.home_tile = m.layers[p].home_tile;
+    const OpKind pop = graph.layers[p].op;
+    if (l.op == OpKind::relu && consumers[p].size() == 1 &&
+        (pop == OpKind::conv || pop == OpKind::fc || pop == OpKind::add) &&
+        m.layers[p].fused_activation < 0) {
+      lm.fused_into = p;
+      m.layers[p].fused_activation = int(i);
+    }
+  }
 }
 
 }  // namespace
@@ -143,27 +174,59 @@ Mapping map_network(const Graph& graph, const models::HardwareSpec& hw) {
         " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
   }
 
-  // The input arrives from off-chip into the buffer of its first weighted consumer; digital layers
-  // live where their first input is; a ReLU is fused into a sole producer.
-  for (int c : consumers[0])
-    if (m.layers[c].weighted) {
-      m.layers[0].home_tile = m.layers[c].home_tile;
-      break;
-    }
-  for (size_t i = 1; i < graph.layers.size(); ++i) {
+  place_digital(graph, consumers, m);
+  return m;
+}
+
+Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& super_mapping,
+                      int selectors) {
+  Mapping m;
+  m.network = graph.name;
+  m.deployment = "hypernet";
+  m.selectors = selectors;
+  m.chip_tiles = super_mapping.chip_tiles;
+  m.tiles_used = super_mapping.tiles_used;
+  m.pes_used = super_mapping.pes_used;
+  m.crossbars_used = super_mapping.crossbars_used;
+  m.cells_used = super_mapping.cells_used;
+  m.layers.resize(graph.layers.size());
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
     const Layer& l = graph.layers[i];
     LayerMapping& lm = m.layers[i];
-    if (lm.weighted) continue;
-    const int p = l.inputs.front();
-    lm.home_tile = m.layers[p].home_tile;
-    const OpKind pop = graph.layers[p].op;
-    if (l.op == OpKind::relu && consumers[p].size() == 1 &&
-        (pop == OpKind::conv || pop == OpKind::fc || pop == OpKind::add) &&
-        m.layers[p].fused_activation < 0) {
-      lm.fused_into = p;
-      m.layers[p].fused_activation = int(i);
+    lm.layer = int(i);
+    lm.weighted = workloads::is_weighted(l.op);
+    const std::string& name = l.name;
+    if (is_node_layer(name)) lm.selectors = int(l.inputs.size());
+    if (!lm.weighted) continue;
+    const int s = super.index_of(l.site_of());
+    if (s < 0)
+      throw MappingError("layer '" + name + "': its site '" + l.site_of() +
+                         "' is not in the hypernetwork '" + super.name + "'");
+    const Layer& sl = super.layers[s];
+    const LayerMapping& sm = super_mapping.layers[s];
+    if (sl.op != l.op || sl.out_channels != l.out_channels || sl.groups != l.groups ||
+        sl.stride != l.stride || sl.in.c != l.in.c || sl.kernel_h < l.kernel_h)
+      throw MappingError("layer '" + name + "' does not fit its site '" + sl.name + "'");
+    lm.rows_per_group = sm.rows_per_group;
+    lm.outputs_per_group = sm.outputs_per_group;
+    lm.groups = sm.groups;
+    lm.groups_per_crossbar = sm.groups_per_crossbar;
+    lm.row_blocks = sm.row_blocks;
+    lm.col_blocks = sm.col_blocks;
+    lm.tiles = sm.tiles;
+    lm.home_tile = sm.home_tile;
+    // a kernel smaller than its site's array drives only its own rows
+    const int64_t own_rows = l.op == OpKind::conv ? int64_t(l.kernel_h) * l.kernel_w * (l.in.c / l.groups)
+                                                  : l.in.elements();
+    for (int b : sm.blocks) {
+      CrossbarBlock blk = super_mapping.blocks[b];
+      blk.layer = int(i);
+      blk.rows_driven = int(int64_t(blk.rows_used) * own_rows / sm.rows_per_group);
+      lm.blocks.push_back(int(m.blocks.size()));
+      m.blocks.push_back(blk);
     }
   }
+  place_digital(graph, graph.consumers(), m);
   return m;
 }
 

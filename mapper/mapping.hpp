@@ -24,7 +24,9 @@ struct CrossbarBlock {
   int group_first = 0;         // first group held (groups on the block diagonal)
   int groups = 1;              // groups held (diagonal packing of grouped/depthwise convolutions)
   int row_block = 0, col_block = 0;  // position in the (per group) partition
-  int rows_used = 0;           // crossbar rows driven (unrolled kernel rows)
+  int rows_used = 0;           // crossbar rows holding the block (unrolled kernel rows)
+  int rows_driven = 0;         // rows driven per read: rows_used, fewer when a smaller kernel runs on
+                               // a shared larger array (hypernetwork sharing)
   int outputs = 0;             // output channels it produces (over all its groups)
   int cols_used = 0;           // outputs x cells per weight
   // programmed cells: each diagonal group holds rows_used/groups x cols_used/groups of them
@@ -46,11 +48,14 @@ struct LayerMapping {
   int home_tile = 0;           // where its outputs are accumulated, activated and buffered
   int fused_into = -1;         // a ReLU applied on its producer's output path: that producer's index
   int fused_activation = -1;   // the ReLU this layer applies on its output path, or -1
+  int selectors = 0;           // hypernetwork node: its inputs pass edge selectors (one per input)
   int crossbars() const { return int(blocks.size()); }
 };
 
 struct Mapping {
   std::string network;
+  std::string deployment = "individual";  // or "hypernet"
+  int selectors = 0;           // edge selectors on the chip (hypernetwork: 14 per cell)
   int chip_tiles = 0;          // tiles on the chip (the config's mesh, or the tiles used when auto)
   int tiles_used = 0;
   int pes_used = 0;
@@ -74,6 +79,15 @@ struct Mapping {
 // input; a ReLU whose producer (conv, fc or add) has no other consumer is fused into that producer.
 // Throws MappingError when a weight does not fit a crossbar or the network does not fit a fixed chip.
 Mapping map_network(const workloads::Graph& graph, const models::HardwareSpec& hw);
+
+// Hypernetwork deployment: runs `graph` (every layer naming its site, Layer::site_of(), in `super`) on
+// the chip mapped for the supergraph `super`: a weighted layer uses the crossbars of its site (a smaller
+// kernel on a shared larger array drives only its own rows); digital layers live where their first
+// input is; layers named `*.node<k>` are node adders whose inputs pass an edge selector. The chip, its
+// crossbars and area are the supergraph's, whatever the genotype. `selectors`: selectors on the chip.
+// Throws MappingError when a site is missing or does not match the layer.
+Mapping bind_to_sites(const workloads::Graph& graph, const workloads::Graph& super,
+                      const Mapping& super_mapping, int selectors);
 
 // One item of a tile controller's work list.
 struct WorkItem {

@@ -84,12 +84,13 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
                            : 1.0 / (r.latency_ns * 1e-9);
   r.counts = stats.total();
   r.chip_tiles = mapping.chip_tiles;
-  r.energy = models::energy(hw, r.counts, mapping.chip_tiles, r.total_ns);
+  r.deployment = mapping.deployment;
+  r.energy = models::energy(hw, r.counts, mapping.chip_tiles, r.total_ns, mapping.selectors);
   r.energy_per_inference_pj = r.energy.total_pj / options.inputs;
   r.power_mw = r.energy.total_pj / r.total_ns;  // pJ/ns = mW
-  r.peak_power = models::peak_power(hw, mapping.chip_tiles);
-  r.area = models::area(hw, mapping.chip_tiles);
-  r.leakage_mw = models::leakage_mw(hw, mapping.chip_tiles);
+  r.peak_power = models::peak_power(hw, mapping.chip_tiles, mapping.selectors);
+  r.area = models::area(hw, mapping.chip_tiles, mapping.selectors);
+  r.leakage_mw = models::leakage_mw(hw, mapping.chip_tiles, mapping.selectors);
   r.tiles_used = mapping.tiles_used;
   r.crossbars_used = mapping.crossbars_used;
   r.crossbars_total = mapping.chip_tiles * hw.crossbars_per_tile();

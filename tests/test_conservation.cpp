@@ -29,9 +29,9 @@ void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dat
     for (int b : m.layers[i].blocks) {
       const auto& blk = m.blocks[b];
       reads += vectors * P;
-      drives += vectors * P * uint64_t(blk.rows_used);
+      drives += vectors * P * uint64_t(blk.rows_driven);
       samples += vectors * P * uint64_t(blk.cols_used);
-      macs_from_blocks += vectors * uint64_t(blk.rows_used) * uint64_t(blk.outputs) / uint64_t(blk.groups);
+      macs_from_blocks += vectors * uint64_t(blk.rows_driven) * uint64_t(blk.outputs) / uint64_t(blk.groups);
     }
   }
   const uint64_t n = uint64_t(inputs);

@@ -69,6 +69,7 @@ TEST(Timing, IsaacPeRunsOneVectorIn16CyclesOf100ns) {
   driver.port.bind(pe.socket);
   mapper::CrossbarBlock full;
   full.rows_used = 128;
+  full.rows_driven = 128;
   full.cols_used = 128;
   full.outputs = 16;
   std::vector<const mapper::CrossbarBlock*> blocks{&full};

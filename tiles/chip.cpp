@@ -42,6 +42,18 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
   }
   fabric_.attach(uint64_t(n) * kStride + ChipUnit::noc, mesh_.socket);
   fabric_.attach(uint64_t(n) * kStride + ChipUnit::offchip, offchip_.socket);
+  // A hypernetwork node's inputs each pass their edge's selector, side by side: one unit per node whose
+  // rate is its inputs' selectors together.
+  const auto& sel = ctx.hw.hypernet.selector;
+  for (size_t l = 0; l < run.mapping.layers.size(); ++l) {
+    const int k = run.mapping.layers[l].selectors;
+    if (k == 0) continue;
+    selectors_.push_back(std::make_unique<hw::ThroughputUnit>(
+        ("selectors_" + std::to_string(l)).c_str(), ctx,
+        double(k) * sel.elements_per_cycle * ctx.hw.technology.clock_ghz, sel.latency_cycles * ctx.hw.cycle_ns(),
+        models::Action::selector_op));
+    fabric_.attach(selector_address(n, int(l)), selectors_.back()->socket);
+  }
   for (int t = 0; t < n; ++t) {
     bool any = false;
     for (const auto& item : work[t].items) any = any || item.home;

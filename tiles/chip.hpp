@@ -52,6 +52,7 @@ class Chip : public sc_core::sc_module {
   Fabric fabric_;
   std::vector<std::unique_ptr<Tile>> tiles_;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  std::vector<std::unique_ptr<hw::ThroughputUnit>> selectors_;  // per hypernetwork node
 };
 
 }  // namespace cimsim::tiles

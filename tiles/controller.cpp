@@ -109,7 +109,8 @@ void Controller::run_layer(int layer) {
     double complete = 0.0;
     for (int s = 0; s < me.rows; ++s) {
       t = std::max(t, local_ns(qk));
-      for (int p : l.inputs) t = std::max(t, wait_row(qk, p, n, run_.last_row_needed(layer, s)));
+      if (l.op != OpKind::zero)  // zeros need nothing from their input but its shape
+        for (int p : l.inputs) t = std::max(t, wait_row(qk, p, n, run_.last_row_needed(layer, s)));
       t = std::max(t, hw::now_ns());
       me.start_ns = std::min(me.start_ns, t);
       double ready = t, next = t;
@@ -149,6 +150,14 @@ double Controller::step_input(int layer, int, double t, double& ready) {
 }
 
 namespace {
+hw::OpExt sel_ext(int layer, uint64_t elements) {
+  hw::OpExt e;
+  e.op = OpCode::move;
+  e.layer = layer;
+  e.count = elements;
+  return e;
+}
+
 // bits of input newly needed by step s of a layer reading `producer` (rows it had not read before)
 uint64_t new_input_bits(const RunState& run, int layer, int s, int act_bits) {
   const auto& l = run.graph.layers[layer];
@@ -186,7 +195,7 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
       const auto& blk = run_.mapping.blocks[b];
       if (blk.tile != tile) continue;
       by_pe[blk.pe].push_back(&blk);
-      tile_slices[{blk.group_first, blk.row_block}] = blk.rows_used;
+      tile_slices[{blk.group_first, blk.row_block}] = blk.rows_driven;
     }
     uint64_t tile_rows = 0, outputs = 0;
     for (const auto& [k, r] : tile_slices) tile_rows += uint64_t(r);
@@ -208,7 +217,7 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
       std::set<std::pair<int, int>> slices;
       uint64_t pe_rows = 0;
       for (const auto* b : blocks) {
-        if (slices.insert({b->group_first, b->row_block}).second) pe_rows += uint64_t(b->rows_used);
+        if (slices.insert({b->group_first, b->row_block}).second) pe_rows += uint64_t(b->rows_driven);
         outputs += uint64_t(b->outputs);
       }
       hw::OpExt e;
@@ -243,6 +252,10 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
   const auto& lm = run_.mapping.layers[layer];
   const int act = ctx_.hw.precision.activation_bits;
   const int home = lm.home_tile;
+  if (l.op == OpKind::zero) {  // DARTS `none`: nothing is computed, stored or moved
+    ready = t;
+    return t;
+  }
   const bool zero_copy = l.op == OpKind::concat || l.op == OpKind::identity;
   // inputs produced on other tiles come over the NoC into this tile's buffer
   double arrived = t;
@@ -260,6 +273,10 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
       a = op(home, Unit::buffer, OpCode::write, layer, bits, a);
       arrived = std::max(arrived, a);
     }
+  }
+  if (lm.selectors > 0) {  // a hypernetwork node: each input passes its edge's selector
+    hw::OpExt e = sel_ext(layer, read_bits / uint64_t(act));
+    arrived = hw::call(port, e, arrived, hw::now_ns(), selector_address(run_.mapping.chip_tiles, layer));
   }
   if (zero_copy) {  // concatenation and identity are addressing, not data movement
     ready = arrived;

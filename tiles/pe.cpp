@@ -36,7 +36,7 @@ void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     x.layer = e.layer;
     x.vectors = e.vectors;
     x.phases = e.phases;
-    x.rows = b->rows_used;
+    x.rows = b->rows_driven;
     x.cols = b->cols_used;
     hw::call(adc_port[b->xbar], x, start, now);  // learns the conversion time of one phase
     x.op = hw::OpCode::mvm;

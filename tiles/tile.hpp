@@ -17,6 +17,10 @@ namespace cimsim::tiles {
 enum Unit : int { buffer = 0, bus = 1, out_reg = 2, pool = 3, activation = 4, accumulate = 5, pe0 = 16 };
 constexpr uint64_t kStride = 256;
 enum ChipUnit : int { noc = 0, offchip = 1 };
+// The edge selectors of hypernetwork node `layer` sit at selector_address(chip_tiles, layer).
+inline uint64_t selector_address(int chip_tiles, int layer) {
+  return uint64_t(chip_tiles + 1) * kStride + uint64_t(layer);
+}
 
 class Tile : public sc_core::sc_module {
  public:

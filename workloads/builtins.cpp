@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "workloads/darts.hpp"
+
 namespace cimsim::workloads {
 
 namespace {
@@ -116,6 +118,9 @@ const std::vector<BuiltinNetwork>& builtin_networks() {
   static const std::vector<BuiltinNetwork> list = {
       {"vgg8", "NeuroSim VGG-8 for CIFAR-10 (NetWork_VGG8.csv)", &vgg8_network},
       {"resnet18", "CIFAR ResNet-18 (3x3 stem, no max pool, projection shortcuts)", &resnet18_network},
+      {"darts_v1", "DARTS V1 (first order) NetworkCIFAR, C=36, 20 cells", &darts_v1_network},
+      {"darts_v2", "DARTS V2 (second order) NetworkCIFAR, C=36, 20 cells", &darts_v2_network},
+      {"pdarts", "P-DARTS NetworkCIFAR, C=36, 20 cells", &pdarts_network},
   };
   return list;
 }

@@ -18,6 +18,7 @@ constexpr OpEntry op_table[] = {
     {OpKind::avg_pool, "avg_pool"}, {OpKind::global_avg_pool, "global_avg_pool"},
     {OpKind::relu, "relu"},         {OpKind::add, "add"},
     {OpKind::concat, "concat"},     {OpKind::identity, "identity"},
+    {OpKind::zero, "zero"},
 };
 
 std::string shape_text(const Shape& s) {
@@ -189,6 +190,10 @@ void Graph::infer_layer(int index) {
       break;
     case OpKind::global_avg_pool:
       layer.out = Shape{layer.in.c, 1, 1};
+      break;
+    case OpKind::zero:  // the conv formula with k = 1, pad 0: ceil(size / stride)
+      require_positive(layer, "stride", layer.stride);
+      layer.out = Shape{layer.in.c, (layer.in.h - 1) / layer.stride + 1, (layer.in.w - 1) / layer.stride + 1};
       break;
     case OpKind::add:
       for (int i : layer.inputs) {

@@ -19,6 +19,7 @@ enum class OpKind {
   add,             // element-wise sum of two or more inputs of one shape
   concat,          // along channels
   identity,
+  zero,            // identically zero (DARTS `none`): one input, read only for its shape; `stride`
 };
 
 const char* op_name(OpKind op);
@@ -44,12 +45,16 @@ struct Layer {
   int pad = 0;           // symmetric zero padding
   int dilation = 1;
   int groups = 1;
+  // The hardware site (a layer of another graph, e.g. the DARTS hypernetwork supergraph) this layer runs
+  // on; empty: the layer is its own site. See site_of().
+  std::string site;
   // filled by Graph::infer_shapes()
   Shape in;   // shape of inputs[0] (for concat: the concatenated shape)
   Shape out;
 
   int64_t weights() const;  // crossbar-resident weight elements (conv kernels, fc matrices); 0 otherwise
   int64_t macs() const;     // multiply-accumulates of one inference; 0 for non-weighted ops
+  const std::string& site_of() const { return site.empty() ? name : site; }
 };
 
 // Thrown for a malformed network: the message names the file, line and column where known.

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "workloads/builtins.hpp"
+#include "workloads/darts.hpp"
 #include "workloads/network_yaml.hpp"
 #include "workloads/neurosim_csv.hpp"
 
@@ -34,10 +35,12 @@ Graph load_network(const std::string& name_or_path) {
     return load_network_yaml(name_or_path);
   }
   if (ends_with(name_or_path, ".csv")) return load_neurosim_csv(name_or_path);
+  if (ends_with(name_or_path, ".genotype")) return load_genotype_file(name_or_path);
   std::string names;
   for (const auto& n : builtin_network_names()) names += (names.empty() ? "" : ", ") + n;
   throw NetworkError("unknown network '" + name_or_path + "': expected a built-in name (" + names +
-                     ") or a file ending .yaml, .yml (YAML network) or .csv (NeuroSim network CSV)");
+                     ") or a file ending .yaml, .yml (YAML network), .csv (NeuroSim network CSV) or "
+                     ".genotype (DARTS genotype)");
 }
 
 }  // namespace cimsim::workloads

@@ -1,0 +1,154 @@
+#include "sim/compare.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "sim/subprocess.hpp"
+
+namespace cimsim::sim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string read_all(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+Metrics metrics_of(const json& j) {
+  Metrics m;
+  m.latency_ns = j.at("latency").at("ns");
+  m.energy_pj = j.at("energy_pj").at("total");
+  m.power_mw = j.at("power_mw");
+  m.area_mm2 = j.at("area_mm2").at("total");
+  m.tiles = j.at("utilization").at("chip_tiles");
+  m.crossbars = j.at("utilization").at("crossbars_used");
+  return m;
+}
+
+json metrics_json(const Metrics& m) {
+  return {{"latency_ns", m.latency_ns}, {"energy_pj", m.energy_pj}, {"power_mw", m.power_mw},
+          {"area_mm2", m.area_mm2},     {"tiles", m.tiles},         {"crossbars", m.crossbars}};
+}
+
+}  // namespace
+
+std::vector<CompareRow> run_compare(const CompareRequest& r) {
+  const fs::path dir = fs::temp_directory_path() / ("cimsim-compare-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  struct Arch {
+    std::string label, net, genotype;
+  };
+  std::vector<Arch> archs;
+  for (const auto& n : r.nets) archs.push_back({n, n, ""});
+  for (size_t i = 0; i < r.genotypes.size(); ++i)
+    archs.push_back({"genotype" + std::to_string(i + 1), "", r.genotypes[i]});
+  std::vector<Job> jobs;
+  const std::string self = self_executable();
+  for (size_t a = 0; a < archs.size(); ++a) {
+    for (const char* mode : {"individual", "hypernet"}) {
+      Job j;
+      const std::string tag = std::to_string(a) + "-" + mode;
+      j.argv = {self, "run", "--hw", r.hw, "--deploy", mode, "--chip-auto", "-q",
+                "--dataflow", r.dataflow,
+                "--darts-c", std::to_string(r.darts.c), "--darts-layers", std::to_string(r.darts.layers),
+                "--classes", std::to_string(r.darts.classes), "--input-size", std::to_string(r.darts.input_size),
+                "--json", (dir / (tag + ".json")).string()};
+      if (archs[a].genotype.empty()) {
+        j.argv.insert(j.argv.end(), {"--net", archs[a].net});
+      } else {
+        j.argv.insert(j.argv.end(), {"--genotype", archs[a].genotype});
+      }
+      j.stdout_path = (dir / (tag + ".out")).string();
+      j.stderr_path = (dir / (tag + ".err")).string();
+      jobs.push_back(std::move(j));
+    }
+  }
+  run_jobs(jobs, r.jobs);
+  std::vector<CompareRow> rows;
+  for (size_t a = 0; a < archs.size(); ++a) {
+    CompareRow row;
+    for (int m = 0; m < 2; ++m) {
+      const Job& j = jobs[2 * a + size_t(m)];
+      if (j.exit_code != 0) {
+        std::string err = read_all(j.stderr_path);
+        while (!err.empty() && err.back() == '\n') err.pop_back();
+        const std::string prefix = "cimsim: error: ";
+        if (err.rfind(prefix, 0) == 0) err = err.substr(prefix.size());
+        fs::remove_all(dir);
+        throw CompareError(archs[a].label + " (" + (m == 0 ? "individual" : "hypernet") + "): " + err,
+                           j.exit_code == 2 ? 2 : 1);
+      }
+      const json jj = json::parse(read_all(dir / (std::to_string(a) + "-" + (m == 0 ? "individual" : "hypernet") + ".json")));
+      (m == 0 ? row.individual : row.hypernet) = metrics_of(jj);
+      if (m == 0) row.net = jj.at("workload").at("name");
+    }
+    rows.push_back(row);
+  }
+  fs::remove_all(dir);
+  return rows;
+}
+
+json compare_json(const std::vector<CompareRow>& rows, const std::string& hardware, const std::string& sharing) {
+  json out;
+  out["hardware"] = hardware;
+  out["sharing"] = sharing;
+  json jr = json::array();
+  for (const auto& r : rows) {
+    jr.push_back({{"net", r.net},
+                  {"individual", metrics_json(r.individual)},
+                  {"hypernet", metrics_json(r.hypernet)},
+                  {"ratio",
+                   {{"latency", r.latency_ratio()},
+                    {"energy", r.energy_ratio()},
+                    {"power", r.power_ratio()},
+                    {"area", r.area_ratio()}}}});
+  }
+  out["rows"] = jr;
+  return out;
+}
+
+std::string compare_csv(const std::vector<CompareRow>& rows) {
+  std::ostringstream os;
+  os << std::setprecision(10);
+  os << "net,deployment,latency_ns,energy_pj,power_mw,area_mm2,tiles,crossbars\n";
+  for (const auto& r : rows) {
+    for (const auto& [name, m] : {std::pair{"individual", r.individual}, std::pair{"hypernet", r.hypernet}})
+      os << r.net << ',' << name << ',' << m.latency_ns << ',' << m.energy_pj << ',' << m.power_mw << ','
+         << m.area_mm2 << ',' << m.tiles << ',' << m.crossbars << '\n';
+    os << r.net << ",ratio," << r.latency_ratio() << ',' << r.energy_ratio() << ',' << r.power_ratio() << ','
+       << r.area_ratio() << ",,\n";
+  }
+  return os.str();
+}
+
+void print_compare(std::ostream& os, const std::vector<CompareRow>& rows, const std::string& hardware,
+                   const std::string& sharing) {
+  os << "cimsim compare on " << hardware << " (hypernetwork sharing: " << sharing
+     << "): each architecture on its own chip (individual) and on the all-inclusive hypernetwork chip\n\n";
+  os << "  net          deployment    latency us   energy uJ   power mW   area mm2   tiles  crossbars\n";
+  auto line = [&os](const std::string& net, const char* what, const Metrics& m) {
+    os << "  " << std::left << std::setw(13) << net << std::setw(12) << what << std::right << std::fixed
+       << std::setprecision(1) << std::setw(12) << m.latency_ns / 1e3 << std::setw(12) << m.energy_pj / 1e6
+       << std::setw(11) << m.power_mw << std::setw(11) << std::setprecision(2) << m.area_mm2 << std::setw(8)
+       << m.tiles << std::setw(11) << m.crossbars << '\n';
+  };
+  for (const auto& r : rows) {
+    line(r.net, "individual", r.individual);
+    line("", "hypernet", r.hypernet);
+    os << "  " << std::left << std::setw(13) << "" << std::setw(12) << "ratio" << std::right << std::fixed
+       << std::setprecision(3) << std::setw(12) << r.latency_ratio() << std::setw(12) << r.energy_ratio()
+       << std::setw(11) << r.power_ratio() << std::setw(11) << r.area_ratio() << '\n';
+  }
+  os << std::defaultfloat;
+}
+
+}  // namespace cimsim::sim

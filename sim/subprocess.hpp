@@ -1,0 +1,22 @@
+// Running simulations as child processes: SystemC elaborates once per process, so every simulation
+// point of a comparison or a sweep is its own process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cimsim::sim {
+
+struct Job {
+  std::vector<std::string> argv;  // argv[0]: the program
+  std::string stdout_path, stderr_path;
+  int exit_code = -1;             // filled by run_jobs; 128 + signal when killed by a signal
+};
+
+// Runs every job, at most `parallel` at a time; returns when all have finished.
+void run_jobs(std::vector<Job>& jobs, int parallel);
+
+// This executable's path (to run itself as a child).
+std::string self_executable();
+
+}  // namespace cimsim::sim
