@@ -196,7 +196,8 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
     lm.layer = int(i);
     lm.weighted = workloads::is_weighted(l.op);
     const std::string& name = l.name;
-    if (is_node_layer(name)) lm.selectors = int(l.inputs.size());
+    if (is_node_layer(name) && (l.op == OpKind::add || l.op == OpKind::identity))
+      lm.selectors = int(l.inputs.size());
     if (!lm.weighted) continue;
     const int s = super.index_of(l.site_of());
     if (s < 0)

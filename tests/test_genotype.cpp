@@ -40,19 +40,21 @@ const std::string v2_text = builtin_genotypes()[1].text;
 
 // A DARTS-form cell of 8 entries and a genotype around it, for the malformed cases.
 const std::string n8 =
-    "[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), "
+    "[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', "
+    "1), "
     "('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)]";
 std::string text_of(const std::string& normal = n8, const std::string& nc = "[2, 3, 4, 5]",
                     const std::string& reduce = n8, const std::string& rc = "[2, 3, 4, 5]") {
-  return "Genotype(normal=" + normal + ", normal_concat=" + nc + ", reduce=" + reduce + ", reduce_concat=" + rc +
-         ")";
+  return "Genotype(normal=" + normal + ", normal_concat=" + nc + ", reduce=" + reduce +
+         ", reduce_concat=" + rc + ")";
 }
 
 // 14 entries: node n reads states 0..n-1 in order, all with `op`.
 std::string full(const std::string& op) {
   std::string out = "[";
   for (int n = 2; n <= 5; ++n) {
-    for (int k = 0; k < n; ++k) out += (out.size() > 1 ? ", ('" : "('") + op + "', " + std::to_string(k) + ")";
+    for (int k = 0; k < n; ++k)
+      out += (out.size() > 1 ? ", ('" : "('") + op + "', " + std::to_string(k) + ")";
   }
   return out + "]";
 }
@@ -131,9 +133,9 @@ TEST(DartsGenotype, SpellingVariantsParseAlike) {
       replace_all(v2_text, " ", ""),
       replace_all(v2_text, ", ", ",\n    "),
       replace_all(v2_text, "), (", "),  # a comment, with 'quotes' and (brackets]\n ("),
-      replace_all(v2_text, "])", "],)"),                              // trailing comma after the last field
-      replace_all(v2_text, ")]", "),]"),                              // trailing comma in the list
-      replace_all(v2_text, "5]", "5,]"),                              // trailing comma in the concat list
+      replace_all(v2_text, "])", "],)"),  // trailing comma after the last field
+      replace_all(v2_text, ")]", "),]"),  // trailing comma in the list
+      replace_all(v2_text, "5]", "5,]"),  // trailing comma in the concat list
       replace_all(replace_all(v2_text, ", 0)", ", 0,)"), ", 1)", ", 1,)"),  // Python 1-tuples style
       "# DARTS V2\n\n" + v2_text + "\n\n# end\n",
       "  \t" + replace_all(v2_text, "DARTS_V2 = ", "DARTS_V2=") + "\r\n",
@@ -146,11 +148,12 @@ TEST(DartsGenotype, SpellingVariantsParseAlike) {
   EXPECT_EQ(parse_genotype(replace_all(v2_text, "DARTS_V2 = ", ""), "v"), unnamed);
   // fields in any order
   const std::string reordered =
-      "Genotype(reduce_concat=[2, 3, 4, 5], reduce=" + v2_text.substr(v2_text.find("reduce=[") + 7,
-                                                                        v2_text.find(", reduce_concat") -
-                                                                            v2_text.find("reduce=[") - 7) +
+      "Genotype(reduce_concat=[2, 3, 4, 5], reduce=" +
+      v2_text.substr(v2_text.find("reduce=[") + 7,
+                     v2_text.find(", reduce_concat") - v2_text.find("reduce=[") - 7) +
       ", normal_concat=range(2, 6), normal=" +
-      v2_text.substr(v2_text.find("normal=[") + 7, v2_text.find(", normal_concat") - v2_text.find("normal=[") - 7) +
+      v2_text.substr(v2_text.find("normal=[") + 7,
+                     v2_text.find(", normal_concat") - v2_text.find("normal=[") - 7) +
       ")";
   EXPECT_EQ(parse_genotype(reordered, "v"), unnamed) << reordered;
   // range(6) is 0..5; concat lists keep their order
@@ -228,50 +231,62 @@ TEST(DartsGenotype, MalformedInputsNameLineAndColumn) {
   };
   const std::vector<Case> cases = {
       {"", "genotype:1:1: expected 'Genotype(' (optionally preceded by 'NAME ='), got end of input"},
-      {"DARTS = Genotyp(normal=[])", "genotype:1:9: expected 'Genotype(' (optionally preceded by 'NAME ='), got 'Genotyp'"},
+      {"DARTS = Genotyp(normal=[])",
+       "genotype:1:9: expected 'Genotype(' (optionally preceded by 'NAME ='), got 'Genotyp'"},
       {"Genotype[normal=[])", "genotype:1:9: expected '(' after Genotype, got '['"},
       {"Genotype(normal=[('sep_conv_7x7', 0)", "genotype:1:19: unknown primitive 'sep_conv_7x7'" + allowed},
       {"Genotype(normal=[(\"max pool\", 0)", "genotype:1:19: unknown primitive 'max pool'" + allowed},
-      {"Genotype(normal=[(sep_conv_3x3, 0)", "genotype:1:19: expected a quoted primitive name, got 'sep_conv_3x3'"},
-      {"Genotype(normal=[('sep_conv_3x3' 0)", "genotype:1:34: expected ',' after the primitive name, got '0'"},
+      {"Genotype(normal=[(sep_conv_3x3, 0)",
+       "genotype:1:19: expected a quoted primitive name, got 'sep_conv_3x3'"},
+      {"Genotype(normal=[('sep_conv_3x3' 0)",
+       "genotype:1:34: expected ',' after the primitive name, got '0'"},
       {"Genotype(normal=[('sep_conv_3x3', -1)", "genotype:1:35: expected a state index, got '-'"},
-      {"Genotype(normal=[('sep_conv_3x3', 0]", "genotype:1:36: expected ')' or ',' after the state index, got ']'"},
+      {"Genotype(normal=[('sep_conv_3x3', 0]",
+       "genotype:1:36: expected ')' or ',' after the state index, got ']'"},
       {"Genotype(normal=[('sep_conv_3x3', 0) ('none', 1)]",
        "genotype:1:38: expected ',' or ']' after a pair, got '('"},
       {"Genotype(normal=[('sep_conv_3x3, 0)]",
        "genotype:1:37: expected a closing ' for the string at column 19, got end of input"},
-      {"Genotype(normal=['sep_conv_3x3', 0]", "genotype:1:18: expected '(' to start an ('op', state) pair or ']', got "
-                                              "'sep_conv_3x3'"},
+      {"Genotype(normal=['sep_conv_3x3', 0]",
+       "genotype:1:18: expected '(' to start an ('op', state) pair or ']', got "
+       "'sep_conv_3x3'"},
       {"Genotype(normals=[])",
-       "genotype:1:10: expected a field name (normal, normal_concat, reduce, reduce_concat) or ')', got 'normals'"},
+       "genotype:1:10: expected a field name (normal, normal_concat, reduce, reduce_concat) or ')', got "
+       "'normals'"},
       {"Genotype(normal:[])", "genotype:1:16: expected '=' after normal, got ':'"},
       {"Genotype(normal=" + n8 + " reduce=" + n8 + ")",
-       "genotype:1:171: expected ',' or ')' after the normal value, got 'reduce'"},
-      {"Genotype(normal=" + n8 + ", normal=" + n8 + ")", "genotype:1:172: expected each field once, got a second 'normal'"},
-      {text_of(n8, "[2, 3, 4, 5]", n8, "[2, 3, 4, 5]").substr(0, 358) + ")",
-       "genotype:1:359: expected the field reduce_concat, got ')'"},
-      {text_of() + " x", "genotype:1:389: expected end of input after the Genotype, got 'x'"},
+       "genotype:1:186: expected ',' or ')' after the normal value, got 'reduce'"},
+      {"Genotype(normal=" + n8 + ", normal=" + n8 + ")",
+       "genotype:1:187: expected each field once, got a second 'normal'"},
+      {"Genotype(normal=" + n8 + ", normal_concat=[2, 3, 4, 5], reduce=" + n8 + ")",
+       "genotype:1:390: expected the field reduce_concat, got ')'"},
+      {text_of() + " x", "genotype:1:420: expected end of input after the Genotype, got 'x'"},
       // validation after a list: the state range, the entry count, repeats
-      {text_of(replace_all(n8, "('sep_conv_3x3', 1), ('sep_conv_3x3', 0)", "('sep_conv_3x3', 2), ('sep_conv_3x3', 0)")),
-       "genotype:1:56: expected a state index in 0..1 for node 2, got 2"},
+      {text_of(replace_all(n8, "('sep_conv_3x3', 1), ('sep_conv_3x3', 0)",
+                           "('sep_conv_3x3', 2), ('sep_conv_3x3', 0)")),
+       "genotype:1:56: expected a state index in 0..1 for node 2, got '2'"},
       {text_of(n8, "[2, 3, 4, 5]", replace_all(n8, "]", ", ('none', 4)]")),
-       "genotype:1:219: expected 8 ('op', state) pairs (DARTS) or 14 (full space) in the reduce list, got 9"},
-      {text_of(replace_all(n8, "('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1)",
-                           "('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 2), ('dil_conv_3x3', 2)")),
-       "genotype:1:101: expected a state other than 2 for node 3 (its two inputs are different states), got 2"},
+       "genotype:1:222: expected 8 ('op', state) pairs (DARTS) or 14 (full space) in the reduce list, got 9"},
+      {text_of(replace_all(
+           n8, "('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1)",
+           "('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 2), ('dil_conv_3x3', 2)")),
+       "genotype:1:98: expected a state other than 2 for node 3 (its two inputs are different states), got "
+       "'2'"},
       {text_of(replace_all(full("none"), "('none', 3), ('none', 4)", "('none', 3), ('none', 3)")),
-       "genotype:1:271: expected each state 0..4 once for node 5, got 3 again"},
+       "genotype:1:196: expected each state 0..4 once for node 5, got 3 again"},
       {text_of(n8, "[2, 3, 4, 6]"), "genotype:1:211: expected a concat index in 0..5, got '6'"},
       {text_of(n8, "[2, 3, 3, 5]"), "genotype:1:208: expected a concat index not yet listed, got '3'"},
       {text_of(n8, "[]"), "genotype:1:202: expected a concat index, got ']'"},
-      {text_of(n8, "[2, 3, 4, 5]", n8, "range(2, 7)"), "genotype:1:415: expected a range end in 3..6, got '7'"},
-      {text_of(n8, "range(4, 4)"), "genotype:1:211: expected a range end in 5..6, got '4'"},
-      {text_of(n8, "(2, 3)"), "genotype:1:202: expected a list or range(a, b) for normal_concat, got '('"},
+      {text_of(n8, "[2, 3, 4, 5]", n8, "range(2, 7)"),
+       "genotype:1:415: expected a range end in 3..6, got '7'"},
+      {text_of(n8, "range(4, 4)"), "genotype:1:210: expected a range end in 5..6, got '4'"},
+      {text_of(n8, "(2, 3)"), "genotype:1:201: expected a list or range(a, b) for normal_concat, got '('"},
       // multi-line: the line and the column in it
-      {"# DARTS_V2, edited\nDARTS_V2 = Genotype(\n  normal=[('sep_conv_3x3', 0),  # s0\n          ('sep_conv_3x9', 1)",
+      {"# DARTS_V2, edited\nDARTS_V2 = Genotype(\n  normal=[('sep_conv_3x3', 0),  # s0\n          "
+       "('sep_conv_3x9', 1)",
        "genotype:4:12: unknown primitive 'sep_conv_3x9'" + allowed},
       {"DARTS_V2 = Genotype(\n  normal=[('sep_conv_3x3', 0),\n\t('sep_conv_3x3', 1)]\n  normal_concat=[2, 3]",
-       "genotype:4:3: expected ',' or ')' after the normal value, got 'normal_concat'"},
+       "genotype:2:10: expected 8 ('op', state) pairs (DARTS) or 14 (full space) in the normal list, got 2"},
   };
   for (const auto& c : cases) EXPECT_EQ(parse_error(c.text), c.message) << c.text;
 }

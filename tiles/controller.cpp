@@ -124,7 +124,7 @@ void Controller::run_layer(int layer) {
       complete = std::max(complete, ready);
       if (s == me.rows - 1) me.complete_ns.push_back(complete);
       me.advanced.notify(sc_core::SC_ZERO_TIME);
-      if (s == me.rows - 1 && run_.consumers[layer].empty()) deliver_outputs(layer, n, complete);
+      if (s == me.rows - 1 && layer == run_.sinks.front()) deliver_outputs(layer, n, complete);
       // the thread moves on once this step's inputs are read: the next step overlaps its compute
       qk.set(sc_core::sc_time(std::max(0.0, next - hw::now_ns()), sc_core::SC_NS));
       t = next;

@@ -16,8 +16,9 @@ RunState::RunState(const workloads::Graph& g, const mapper::Mapping& m, RunOptio
     order.push_back(int(i));
     for (int p : l.inputs) consumers[source_of(p)].push_back(int(i));
   }
-  for (int i : order)
-    if (consumers[i].empty()) sinks.push_back(i);
+  // The network's output leaves the chip; a layer nothing reads (a DARTS node left out of the concat)
+  // is computed but goes nowhere.
+  sinks.push_back(source_of(int(g.layers.size()) - 1));
 }
 
 int RunState::source_of(int layer) const {

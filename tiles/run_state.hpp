@@ -40,7 +40,7 @@ struct RunState {
   std::vector<std::vector<int>> consumers;  // effective consumers (fused ReLUs resolved)
   std::vector<Progress> progress;           // per layer; fused ReLUs use their producer's
   std::vector<int> order;                   // executed layers, topological
-  std::vector<int> sinks;                   // executed layers whose outputs leave the chip
+  std::vector<int> sinks;                   // the layer whose output leaves the chip (the last)
   std::vector<double> done_ns;              // per input: all sink outputs delivered off-chip
   std::vector<int> sinks_done;
   sc_core::sc_event input_done;

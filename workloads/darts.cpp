@@ -85,8 +85,9 @@ int relu_conv(Net& net, const std::string& p, int in, int co) {
 // ReLU, two 1x1 stride-2 convs ci -> co/2 (the second reads the input shifted by one pixel: same shape and
 // cost, modelled as reading the same ReLU output), concat.
 int factorized_reduce(Net& net, const std::string& p, int in, int co) {
-  if (co % 2 != 0) throw NetworkError("FactorizedReduce '" + p + "' needs an even channel count, got " +
-                                      std::to_string(co));
+  if (co % 2 != 0) {
+    throw NetworkError("FactorizedReduce '" + p + "' needs an even channel count, got " + std::to_string(co));
+  }
   const int relu = net.op(p + "relu", OpKind::relu, {in});
   const int a = net.conv(p + "conv1", relu, co / 2, 1, 2, 0);
   const int b = net.conv(p + "conv2", relu, co / 2, 1, 2, 0);
@@ -98,6 +99,7 @@ struct Cell {
   Net& net;
   std::string prefix;  // "cells.{i}."
   bool reduction = false;
+  bool materialize_nodes = false;  // hypernetwork: every node is a layer (its adder, behind selectors)
   int states[6] = {-1, -1, -1, -1, -1, -1};
   int relus[6] = {-1, -1, -1, -1, -1, -1};
 
@@ -145,7 +147,7 @@ struct Cell {
   int node(int n, const std::vector<int>& inputs) {
     const std::string name = prefix + "node" + std::to_string(n);
     if (inputs.empty()) return net.zero(name, states[1], stride(1));
-    if (inputs.size() == 1) return inputs[0];
+    if (inputs.size() == 1) return materialize_nodes ? net.op(name, OpKind::identity, inputs) : inputs[0];
     return net.op(name, OpKind::add, inputs);
   }
 };
@@ -185,7 +187,9 @@ int genotype_cell(Cell& cell, const std::vector<Edge>& edges, const std::vector<
     std::vector<int> inputs;
     for (const Edge& e : edges) {
       // an op reading a zero node is itself none
-      if (e.node == n && e.op != Primitive::none && !zero[e.from]) inputs.push_back(cell.edge_op(e.op, e.from, n));
+      if (e.node == n && e.op != Primitive::none && !zero[e.from]) {
+        inputs.push_back(cell.edge_op(e.op, e.from, n));
+      }
     }
     zero[n] = inputs.empty();
     cell.states[n] = cell.node(n, inputs);
@@ -247,7 +251,8 @@ Graph build_hypernet_cifar(const DartsOptions& o, bool shared) {
         }
         // one 5x5 depthwise + pointwise per stage: pw1 is the dil convs' output, pw2 the sep convs'
         const std::string s = cell.edge_prefix(from, n) + "shared.";
-        const int pw1 = net.pointwise(s + "pw1", net.depthwise(s + "dw1", cell.relu(from), 5, cell.stride(from), 2));
+        const int pw1 =
+            net.pointwise(s + "pw1", net.depthwise(s + "dw1", cell.relu(from), 5, cell.stride(from), 2));
         const int relu = net.op(s + "relu", OpKind::relu, {pw1});
         const int pw2 = net.pointwise(s + "pw2", net.depthwise(s + "dw2", relu, 5, 1, 2));
         inputs.push_back(pw1);
@@ -264,7 +269,11 @@ Graph build_network_cifar_for_hypernet(const Genotype& g, const DartsOptions& o,
                                        const std::string& name) {
   require_full_concat(g, g.normal_concat, "normal_concat");
   require_full_concat(g, g.reduce_concat, "reduce_concat");
-  Graph graph = build_network_cifar(g, o, name);
+  Graph graph = build_macro(o, name, [&g](Cell& cell, int) {
+    cell.materialize_nodes = true;
+    return cell.reduction ? genotype_cell(cell, g.reduce, g.reduce_concat)
+                          : genotype_cell(cell, g.normal, g.normal_concat);
+  });
   for (Layer& l : graph.layers) l.site = shared ? shared_site(l.name) : l.name;
   return graph;
 }
@@ -279,7 +288,8 @@ Graph load_genotype_file(const std::string& path, const DartsOptions& o) {
   if (!file) throw NetworkError("cannot open " + path);
   std::stringstream text;
   text << file.rdbuf();
-  std::string stem = path.substr(path.find_last_of("/\\") == std::string::npos ? 0 : path.find_last_of("/\\") + 1);
+  std::string stem =
+      path.substr(path.find_last_of("/\\") == std::string::npos ? 0 : path.find_last_of("/\\") + 1);
   stem = stem.substr(0, stem.find_last_of('.'));
   return build_network_cifar(parse_genotype(text.str(), path), o, stem);
 }

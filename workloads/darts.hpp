@@ -11,8 +11,8 @@
 namespace cimsim::workloads {
 
 struct DartsOptions {
-  int c = 36;           // initial channels C (the stem has 3C)
-  int layers = 20;      // cells; reductions at layers/3 and 2*layers/3
+  int c = 36;       // initial channels C (the stem has 3C)
+  int layers = 20;  // cells; reductions at layers/3 and 2*layers/3
   int classes = 10;
   int input_size = 32;  // square RGB input
 };

@@ -150,10 +150,18 @@ class Parser {
       seen[f] = true;
       expect('=', "'=' after " + key.text);
       switch (f) {
-        case 0: g.normal = edge_list(key.text); break;
-        case 1: g.normal_concat = concat(key.text); break;
-        case 2: g.reduce = edge_list(key.text); break;
-        default: g.reduce_concat = concat(key.text); break;
+        case 0:
+          g.normal = edge_list(key.text);
+          break;
+        case 1:
+          g.normal_concat = concat(key.text);
+          break;
+        case 2:
+          g.reduce = edge_list(key.text);
+          break;
+        default:
+          g.reduce_concat = concat(key.text);
+          break;
       }
       if (peek().is(',')) {
         next();
@@ -205,12 +213,18 @@ class Parser {
       }
       expect(',', "',' after the primitive name");
       e.index = integer("a state index");
-      if (peek().is(',')) next();
-      else if (!peek().is(')')) expected(peek(), "')' or ',' after the state index");
+      if (peek().is(',')) {
+        next();
+      } else if (!peek().is(')')) {
+        expected(peek(), "')' or ',' after the state index");
+      }
       expect(')', "')' to close the pair");
       entries.push_back(e);
-      if (peek().is(',')) next();
-      else if (!peek().is(']')) expected(peek(), "',' or ']' after a pair");
+      if (peek().is(',')) {
+        next();
+      } else if (!peek().is(']')) {
+        expected(peek(), "',' or ']' after a pair");
+      }
     }
     next();  // ']'
     const bool full = entries.size() == edges_per_cell;
@@ -230,14 +244,16 @@ class Parser {
       }
       --left;
       if (e.index.number >= node) {
-        expected(e.index, "a state index in 0.." + std::to_string(node - 1) + " for node " + std::to_string(node));
+        expected(e.index,
+                 "a state index in 0.." + std::to_string(node - 1) + " for node " + std::to_string(node));
       }
       const int from = int(e.index.number);
       if (used[size_t(from)]) {
-        expected(e.index, full ? "each state 0.." + std::to_string(node - 1) + " once for node " +
-                                     std::to_string(node) + ", got " + std::to_string(from) + " again"
-                               : "a state other than " + std::to_string(from) + " for node " +
-                                     std::to_string(node) + " (its two inputs are different states)",
+        expected(e.index,
+                 full ? "each state 0.." + std::to_string(node - 1) + " once for node " +
+                            std::to_string(node) + ", got " + std::to_string(from) + " again"
+                      : "a state other than " + std::to_string(from) + " for node " + std::to_string(node) +
+                            " (its two inputs are different states)",
                  !full);
       }
       used[size_t(from)] = true;
@@ -265,7 +281,8 @@ class Parser {
       expect(')', "')' to close range");
       if (start > last_node) expected(*first, "a range start in 0.." + std::to_string(last_node));
       if (stop <= start || stop > last_node + 1) {
-        expected(*stop_token, "a range end in " + std::to_string(start + 1) + ".." + std::to_string(last_node + 1));
+        expected(*stop_token,
+                 "a range end in " + std::to_string(start + 1) + ".." + std::to_string(last_node + 1));
       }
       for (long long i = start; i < stop; ++i) out.push_back(int(i));
       return out;
@@ -279,8 +296,11 @@ class Parser {
         expected(t, "a concat index not yet listed");
       }
       out.push_back(int(t.number));
-      if (peek().is(',')) next();
-      else if (!peek().is(']')) expected(peek(), "',' or ']' after a concat index");
+      if (peek().is(',')) {
+        next();
+      } else if (!peek().is(']')) {
+        expected(peek(), "',' or ']' after a concat index");
+      }
     }
     if (out.empty()) expected(peek(), "a concat index");
     next();
@@ -346,9 +366,9 @@ Genotype parse_genotype(const std::string& text, const std::string& source) {
 }
 
 std::string to_string(const Genotype& g) {
-  return (is_identifier(g.name) ? g.name + " = " : std::string()) + "Genotype(normal=" + edges_text(g.normal) +
-         ", normal_concat=" + concat_text(g.normal_concat) + ", reduce=" + edges_text(g.reduce) +
-         ", reduce_concat=" + concat_text(g.reduce_concat) + ")";
+  return (is_identifier(g.name) ? g.name + " = " : std::string()) +
+         "Genotype(normal=" + edges_text(g.normal) + ", normal_concat=" + concat_text(g.normal_concat) +
+         ", reduce=" + edges_text(g.reduce) + ", reduce_concat=" + concat_text(g.reduce_concat) + ")";
 }
 
 Genotype random_genotype(std::mt19937_64& rng) {

@@ -45,8 +45,8 @@ struct Genotype {
   std::vector<Edge> normal, reduce;
   std::vector<int> normal_concat, reduce_concat;
   bool operator==(const Genotype& o) const {
-    return name == o.name && normal == o.normal && reduce == o.reduce &&
-           normal_concat == o.normal_concat && reduce_concat == o.reduce_concat;
+    return name == o.name && normal == o.normal && reduce == o.reduce && normal_concat == o.normal_concat &&
+           reduce_concat == o.reduce_concat;
   }
 };
 
@@ -64,9 +64,9 @@ std::string to_string(const Genotype& g);
 Genotype random_genotype(std::mt19937_64& rng);
 
 struct BuiltinGenotype {
-  const char* name;         // darts_v1, darts_v2, pdarts
+  const char* name;  // darts_v1, darts_v2, pdarts
   const char* description;
-  const char* text;         // verbatim as published (docs: shared reference darts.md)
+  const char* text;  // verbatim as published (docs: shared reference darts.md)
 };
 const std::vector<BuiltinGenotype>& builtin_genotypes();
 // The parsed built-in genotype; throws NetworkError listing the names when there is none.
