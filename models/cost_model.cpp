@@ -9,7 +9,8 @@ namespace {
 // The cost entry an action is charged against.
 const Cost& cost_of(const HardwareSpec& hw, Action a) {
   switch (a) {
-    case Action::crossbar_read: return hw.crossbar.cost;
+    case Action::crossbar_read:
+    case Action::crossbar_cell_read: return hw.crossbar.cost;
     case Action::dac_drive: return hw.dac.cost;
     case Action::sample_hold: return hw.sample_hold.cost;
     case Action::adc_conversion: return hw.adc.cost;
@@ -69,9 +70,9 @@ InstanceStatic static_of(const HardwareSpec& hw, Component c) {
 // are written at both their rates at once; a buffer's ports serve reads or writes, so its peak is one
 // stream at the port rate.
 double peak_dynamic_mw(const HardwareSpec& hw, Component c) {
-  auto p = [&hw](Action a) { return full_rate_per_s(hw, a) * cost_of(hw, a).energy_pj * 1e-9; };
+  auto p = [&hw](Action a) { return full_rate_per_s(hw, a) * energy_per_action_pj(hw, a) * 1e-9; };
   switch (c) {
-    case Component::crossbar: return p(Action::crossbar_read);
+    case Component::crossbar: return p(Action::crossbar_cell_read);
     case Component::dac: return p(Action::dac_drive);
     case Component::sample_hold: return p(Action::sample_hold);
     case Component::adc: return p(Action::adc_conversion);
@@ -99,7 +100,7 @@ constexpr Component kPeComponents[] = {Component::crossbar,  Component::dac,
 
 const char* action_name(Action a) {
   static const char* const names[kActions] = {
-      "crossbar_read",     "dac_drive",        "sample_hold",        "adc_conversion",
+      "crossbar_read",     "crossbar_cell_read", "dac_drive",        "sample_hold",        "adc_conversion",
       "shift_add",         "pe_input_reg_bit", "pe_output_reg_bit",  "buffer_read_bit",
       "buffer_write_bit",  "bus_bit",          "tile_output_reg_bit", "pool_op",
       "activation_op",     "accumulate_op",    "router_flit_hop",    "offchip_bit",
@@ -118,7 +119,8 @@ const char* component_name(Component c) {
 
 Component component_of(Action a) {
   switch (a) {
-    case Action::crossbar_read: return Component::crossbar;
+    case Action::crossbar_read:
+    case Action::crossbar_cell_read: return Component::crossbar;
     case Action::dac_drive: return Component::dac;
     case Action::sample_hold: return Component::sample_hold;
     case Action::adc_conversion: return Component::adc;
@@ -165,7 +167,14 @@ std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tile
 }
 
 double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count) {
-  return static_cast<double>(count) * cost_of(hw, a).energy_pj;
+  return static_cast<double>(count) * energy_per_action_pj(hw, a);
+}
+
+double energy_per_action_pj(const HardwareSpec& hw, Action a) {
+  if (a == Action::crossbar_read) return 0.0;
+  if (a == Action::crossbar_cell_read)
+    return hw.crossbar.cost.energy_pj / (double(hw.crossbar.rows) * double(hw.crossbar.cols));
+  return cost_of(hw, a).energy_pj;
 }
 
 EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns,
@@ -243,6 +252,8 @@ double full_rate_per_s(const HardwareSpec& hw, Action a) {
   const double sample_hz = hw.adc.sample_rate_gsps * 1e9;
   const double adcs_per_pe = static_cast<double>(hw.adc.per_crossbar) * hw.pe.crossbars;
   switch (a) {
+    case Action::crossbar_cell_read:
+      return double(hw.crossbar.rows) * double(hw.crossbar.cols) / phase_s;
     case Action::crossbar_read:
     case Action::dac_drive:
     case Action::sample_hold: return 1.0 / phase_s;

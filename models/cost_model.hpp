@@ -13,7 +13,8 @@ namespace cimsim::models {
 
 // Every countable action. Each maps to one component class of the breakdowns.
 enum class Action : int {
-  crossbar_read,        // one phase of one crossbar
+  crossbar_read,        // one phase of one crossbar (a count; its energy is in crossbar_cell_read)
+  crossbar_cell_read,   // one cell on a driven row and a used column, for one phase
   dac_drive,            // one row driven for one phase
   sample_hold,          // one column sampled for one phase
   adc_conversion,       // one conversion
@@ -61,6 +62,9 @@ struct EnergyReport {
 EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns,
                     int selectors = 0);
 double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count);
+// Energy of one action, pJ. The crossbar's energy_pj is a read of the whole array: a cell read costs
+// its share, energy_pj / (rows x cols), and crossbar_read itself (an activation count) costs nothing.
+double energy_per_action_pj(const HardwareSpec& hw, Action a);
 
 struct AreaReport {
   double total_mm2 = 0.0;

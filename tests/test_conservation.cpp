@@ -21,7 +21,7 @@ void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dat
   opt.inputs = inputs;
   const auto r = sim::simulate(g, hw, m, opt);
   const uint64_t P = uint64_t(hw.input_phases());
-  uint64_t reads = 0, drives = 0, samples = 0, macs_from_blocks = 0;
+  uint64_t reads = 0, drives = 0, samples = 0, cells = 0, macs_from_blocks = 0;
   for (size_t i = 1; i < g.layers.size(); ++i) {
     const auto& l = g.layers[i];
     if (!workloads::is_weighted(l.op)) continue;
@@ -30,6 +30,7 @@ void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dat
       const auto& blk = m.blocks[b];
       reads += vectors * P;
       drives += vectors * P * uint64_t(blk.rows_driven);
+      cells += vectors * P * uint64_t(blk.rows_driven) * uint64_t(blk.cols_used);
       samples += vectors * P * uint64_t(blk.cols_used);
       macs_from_blocks += vectors * uint64_t(blk.rows_driven) * uint64_t(blk.outputs) / uint64_t(blk.groups);
     }
@@ -38,6 +39,7 @@ void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dat
   EXPECT_EQ(macs_from_blocks, uint64_t(g.macs()));
   EXPECT_EQ(r.counts[int(Action::crossbar_read)], n * reads);
   EXPECT_EQ(r.counts[int(Action::dac_drive)], n * drives);
+  EXPECT_EQ(r.counts[int(Action::crossbar_cell_read)], n * cells);
   EXPECT_EQ(r.counts[int(Action::sample_hold)], n * samples);
   EXPECT_EQ(r.counts[int(Action::adc_conversion)], n * samples);  // every sampled column is converted
   EXPECT_EQ(r.counts[int(Action::shift_add)], n * samples);       // and shifted into its sum

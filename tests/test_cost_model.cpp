@@ -165,7 +165,8 @@ TEST(Energy, CountsTimesTablePlusLeakage) {
   // Dynamic: counts x energy per action, by component class.
   const double dyn_pe_regs = c(Action::pe_input_reg_bit) * 6 + c(Action::pe_output_reg_bit) * 7;
   const double dyn_buffer = (c(Action::buffer_read_bit) + c(Action::buffer_write_bit)) * 8;
-  const double dynamic = c(Action::crossbar_read) * 1 + c(Action::dac_drive) * 2 + c(Action::sample_hold) * 3 +
+  // a crossbar read is an activation count; its energy is charged per cell (1 pJ per full 128 x 128 read)
+  const double dynamic = c(Action::crossbar_cell_read) * 1 / (128.0 * 128.0) + c(Action::dac_drive) * 2 + c(Action::sample_hold) * 3 +
                          c(Action::adc_conversion) * 4 + c(Action::shift_add) * 5 + dyn_pe_regs + dyn_buffer +
                          c(Action::bus_bit) * 9 + c(Action::tile_output_reg_bit) * 10 + c(Action::pool_op) * 11 +
                          c(Action::activation_op) * 12 + c(Action::accumulate_op) * 13 +

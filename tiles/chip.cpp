@@ -27,9 +27,13 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
   const int n = int(work.size());
   // Only tiles with work are elaborated: an idle tile does nothing a simulation could see (its area and
   // leakage come from the cost model), and 16,000 idle crossbar modules would cost time and memory.
+  std::vector<std::vector<bool>> pe_used(n, std::vector<bool>(ctx.hw.tile.pes, false));
+  for (const auto& item_list : work)
+    for (const auto& item : item_list.items)
+      for (int b : item.blocks) pe_used[item_list.tile][run.mapping.blocks[b].pe] = true;
   for (int t = 0; t < n; ++t) {
     if (work[t].items.empty()) continue;
-    tiles_.push_back(std::make_unique<Tile>(("tile_" + std::to_string(t)).c_str(), ctx, t));
+    tiles_.push_back(std::make_unique<Tile>(("tile_" + std::to_string(t)).c_str(), ctx, t, pe_used[t]));
     Tile& tile = *tiles_.back();
     const uint64_t base = uint64_t(t) * kStride;
     fabric_.attach(base + Unit::buffer, tile.buffer.socket);
@@ -38,7 +42,8 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
     fabric_.attach(base + Unit::pool, tile.pool.socket);
     fabric_.attach(base + Unit::activation, tile.activation.socket);
     fabric_.attach(base + Unit::accumulate, tile.accumulate.socket);
-    for (size_t p = 0; p < tile.pes.size(); ++p) fabric_.attach(base + Unit::pe0 + p, tile.pes[p]->socket);
+    for (size_t p = 0; p < tile.pes.size(); ++p)
+      if (tile.pes[p]) fabric_.attach(base + Unit::pe0 + p, tile.pes[p]->socket);
   }
   fabric_.attach(uint64_t(n) * kStride + ChipUnit::noc, mesh_.socket);
   fabric_.attach(uint64_t(n) * kStride + ChipUnit::offchip, offchip_.socket);

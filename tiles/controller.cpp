@@ -49,12 +49,6 @@ double Controller::transfer(int src, int dst, int layer, uint64_t bits, double t
   e.dst = dst;
   const uint64_t noc = uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::noc;
   const uint64_t offchip = uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::offchip;
-  if (src == hw::Mesh::kOffchip) {  // off-chip memory -> port -> NoC
-    e.op = OpCode::move;
-    t = hw::call(port, e, t, hw::now_ns(), offchip);
-    e.op = OpCode::transfer;
-    return hw::call(port, e, t, hw::now_ns(), noc);
-  }
   t = hw::call(port, e, t, hw::now_ns(), noc);
   if (dst == hw::Mesh::kOffchip) {
     e.op = OpCode::move;
@@ -136,17 +130,30 @@ void Controller::run_layer(int layer) {
 void Controller::deliver_outputs(int layer, int n, double t) {
   const auto& o = run_.graph.layers[layer].out;
   const uint64_t bits = uint64_t(o.elements()) * uint64_t(ctx_.hw.precision.activation_bits);
-  const double done = transfer(run_.home_of(layer), hw::Mesh::kOffchip, layer, bits, t);
+  const int home = run_.home_of(layer);
+  const double read = op(home, Unit::buffer, OpCode::read, layer, bits, t);
+  const double done = transfer(home, hw::Mesh::kOffchip, layer, bits, read);
   run_.done_ns[n] = std::max(run_.done_ns[n], done);
   if (++run_.sinks_done[n] == int(run_.sinks.size())) run_.input_done.notify(sc_core::SC_ZERO_TIME);
 }
 
 double Controller::step_input(int layer, int, double t, double& ready) {
+  // a row of the image: off-chip memory -> port -> NoC -> the home tile's buffer; the next row follows
+  // as soon as the port is free
   const int home = run_.home_of(layer);
   const uint64_t bits = uint64_t(row_bits(layer));
-  t = transfer(hw::Mesh::kOffchip, home, layer, bits, t);
-  ready = op(home, Unit::buffer, OpCode::write, layer, bits, t);
-  return t;
+  const uint64_t chip = uint64_t(run_.mapping.chip_tiles) * kStride;
+  hw::OpExt e;
+  e.op = OpCode::move;
+  e.layer = layer;
+  e.count = bits;
+  e.src = hw::Mesh::kOffchip;
+  e.dst = home;
+  const double port_free = hw::call(port, e, t, hw::now_ns(), chip + ChipUnit::offchip);
+  e.op = OpCode::transfer;
+  const double arrived = hw::call(port, e, port_free, hw::now_ns(), chip + ChipUnit::noc);
+  ready = op(home, Unit::buffer, OpCode::write, layer, bits, arrived);
+  return port_free;
 }
 
 namespace {

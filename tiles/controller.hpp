@@ -39,7 +39,8 @@ class Controller : public sc_core::sc_module {
 
   // Transactions on the fabric.
   double op(int tile, int unit, hw::OpCode code, int layer, uint64_t count, double t);
-  double transfer(int src, int dst, int layer, uint64_t bits, double t);  // tiles; hw::Mesh::kOffchip
+  // Moves `bits` from tile `src` to tile `dst` or to off-chip memory (dst = hw::Mesh::kOffchip).
+  double transfer(int src, int dst, int layer, uint64_t bits, double t);
   double row_bits(int layer) const;  // bits of one output row of `layer`
   double local_ns(const tlm_utils::tlm_quantumkeeper& qk) const;
 

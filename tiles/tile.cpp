@@ -13,7 +13,7 @@ double unit_rate(const hw::Context& ctx, const models::DigitalUnitSpec& u) {
 }
 }  // namespace
 
-Tile::Tile(sc_core::sc_module_name name, hw::Context& ctx, int id)
+Tile::Tile(sc_core::sc_module_name name, hw::Context& ctx, int id, const std::vector<bool>& pe_used)
     : sc_module(name),
       buffer("buffer", ctx),
       bus("bus", ctx, per_ns(ctx, ctx.hw.tile.bus.width_bits), 0.0, Action::bus_bit),
@@ -24,12 +24,13 @@ Tile::Tile(sc_core::sc_module_name name, hw::Context& ctx, int id)
       accumulate("accumulate", ctx, unit_rate(ctx, ctx.hw.tile.accumulate), 0.0, Action::accumulate_op),
       id_(id) {
   for (int p = 0; p < ctx.hw.tile.pes; ++p)
-    pes.push_back(std::make_unique<Pe>(("pe_" + std::to_string(p)).c_str(), ctx));
+    pes.push_back(pe_used[p] ? std::make_unique<Pe>(("pe_" + std::to_string(p)).c_str(), ctx) : nullptr);
   if (ctx.trace) {
     // one waveform of the tile's datapath: any crossbar or digital unit busy, tagged with the layer
     auto* log = ctx.trace->add("tile_" + std::to_string(id), "busy");
     for (auto& pe : pes)
-      for (int x = 0; x < pe->crossbars(); ++x) pe->crossbar(x).resource().log_to(log);
+      if (pe)
+        for (int x = 0; x < pe->crossbars(); ++x) pe->crossbar(x).resource().log_to(log);
     pool.resource().log_to(log);
     activation.resource().log_to(log);
     accumulate.resource().log_to(log);

@@ -24,7 +24,9 @@ inline uint64_t selector_address(int chip_tiles, int layer) {
 
 class Tile : public sc_core::sc_module {
  public:
-  Tile(sc_core::sc_module_name name, hw::Context& ctx, int id);
+  // `pe_used[p]`: PE p holds crossbars of the mapping; only those are elaborated (an idle PE does
+  // nothing a simulation could see; its area and leakage come from the cost model).
+  Tile(sc_core::sc_module_name name, hw::Context& ctx, int id, const std::vector<bool>& pe_used);
   int id() const { return id_; }
   hw::Buffer buffer;
   hw::ThroughputUnit bus;
@@ -32,7 +34,7 @@ class Tile : public sc_core::sc_module {
   hw::ThroughputUnit pool;
   hw::ThroughputUnit activation;
   hw::ThroughputUnit accumulate;
-  std::vector<std::unique_ptr<Pe>> pes;
+  std::vector<std::unique_ptr<Pe>> pes;  // null where not elaborated
 
  private:
   int id_;
