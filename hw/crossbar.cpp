@@ -25,7 +25,10 @@ void Crossbar::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
   const double dur = burst_ns(ctx_.hw.crossbar.read_latency_ns, e.phase_conv_ns, e.vectors, e.phases);
   const double end = resource_.reserve(start, dur, now, e.layer) + dur;
   ctx_.stats.add(e.layer, Action::crossbar_read, reads);
-  ctx_.stats.add(e.layer, Action::crossbar_cell_read, reads * uint64_t(e.rows) * uint64_t(e.cols));
+  // Only programmed cells conduct: with g groups on the diagonal, each driven row meets its own group's
+  // columns; the cells off the diagonal are left in the off state.
+  ctx_.stats.add(e.layer, Action::crossbar_cell_read,
+                 reads * uint64_t(e.rows) * uint64_t(e.cols) / uint64_t(std::max(1, e.groups)));
   ctx_.stats.add(e.layer, Action::dac_drive, reads * uint64_t(e.rows));
   ctx_.stats.add(e.layer, Action::sample_hold, reads * uint64_t(e.cols));
   delay = sc_core::sc_time(end - now, sc_core::SC_NS);

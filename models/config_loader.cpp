@@ -207,8 +207,9 @@ Keys build_schema() {
           "at 1.28 GS/s take the next 100 ns, overlapped through sample-and-hold",
           [](H& h) -> double& { return h.crossbar.read_latency_ns; });
   add_cost(v, "crossbar", [](H& h) -> Cost& { return h.crossbar.cost; }, Action::crossbar_read,
-           "one read of the whole array (one input phase); a read that drives r of the rows and uses c of "
-           "the columns costs energy_pj x r x c / (rows x cols)", pj(2.4 / 8, kIsaacPhase),
+           "one read of the whole array (one input phase); a read that drives r rows and uses c columns "
+           "(of g diagonal groups) costs energy_pj x r x c / g / (rows x cols): only programmed cells "
+           "conduct", pj(2.4 / 8, kIsaacPhase),
            isaac + ": 2.4 mW for 8 arrays = 0.3 mW each, one read per 100 ns", 200.0 / 8,
            isaac + ": 0.0002 mm2 for 8 arrays");
 

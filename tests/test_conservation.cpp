@@ -30,7 +30,7 @@ void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dat
       const auto& blk = m.blocks[b];
       reads += vectors * P;
       drives += vectors * P * uint64_t(blk.rows_driven);
-      cells += vectors * P * uint64_t(blk.rows_driven) * uint64_t(blk.cols_used);
+      cells += vectors * P * uint64_t(blk.rows_driven) * uint64_t(blk.cols_used) / uint64_t(blk.groups);
       samples += vectors * P * uint64_t(blk.cols_used);
       macs_from_blocks += vectors * uint64_t(blk.rows_driven) * uint64_t(blk.outputs) / uint64_t(blk.groups);
     }

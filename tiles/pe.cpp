@@ -38,6 +38,7 @@ void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     x.phases = e.phases;
     x.rows = b->rows_driven;
     x.cols = b->cols_used;
+    x.groups = b->groups;
     hw::call(adc_port[b->xbar], x, start, now);  // learns the conversion time of one phase
     x.op = hw::OpCode::mvm;
     end = std::max(end, hw::call(xbar_port[b->xbar], x, start, now));
