@@ -1,5 +1,6 @@
 #include "sim/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -143,10 +144,14 @@ void print_table(std::ostream& os, const RunResult& r) {
        << 100 * v / r.energy.total_pj << " %" << std::setw(12) << std::setprecision(4) << a
        << std::setw(8) << std::setprecision(1) << 100 * a / r.area.total_mm2 << " %\n";
   }
-  os << "\n  layer                      op          start cyc      end cyc   crossbars    energy\n";
+  size_t w = 5;
+  for (const auto& l : r.layer_results) w = std::max(w, l.name.size());
+  os << "\n  " << std::left << std::setw(int(w) + 2) << "layer" << std::setw(12) << "op" << std::right
+     << std::setw(12) << "start cyc" << std::setw(13) << "end cyc" << std::setw(12) << "crossbars"
+     << std::setw(14) << "energy" << '\n';
   for (const auto& l : r.layer_results) {
     if (!l.fused_into.empty()) continue;
-    os << "  " << std::left << std::setw(26) << l.name.substr(0, 26) << std::setw(12) << l.op << std::right
+    os << "  " << std::left << std::setw(int(w) + 2) << l.name << std::setw(12) << l.op << std::right
        << std::setw(12) << std::setprecision(0) << cycles(r, l.start_ns) << std::setw(13)
        << cycles(r, l.end_ns) << std::setw(12) << l.crossbars << std::setw(14)
        << si(l.energy_pj / r.options.inputs * 1e-12, "J") << '\n';
@@ -196,7 +201,10 @@ void print_mapping(std::ostream& os, const workloads::Graph& g, const models::Ha
      << hw.cells_per_weight() << " cells per weight; crossbar cell utilization " << std::fixed
      << std::setprecision(1) << 100 * m.crossbar_utilization(hw) << " %, chip "
      << 100 * m.chip_utilization(hw) << " %\n\n";
-  os << "  layer                      op        rows/grp  outs/grp  groups  row x col blk  crossbars  util    tiles\n";
+  size_t w = 5;
+  for (const auto& l : g.layers) w = std::max(w, l.name.size());
+  os << "  " << std::left << std::setw(int(w) + 2) << "layer" << std::setw(8) << "op" << std::right
+     << "  rows/grp  outs/grp  groups  row x col blk  crossbars  util    tiles\n";
   for (size_t i = 1; i < g.layers.size(); ++i) {
     const auto& l = g.layers[i];
     const auto& lm = m.layers[i];
@@ -206,7 +214,7 @@ void print_mapping(std::ostream& os, const workloads::Graph& g, const models::Ha
     std::ostringstream blk;
     blk << lm.row_blocks << " x " << lm.col_blocks;
     if (lm.groups_per_crossbar > 1) blk << " (" << lm.groups_per_crossbar << "/xb)";
-    os << "  " << std::left << std::setw(26) << l.name.substr(0, 26) << std::setw(8)
+    os << "  " << std::left << std::setw(int(w) + 2) << l.name << std::setw(8)
        << workloads::op_name(l.op) << std::right << std::setw(10) << lm.rows_per_group << std::setw(10)
        << lm.outputs_per_group << std::setw(8) << lm.groups << std::setw(15) << blk.str() << std::setw(11)
        << lm.crossbars() << std::setw(6) << std::setprecision(1)
