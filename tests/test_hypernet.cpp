@@ -10,6 +10,7 @@
 #include "models/cost_model.hpp"
 #include "run_util.hpp"
 #include "sim/deploy.hpp"
+#include "sim/subprocess.hpp"
 #include "workloads/genotype.hpp"
 
 using namespace cimsim;
@@ -159,5 +160,48 @@ TEST(Compare, RandomGenotypesSimulateOnTheHypernetwork) {
     EXPECT_LE(double(r["individual"]["area_mm2"]), area);
     EXPECT_GT(double(r["hypernet"]["latency_ns"]), 0.0);
     EXPECT_GT(double(r["individual"]["latency_ns"]), 0.0);
+  }
+}
+
+TEST(Genotype, MalformedGenotypesOnTheCommandLineExitTwoWithTheParsersMessage) {
+  // each: exit 2, exactly one line on stderr naming the column and what was expected, no output file
+  const auto dir = scratch_dir();
+  const std::vector<std::string> bad = {
+      "Genotype()",
+      "DARTS = Genotyp(normal=[])",
+      "Genotype[normal=[])",
+      "Genotype(normal=[('sep_conv_7x7', 0)",
+      "Genotype(normal=[(sep_conv_3x3, 0)",
+      "Genotype(normal=[('sep_conv_3x3' 0)",
+      "Genotype(normal=[('sep_conv_3x3', -1)",
+      "Genotype(normal=[('sep_conv_3x3', 0]",
+      "Genotype(normal=[('sep_conv_3x3', 0) ('none', 1)]",
+      "Genotype(normal=[('sep_conv_3x3, 0)]",
+      "Genotype(normals=[])",
+      "Genotype(normal:[])",
+      "Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0)], normal_concat=[2])",
+      "X = Genotype(\n  normal=[('sep_conv_3x3', 0),\n  ('sep_conv_3x9', 1)",
+  };
+  std::vector<sim::Job> jobs;
+  for (size_t i = 0; i < bad.size(); ++i) {
+    sim::Job j;
+    j.argv = {CIMSIM_BINARY, "run", "--genotype", bad[i], "-q", "--json", (dir / ("o" + std::to_string(i) + ".json")).string()};
+    j.stdout_path = (dir / ("o" + std::to_string(i) + ".out")).string();
+    j.stderr_path = (dir / ("o" + std::to_string(i) + ".err")).string();
+    jobs.push_back(j);
+  }
+  sim::run_jobs(jobs, 2);
+  for (size_t i = 0; i < bad.size(); ++i) {
+    std::string expected;
+    try {
+      workloads::parse_genotype(bad[i], "--genotype");
+      ADD_FAILURE() << "parsed: " << bad[i];
+    } catch (const workloads::NetworkError& e) {
+      expected = std::string("cimsim: error: ") + e.what() + "\n";
+    }
+    EXPECT_EQ(jobs[i].exit_code, 2) << bad[i];
+    EXPECT_EQ(read_text(jobs[i].stderr_path), expected) << bad[i];
+    EXPECT_NE(expected.find("--genotype:"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir / ("o" + std::to_string(i) + ".json"))) << bad[i];
   }
 }
