@@ -93,8 +93,8 @@ void place_digital(const Graph& graph, const std::vector<std::vector<int>>& cons
     const int p = l.inputs.front();
     lm.home_tile = m.layers[p].home_tile;
     const OpKind pop = graph.layers[p].op;
-    if (l.op == OpKind::relu && consumers[p].size() == 1 &&
-        (pop == OpKind::conv || pop == OpKind::fc || pop == OpKind::add) &&
+    if (workloads::is_activation(l.op) && consumers[p].size() == 1 &&
+        (pop == OpKind::conv || pop == OpKind::fc || pop == OpKind::add || pop == OpKind::mul) &&
         m.layers[p].fused_activation < 0) {
       lm.fused_into = p;
       m.layers[p].fused_activation = int(i);

@@ -46,8 +46,8 @@ struct LayerMapping {
   std::vector<int> blocks;     // indices into Mapping::blocks
   std::vector<int> tiles;      // tiles holding its blocks, ascending; tiles[0] is the home tile
   int home_tile = 0;           // where its outputs are accumulated, activated and buffered
-  int fused_into = -1;         // a ReLU applied on its producer's output path: that producer's index
-  int fused_activation = -1;   // the ReLU this layer applies on its output path, or -1
+  int fused_into = -1;         // an activation applied on its producer's output path: the producer
+  int fused_activation = -1;   // the activation this layer applies on its output path, or -1
   int selectors = 0;           // hypernetwork node: its inputs pass edge selectors (one per input)
   int crossbars() const { return int(blocks.size()); }
 };
@@ -76,7 +76,8 @@ struct Mapping {
 // layers in topological order; a weighted layer starts on a fresh PE (a PE's input register and ADCs
 // serve one layer) and fills PEs and tiles in index order, blocks ordered by column block then row block
 // so that partial sums of one output stay close; digital layers live on the home tile of their first
-// input; a ReLU whose producer (conv, fc or add) has no other consumer is fused into that producer.
+// input; an activation (ReLU, hard-swish, ...) whose producer (conv, fc, add or mul) has no other
+// consumer is fused into that producer.
 // Throws MappingError when a weight does not fit a crossbar or the network does not fit a fixed chip.
 Mapping map_network(const workloads::Graph& graph, const models::HardwareSpec& hw);
 

@@ -104,7 +104,10 @@ void Controller::run_layer(int layer) {
     for (int s = 0; s < me.rows; ++s) {
       t = std::max(t, local_ns(qk));
       if (l.op != OpKind::zero)  // zeros need nothing from their input but its shape
-        for (int p : l.inputs) t = std::max(t, wait_row(qk, p, n, run_.last_row_needed(layer, s)));
+        for (int p : l.inputs) {  // a broadcast input (C x 1 x 1) has one row
+          const int rows_p = run_.progress[run_.source_of(p)].rows;
+          t = std::max(t, wait_row(qk, p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1)));
+        }
       t = std::max(t, hw::now_ns());
       me.start_ns = std::min(me.start_ns, t);
       double ready = t, next = t;
@@ -263,14 +266,16 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
     ready = t;
     return t;
   }
-  const bool zero_copy = l.op == OpKind::concat || l.op == OpKind::identity;
+  // addressing, not data movement: concatenation, identity, padding, cropping, flattening
+  const bool zero_copy = l.op == OpKind::concat || l.op == OpKind::identity || l.op == OpKind::pad ||
+                         l.op == OpKind::slice || l.op == OpKind::flatten;
   // inputs produced on other tiles come over the NoC into this tile's buffer
   double arrived = t;
   uint64_t read_bits = 0;
   for (int p : l.inputs) {
     const auto& pl = run_.graph.layers[p];
-    const int last = run_.last_row_needed(layer, s);
-    const int before = s == 0 ? -1 : run_.last_row_needed(layer, s - 1);
+    const int last = std::min(run_.last_row_needed(layer, s), pl.out.h - 1);
+    const int before = s == 0 ? -1 : std::min(run_.last_row_needed(layer, s - 1), pl.out.h - 1);
     const uint64_t bits = uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) *
                           uint64_t(pl.out.c) * uint64_t(act);
     read_bits += bits;
@@ -301,7 +306,17 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
       h = op(home, Unit::pool, OpCode::compute, layer, uint64_t(l.in.elements()), h);
       break;
     case OpKind::relu:
+    case OpKind::hardswish:
+    case OpKind::hardsigmoid:
+    case OpKind::sigmoid:
       h = op(home, Unit::activation, OpCode::compute, layer, values, h);
+      break;
+    case OpKind::mul:  // one multiply per element (the accumulate unit's datapath)
+      h = op(home, Unit::accumulate, OpCode::compute, layer, values, h);
+      if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
+      break;
+    case OpKind::scale_shift:  // a multiply and an add per element
+      h = op(home, Unit::accumulate, OpCode::compute, layer, 2 * values, h);
       break;
     case OpKind::add:
       h = op(home, Unit::accumulate, OpCode::compute, layer, uint64_t(l.inputs.size() - 1) * values, h);

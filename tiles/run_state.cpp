@@ -38,7 +38,12 @@ int RunState::last_row_needed(int layer, int step) const {
     }
     case OpKind::fc:
     case OpKind::global_avg_pool:
+    case OpKind::flatten:
       return h_in - 1;
+    case OpKind::pad:
+      return std::clamp(step - l.pads[0], 0, h_in - 1);
+    case OpKind::slice:
+      return std::clamp(step + l.pads[0], 0, h_in - 1);
     default:
       return std::min(step, h_in - 1);
   }
@@ -53,7 +58,12 @@ int RunState::first_row_needed(int layer, int step) const {
       return std::clamp(step * l.stride - l.pad, 0, l.in.h - 1);
     case OpKind::fc:
     case OpKind::global_avg_pool:
+    case OpKind::flatten:
       return 0;
+    case OpKind::pad:
+      return std::clamp(step - l.pads[0], 0, l.in.h - 1);
+    case OpKind::slice:
+      return std::clamp(step + l.pads[0], 0, l.in.h - 1);
     default:
       return std::min(step, l.in.h - 1);
   }

@@ -18,7 +18,11 @@ constexpr OpEntry op_table[] = {
     {OpKind::avg_pool, "avg_pool"}, {OpKind::global_avg_pool, "global_avg_pool"},
     {OpKind::relu, "relu"},         {OpKind::add, "add"},
     {OpKind::concat, "concat"},     {OpKind::identity, "identity"},
-    {OpKind::zero, "zero"},
+    {OpKind::zero, "zero"},         {OpKind::hardswish, "hardswish"},
+    {OpKind::hardsigmoid, "hardsigmoid"}, {OpKind::sigmoid, "sigmoid"},
+    {OpKind::mul, "mul"},           {OpKind::scale_shift, "scale_shift"},
+    {OpKind::pad, "pad"},           {OpKind::slice, "slice"},
+    {OpKind::flatten, "flatten"},
 };
 
 std::string shape_text(const Shape& s) {
@@ -56,6 +60,9 @@ void check_input_count(const Layer& layer) {
       return;
     case OpKind::add:
       if (n < 2) fail(layer, "add needs at least 2 inputs, has " + std::to_string(n));
+      return;
+    case OpKind::mul:
+      if (n != 2) fail(layer, "mul needs exactly 2 inputs, has " + std::to_string(n));
       return;
     case OpKind::concat:
       if (n < 1) fail(layer, "concat needs at least 1 input, has 0");
@@ -112,6 +119,10 @@ OpKind op_from_name(const std::string& name) {
 }
 
 bool is_weighted(OpKind op) { return op == OpKind::conv || op == OpKind::fc; }
+
+bool is_activation(OpKind op) {
+  return op == OpKind::relu || op == OpKind::hardswish || op == OpKind::hardsigmoid || op == OpKind::sigmoid;
+}
 
 int64_t Layer::weights() const {
   switch (op) {
@@ -222,7 +233,32 @@ void Graph::infer_layer(int index) {
       layer.out = layer.in;
       break;
     }
-    default:  // relu, identity
+    case OpKind::mul: {
+      const Shape& b = layers[size_t(layer.inputs[1])].out;
+      if (b != layer.in && !(b.c == layer.in.c && b.h == 1 && b.w == 1)) {
+        fail(layer, "input '" + layers[size_t(layer.inputs[1])].name + "' has shape " + shape_text(b) +
+                        "; mul needs " + shape_text(layer.in) + " or " + std::to_string(layer.in.c) +
+                        "x1x1 (CxHxW)");
+      }
+      layer.out = layer.in;
+      break;
+    }
+    case OpKind::pad:
+    case OpKind::slice: {
+      const int sign = layer.op == OpKind::pad ? 1 : -1;
+      for (int k = 0; k < 4; ++k)
+        if (layer.pads[k] < 0) fail(layer, "pads must not be negative");
+      const int h = layer.in.h + sign * (layer.pads[0] + layer.pads[2]);
+      const int w = layer.in.w + sign * (layer.pads[1] + layer.pads[3]);
+      if (h <= 0 || w <= 0) fail(layer, "slice leaves nothing of " + shape_text(layer.in));
+      layer.out = Shape{layer.in.c, h, w};
+      break;
+    }
+    case OpKind::flatten:
+      if (layer.in.elements() > INT_MAX) fail(layer, "flattened size overflows");
+      layer.out = Shape{int(layer.in.elements()), 1, 1};
+      break;
+    default:  // activations, scale_shift, identity
       layer.out = layer.in;
   }
 }

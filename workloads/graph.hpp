@@ -20,7 +20,16 @@ enum class OpKind {
   concat,          // along channels
   identity,
   zero,            // identically zero (DARTS `none`): one input, read only for its shape; `stride`
+  hardswish,       // x * relu6(x + 3) / 6, element-wise (digital activation unit)
+  hardsigmoid,     // relu6(x + 3) / 6, element-wise
+  sigmoid,
+  mul,             // element-wise product of 2 inputs; the second may be C x 1 x 1 (broadcast: SE gates)
+  scale_shift,     // y = a * x + b per channel (a BatchNorm that could not be folded into a conv)
+  pad,             // zero padding by `pads` (top, left, bottom, right)
+  slice,           // spatial crop by `pads` (top, left, bottom, right rows/columns removed)
+  flatten,         // C x H x W -> (C*H*W) x 1 x 1 (addressing only)
 };
+bool is_activation(OpKind op);  // relu, hardswish, hardsigmoid, sigmoid: one op per element
 
 const char* op_name(OpKind op);
 // Parses the names op_name() returns; throws std::invalid_argument otherwise.
@@ -45,6 +54,7 @@ struct Layer {
   int pad = 0;           // symmetric zero padding
   int dilation = 1;
   int groups = 1;
+  int pads[4] = {0, 0, 0, 0};  // pad / slice: top, left, bottom, right
   // The hardware site (a layer of another graph, e.g. the DARTS hypernetwork supergraph) this layer runs
   // on; empty: the layer is its own site. See site_of().
   std::string site;
