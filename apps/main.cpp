@@ -37,6 +37,8 @@ struct Common {
   sim::WorkloadRequest workload;
   std::string deploy = "individual";
   bool chip_auto = false;
+  std::string mapping = "compiled";
+  int crossbars = 0;
 };
 
 void add_darts_options(CLI::App* cmd, workloads::DartsOptions& d) {
@@ -53,8 +55,8 @@ void add_common(CLI::App* cmd, Common& c) {
                   "hardware config: a YAML file or a built-in (isaac, edge-rram, default)")
       ->capture_default_str();
   cmd->add_option("--net", c.workload.net,
-                  "network: a built-in (vgg8, resnet18, darts_v1, darts_v2, pdarts), a .yaml network, a "
-                  "NeuroSim .csv or a .genotype file")
+                  "network: a built-in (cimsim list), a .yaml network, a NeuroSim .csv, a .genotype or an "
+                  ".onnx file")
       ->capture_default_str();
   cmd->add_option("--genotype", c.workload.genotype_text,
                   "a DARTS genotype as the DARTS code prints it: \"Genotype(normal=[...], ...)\"");
@@ -64,6 +66,14 @@ void add_common(CLI::App* cmd, Common& c) {
       ->check(CLI::IsMember({"individual", "hypernet"}))
       ->capture_default_str();
   cmd->add_flag("--chip-auto", c.chip_auto, "size the chip to the mapping, whatever tile count the config names");
+  cmd->add_option("--mapping", c.mapping,
+                  "compiled (packing, duplication within the budget, pipeline-order placement) or isaac "
+                  "(each layer on its own crossbars)")
+      ->check(CLI::IsMember({"compiled", "isaac"}))
+      ->capture_default_str();
+  cmd->add_option("--crossbars", c.crossbars,
+                  "crossbar budget: a chip of this many crossbars (compiled: duplicates layers into it)")
+      ->check(CLI::Range(1, 100000000));
   add_darts_options(cmd, c.workload.darts);
 }
 
@@ -77,7 +87,10 @@ Prepared prepare(const Common& c) {
   models::HardwareSpec hw = models::load_hardware(c.hw);
   if (c.chip_auto) hw.chip.auto_size = true;
   const sim::Workload w = sim::resolve_workload(c.workload);
-  sim::Deployment d = sim::deploy(w, c.workload.darts, hw, sim::deploy_from_name(c.deploy));
+  mapper::MapOptions map;
+  map.mode = c.mapping == "isaac" ? mapper::MappingMode::isaac : mapper::MappingMode::compiled;
+  map.crossbars = c.crossbars;
+  sim::Deployment d = sim::deploy(w, c.workload.darts, hw, sim::deploy_from_name(c.deploy), map);
   return {std::move(hw), std::move(d)};
 }
 

@@ -1,5 +1,8 @@
 #include "mapper/mapping.hpp"
 
+#include "mapper/compiler.hpp"
+#include "mapper/internal.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -11,10 +14,9 @@ using workloads::Layer;
 using workloads::OpKind;
 
 namespace {
-
 int ceil_div(int64_t a, int64_t b) { return int((a + b - 1) / b); }
+}  // namespace
 
-// Partitions one weighted layer into crossbar blocks (not yet placed).
 std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::HardwareSpec& hw,
                                      LayerMapping& lm) {
   const int rows = hw.crossbar.rows, cols = hw.crossbar.cols, cpw = hw.cells_per_weight();
@@ -72,14 +74,11 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
   return out;
 }
 
-// A DARTS node adder: the last part of its name is node<k>.
 bool is_node_layer(const std::string& name) {
   const size_t dot = name.rfind('.');
   return dot != std::string::npos && name.compare(dot + 1, 4, "node") == 0;
 }
 
-// The input arrives from off-chip into the buffer of its first weighted consumer; digital layers live
-// where their first input is; a ReLU is fused into a sole producer (conv, fc or add).
 void place_digital(const Graph& graph, const std::vector<std::vector<int>>& consumers, Mapping& m) {
   for (int c : consumers[0])
     if (m.layers[c].weighted) {
@@ -102,10 +101,8 @@ void place_digital(const Graph& graph, const std::vector<std::vector<int>>& cons
   }
 }
 
-}  // namespace
-
 double Mapping::crossbar_utilization(const models::HardwareSpec& hw) const {
-  const double cells = double(crossbars_used) * hw.crossbar.rows * hw.crossbar.cols;
+  const double cells = double(budget > 0 ? budget : crossbars_used) * hw.crossbar.rows * hw.crossbar.cols;
   return cells > 0 ? double(cells_used) / cells : 0.0;
 }
 
@@ -129,52 +126,68 @@ std::vector<int> Mapping::pes_on(int layer, int tile) const {
   return {pes.begin(), pes.end()};
 }
 
-Mapping map_network(const Graph& graph, const models::HardwareSpec& hw) {
+const char* mapping_mode_name(MappingMode m) { return m == MappingMode::compiled ? "compiled" : "isaac"; }
+
+namespace {
+
+// ISAAC-style: each layer on its own crossbars, no packing, no duplication; crossbars in topological order,
+// filling PEs and tiles (a PE may hold the last crossbars of one layer and the first of the next).
+Mapping map_isaac(const Graph& graph, const models::HardwareSpec& hw) {
   Mapping m;
   m.network = graph.name;
+  m.mode = mapping_mode_name(MappingMode::isaac);
   m.layers.resize(graph.layers.size());
-  const auto consumers = graph.consumers();
   const int pes_per_tile = hw.tile.pes, xbars_per_pe = hw.pe.crossbars;
-
-  int next_pe = 0;  // global PE index: tile = next_pe / pes_per_tile
+  int next = 0;  // global crossbar index
   for (size_t i = 0; i < graph.layers.size(); ++i) {
     const Layer& l = graph.layers[i];
     LayerMapping& lm = m.layers[i];
     lm.layer = int(i);
     lm.weighted = workloads::is_weighted(l.op);
     if (!lm.weighted) continue;
-    auto blocks = partition(l, int(i), hw, lm);
-    int slot = 0;
-    for (auto& b : blocks) {
-      const int pe_global = next_pe + slot / xbars_per_pe;
-      b.tile = pe_global / pes_per_tile;
-      b.pe = pe_global % pes_per_tile;
-      b.xbar = slot % xbars_per_pe;
-      ++slot;
+    for (auto& b : partition(l, int(i), hw, lm)) {
+      b.crossbar = next++;
+      b.xbar = b.crossbar % xbars_per_pe;
+      b.pe = (b.crossbar / xbars_per_pe) % pes_per_tile;
+      b.tile = b.crossbar / (xbars_per_pe * pes_per_tile);
       lm.blocks.push_back(int(m.blocks.size()));
       m.cells_used += b.cells();
       m.blocks.push_back(b);
     }
-    next_pe += ceil_div(slot, xbars_per_pe);
     std::set<int> tiles;
     for (int b : lm.blocks) tiles.insert(m.blocks[b].tile);
     lm.tiles.assign(tiles.begin(), tiles.end());
     lm.home_tile = lm.tiles.front();
   }
-  m.pes_used = next_pe;
-  m.crossbars_used = int(m.blocks.size());
-  m.tiles_used = std::max(1, ceil_div(next_pe, pes_per_tile));
-  m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
-  if (m.tiles_used > m.chip_tiles) {
-    throw MappingError(
-        "network '" + graph.name + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
-        std::to_string(m.pes_used) + " PEs = " + std::to_string(m.tiles_used) + " tiles, but chip '" +
-        hw.name + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
-        std::to_string(m.chip_tiles * hw.crossbars_per_tile()) +
-        " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
-  }
+  m.crossbars_used = next;
+  m.pes_used = ceil_div(next, xbars_per_pe);
+  m.tiles_used = std::max(1, ceil_div(m.pes_used, pes_per_tile));
+  return m;
+}
 
-  place_digital(graph, consumers, m);
+}  // namespace
+
+Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const MapOptions& options) {
+  Mapping m = options.mode == MappingMode::isaac ? map_isaac(graph, hw) : compile(graph, hw, options);
+  m.budget = options.crossbars;
+  const int per_tile = hw.crossbars_per_tile();
+  const int slots = m.crossbars_used;
+  if (options.crossbars > 0) {
+    m.chip_tiles = ceil_div(options.crossbars, per_tile);
+    if (slots > options.crossbars)
+      throw MappingError("network '" + graph.name + "' needs " + std::to_string(slots) + " crossbars with the " +
+                         m.mode + " mapping, but the budget is " + std::to_string(options.crossbars) +
+                         "; use --crossbars " + std::to_string(slots) + " or more");
+  } else {
+    m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
+    if (m.tiles_used > m.chip_tiles)
+      throw MappingError(
+          "network '" + graph.name + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
+          std::to_string(m.pes_used) + " PEs = " + std::to_string(m.tiles_used) + " tiles, but chip '" +
+          hw.name + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
+          std::to_string(m.chip_tiles * per_tile) + " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
+  }
+  place_digital(graph, graph.consumers(), m);
   return m;
 }
 
@@ -183,6 +196,9 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
   Mapping m;
   m.network = graph.name;
   m.deployment = "hypernet";
+  m.mode = super_mapping.mode;
+  m.budget = super_mapping.budget;
+  m.shared_crossbars = super_mapping.shared_crossbars;
   m.selectors = selectors;
   m.chip_tiles = super_mapping.chip_tiles;
   m.tiles_used = super_mapping.tiles_used;
@@ -214,6 +230,7 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
     lm.groups_per_crossbar = sm.groups_per_crossbar;
     lm.row_blocks = sm.row_blocks;
     lm.col_blocks = sm.col_blocks;
+    lm.copies = sm.copies;
     lm.tiles = sm.tiles;
     lm.home_tile = sm.home_tile;
     // a kernel smaller than its site's array drives only its own rows

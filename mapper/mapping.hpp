@@ -24,6 +24,9 @@ struct CrossbarBlock {
   int group_first = 0;         // first group held (groups on the block diagonal)
   int groups = 1;              // groups held (diagonal packing of grouped/depthwise convolutions)
   int row_block = 0, col_block = 0;  // position in the (per group) partition
+  int copy = 0;                // which copy of a duplicated layer (compiled mapping)
+  int crossbar = 0;            // global crossbar index: blocks with the same index share one array
+  int row_offset = 0, col_offset = 0;  // where the block sits in its crossbar
   int rows_used = 0;           // crossbar rows holding the block (unrolled kernel rows)
   int rows_driven = 0;         // rows driven per read: rows_used, fewer when a smaller kernel runs on
                                // a shared larger array (hypernetwork sharing)
@@ -49,22 +52,37 @@ struct LayerMapping {
   int fused_into = -1;         // an activation applied on its producer's output path: the producer
   int fused_activation = -1;   // the activation this layer applies on its output path, or -1
   int selectors = 0;           // hypernetwork node: its inputs pass edge selectors (one per input)
+  int copies = 1;              // duplicated layers: copy k serves output rows k, k + copies, ...
   int crossbars() const { return int(blocks.size()); }
+};
+
+enum class MappingMode { compiled, isaac };
+const char* mapping_mode_name(MappingMode m);
+
+struct MapOptions {
+  MappingMode mode = MappingMode::compiled;
+  int crossbars = 0;  // budget: a chip of this many crossbars; 0: the chip is sized to fit (config)
 };
 
 struct Mapping {
   std::string network;
+  std::string mode = "isaac";  // mapping_mode_name()
+  int budget = 0;              // crossbars in the budget (0: none given)
   std::string deployment = "individual";  // or "hypernet"
   int selectors = 0;           // edge selectors on the chip (hypernetwork: 14 per cell)
   int chip_tiles = 0;          // tiles on the chip (the config's mesh, or the tiles used when auto)
   int tiles_used = 0;
   int pes_used = 0;
-  int crossbars_used = 0;
+  int crossbars_used = 0;      // crossbars holding at least one block
+  int shared_crossbars = 0;    // crossbars holding blocks of more than one layer (compiled packing)
+  // compiled: the pipeline's bottleneck, max over layers of crossbar time / copies (ns per inference),
+  // and with a budget the bound a perfect packing would allow (duplication on area alone)
+  double bottleneck_ns = 0, bottleneck_bound_ns = 0;
   int64_t cells_used = 0;      // programmed cells
   std::vector<CrossbarBlock> blocks;
   std::vector<LayerMapping> layers;  // one per graph layer, same index
 
-  // fraction of the cells of the used crossbars that hold weights
+  // fraction of the cells in the budget (without one: of the crossbars used) that hold weights
   double crossbar_utilization(const models::HardwareSpec& hw) const;
   // fraction of the cells of the whole chip that hold weights
   double chip_utilization(const models::HardwareSpec& hw) const;
@@ -72,14 +90,18 @@ struct Mapping {
   std::vector<int> pes_on(int layer, int tile) const;     // distinct PEs of `layer` on `tile`
 };
 
-// Maps `graph` (shapes inferred) onto `hw`. Placement (deterministic, docs/architecture.md):
-// layers in topological order; a weighted layer starts on a fresh PE (a PE's input register and ADCs
-// serve one layer) and fills PEs and tiles in index order, blocks ordered by column block then row block
-// so that partial sums of one output stay close; digital layers live on the home tile of their first
-// input; an activation (ReLU, hard-swish, ...) whose producer (conv, fc, add or mul) has no other
-// consumer is fused into that producer.
-// Throws MappingError when a weight does not fit a crossbar or the network does not fit a fixed chip.
-Mapping map_network(const workloads::Graph& graph, const models::HardwareSpec& hw);
+// Maps `graph` (shapes inferred) onto `hw` (docs/mapping.md).
+// isaac: each layer on its own crossbars, no packing, no duplication; crossbars in topological order
+//   filling PEs and tiles in index order, a layer's blocks ordered by column block then row block so that
+//   partial sums of one output stay close.
+// compiled: partitioning as above, duplication of layers to balance the pipeline within the budget,
+//   packing of small blocks into shared crossbars, placement of crossbars in pipeline order so producers
+//   sit near their consumers (mapper/compiler.cpp).
+// Both: digital layers live on the home tile of their first input; an activation (ReLU, hard-swish, ...)
+// whose producer (conv, fc, add or mul) has no other consumer is fused into that producer.
+// Throws MappingError when a weight does not fit a crossbar or the network does not fit the budget or a
+// fixed chip, saying how many crossbars it needs.
+Mapping map_network(const workloads::Graph& graph, const models::HardwareSpec& hw, const MapOptions& options = {});
 
 // Hypernetwork deployment: runs `graph` (every layer naming its site, Layer::site_of(), in `super`) on
 // the chip mapped for the supergraph `super`: a weighted layer uses the crossbars of its site (a smaller

@@ -9,6 +9,7 @@ PACKAGES=(
   libsystemc-dev          # SystemC 2.3.4 with TLM-2.0
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libboost-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler  # --net model.onnx (workloads/onnx_loader)
   python3-matplotlib      # scripts/plot.py (run with /usr/bin/python3)
   time                    # /usr/bin/time for bench/ (peak memory)
 )

@@ -54,14 +54,14 @@ Deploy deploy_from_name(const std::string& name) {
 }
 
 Deployment deploy(const Workload& w, const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
-                  Deploy mode) {
-  if (mode == Deploy::individual) return {w.graph, mapper::map_network(w.graph, hw)};
+                  Deploy mode, const mapper::MapOptions& map) {
+  if (mode == Deploy::individual) return {w.graph, mapper::map_network(w.graph, hw, map)};
   if (!w.genotype)
     throw NetworkError("--deploy hypernet runs DARTS genotypes only (darts_v1, darts_v2, pdarts, a "
                        ".genotype file or --genotype); '" + w.graph.name + "' is not one");
   const bool shared = hw.hypernet.sharing == models::Sharing::shared;
   const workloads::Graph super = workloads::build_hypernet_cifar(darts, shared);
-  const mapper::Mapping super_mapping = mapper::map_network(super, hw);
+  const mapper::Mapping super_mapping = mapper::map_network(super, hw, map);
   workloads::Graph g = workloads::build_network_cifar_for_hypernet(*w.genotype, darts, shared, w.graph.name);
   const int selectors = workloads::edges_per_cell * darts.layers;  // one per edge of every cell
   mapper::Mapping m = mapper::bind_to_sites(g, super, super_mapping, selectors);

@@ -39,6 +39,6 @@ struct Deployment {
 // Individual: the network mapped on `hw`. Hypernet: the supergraph for `hw.hypernet.sharing` mapped
 // on `hw`, the genotype bound to it; needs a DARTS workload (NetworkError otherwise).
 Deployment deploy(const Workload& workload, const workloads::DartsOptions& darts,
-                  const models::HardwareSpec& hw, Deploy mode);
+                  const models::HardwareSpec& hw, Deploy mode, const mapper::MapOptions& map = {});
 
 }  // namespace cimsim::sim

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,6 +25,8 @@ json to_json(const RunResult& r) {
   j["workload"] = {{"name", r.network}, {"layers", r.layers}, {"weights", r.weights}, {"macs", r.macs}};
   j["hardware"] = r.hardware;
   j["deployment"] = r.deployment;
+  j["mapping"] = {{"mode", r.mapping_mode}, {"budget", r.budget > 0 ? json(r.budget) : json(nullptr)},
+                  {"shared_crossbars", r.shared_crossbars}};
   j["dataflow"] = dataflow_name(r.options.dataflow);
   j["inputs"] = r.options.inputs;
   j["latency"] = {{"cycles", cycles(r, r.latency_ns)}, {"ns", r.latency_ns}};
@@ -159,67 +163,113 @@ void print_table(std::ostream& os, const RunResult& r) {
   os << std::defaultfloat;
 }
 
+namespace {
+// Per crossbar: the layers it holds (compiled packing may put several on one).
+std::map<int, std::set<int>> layers_per_crossbar(const mapper::Mapping& m) {
+  std::map<int, std::set<int>> x;
+  for (const auto& b : m.blocks) x[b.crossbar].insert(b.layer);
+  return x;
+}
+struct LayerCrossbars {
+  int distinct = 0, shared = 0;
+};
+LayerCrossbars crossbars_of(const mapper::Mapping& m, const mapper::LayerMapping& lm,
+                            const std::map<int, std::set<int>>& per_xbar) {
+  std::set<int> xs;
+  for (int b : lm.blocks) xs.insert(m.blocks[b].crossbar);
+  LayerCrossbars r;
+  r.distinct = int(xs.size());
+  for (int x : xs) r.shared += per_xbar.at(x).size() > 1;
+  return r;
+}
+}  // namespace
+
 json mapping_json(const workloads::Graph& g, const models::HardwareSpec& hw, const mapper::Mapping& m) {
   json j;
   j["workload"] = {{"name", g.name}, {"layers", int(g.layers.size()) - 1}, {"weights", g.weights()},
                    {"macs", g.macs()}};
   j["hardware"] = hw.name;
-  j["crossbars"] = {{"used", m.crossbars_used}, {"total", m.chip_tiles * hw.crossbars_per_tile()}};
+  j["mapping"] = m.mode;
+  j["deployment"] = m.deployment;
+  j["crossbars"] = {{"used", m.crossbars_used},
+                    {"budget", m.budget > 0 ? json(m.budget) : json(nullptr)},
+                    {"chip", m.chip_tiles * hw.crossbars_per_tile()},
+                    {"shared", m.shared_crossbars}};
   j["tiles"] = {{"used", m.tiles_used}, {"chip", m.chip_tiles}};
+  if (m.mode == "compiled")
+    j["duplication"] = {{"bottleneck_ns", m.bottleneck_ns},
+                        {"bound_ns", m.budget > 0 ? json(m.bottleneck_bound_ns) : json(nullptr)},
+                        {"gap", m.budget > 0 && m.bottleneck_bound_ns > 0 ? json(m.bottleneck_ns / m.bottleneck_bound_ns)
+                                                                          : json(nullptr)}};
   j["pes_used"] = m.pes_used;
   j["cells_per_weight"] = hw.cells_per_weight();
+  j["cells_programmed"] = m.cells_used;
   j["utilization"] = {{"crossbar_cells", m.crossbar_utilization(hw)}, {"chip_cells", m.chip_utilization(hw)}};
+  const auto per_xbar = layers_per_crossbar(m);
   json layers = json::array();
   for (size_t i = 1; i < g.layers.size(); ++i) {
     const auto& l = g.layers[i];
     const auto& lm = m.layers[i];
     json lj = {{"name", l.name}, {"op", workloads::op_name(l.op)}, {"home_tile", lm.home_tile}};
     if (lm.weighted) {
-      int64_t cells = 0;
-      for (int b : lm.blocks) cells += m.blocks[b].cells();
+      const auto xc = crossbars_of(m, lm, per_xbar);
       lj["rows_per_group"] = lm.rows_per_group;
       lj["outputs_per_group"] = lm.outputs_per_group;
       lj["groups"] = lm.groups;
       lj["groups_per_crossbar"] = lm.groups_per_crossbar;
       lj["row_blocks"] = lm.row_blocks;
       lj["col_blocks"] = lm.col_blocks;
-      lj["crossbars"] = lm.crossbars();
+      lj["copies"] = lm.copies;
+      lj["blocks"] = lm.crossbars();
+      lj["crossbars"] = xc.distinct;
+      lj["shared_crossbars"] = xc.shared;
       lj["tiles"] = lm.tiles;
-      lj["utilization"] = double(cells) / (double(lm.crossbars()) * hw.crossbar.rows * hw.crossbar.cols);
     }
     if (lm.fused_into >= 0) lj["fused_into"] = g.layers[lm.fused_into].name;
     layers.push_back(lj);
   }
   j["layers"] = layers;
+  json shared = json::array();
+  for (const auto& [x, ls] : per_xbar) {
+    if (ls.size() < 2) continue;
+    json blocks = json::array();
+    for (const auto& b : m.blocks)
+      if (b.crossbar == x)
+        blocks.push_back({{"layer", g.layers[b.layer].name}, {"copy", b.copy}, {"row", b.row_offset},
+                          {"col", b.col_offset}, {"rows", b.rows_used}, {"cols", b.cols_used}});
+    const auto& any = *std::find_if(m.blocks.begin(), m.blocks.end(), [x = x](const auto& b) { return b.crossbar == x; });
+    shared.push_back({{"crossbar", x}, {"tile", any.tile}, {"pe", any.pe}, {"xbar", any.xbar}, {"blocks", blocks}});
+  }
+  j["shared_crossbars"] = shared;
   return j;
 }
 
 void print_mapping(std::ostream& os, const workloads::Graph& g, const models::HardwareSpec& hw,
                    const mapper::Mapping& m) {
-  os << "cimsim map: " << g.name << " on " << hw.name << ": " << m.crossbars_used << " crossbars on "
-     << m.pes_used << " PEs, " << m.tiles_used << " of " << m.chip_tiles << " tiles; "
-     << hw.cells_per_weight() << " cells per weight; crossbar cell utilization " << std::fixed
-     << std::setprecision(1) << 100 * m.crossbar_utilization(hw) << " %, chip "
-     << 100 * m.chip_utilization(hw) << " %\n\n";
+  os << "cimsim map: " << g.name << " on " << hw.name << " (" << m.mode << " mapping";
+  if (m.budget > 0) os << ", budget " << m.budget << " crossbars";
+  os << "): " << m.crossbars_used << " crossbars (" << m.shared_crossbars << " shared) on " << m.pes_used
+     << " PEs, " << m.tiles_used << " of " << m.chip_tiles << " tiles; " << hw.cells_per_weight()
+     << " cells per weight; crossbar cell utilization " << std::fixed << std::setprecision(1)
+     << 100 * m.crossbar_utilization(hw) << " %" << (m.budget > 0 ? " of the budget" : " of the crossbars used")
+     << ", chip " << 100 * m.chip_utilization(hw) << " %\n\n";
   size_t w = 5;
   for (const auto& l : g.layers) w = std::max(w, l.name.size());
   os << "  " << std::left << std::setw(int(w) + 2) << "layer" << std::setw(8) << "op" << std::right
-     << "  rows/grp  outs/grp  groups  row x col blk  crossbars  util    tiles\n";
+     << "  rows/grp  outs/grp  groups  row x col blk  copies  crossbars  shared  tiles\n";
+  const auto per_xbar = layers_per_crossbar(m);
   for (size_t i = 1; i < g.layers.size(); ++i) {
     const auto& l = g.layers[i];
     const auto& lm = m.layers[i];
     if (!lm.weighted) continue;
-    int64_t cells = 0;
-    for (int b : lm.blocks) cells += m.blocks[b].cells();
+    const auto xc = crossbars_of(m, lm, per_xbar);
     std::ostringstream blk;
     blk << lm.row_blocks << " x " << lm.col_blocks;
     if (lm.groups_per_crossbar > 1) blk << " (" << lm.groups_per_crossbar << "/xb)";
-    os << "  " << std::left << std::setw(int(w) + 2) << l.name << std::setw(8)
-       << workloads::op_name(l.op) << std::right << std::setw(10) << lm.rows_per_group << std::setw(10)
-       << lm.outputs_per_group << std::setw(8) << lm.groups << std::setw(15) << blk.str() << std::setw(11)
-       << lm.crossbars() << std::setw(6) << std::setprecision(1)
-       << 100.0 * double(cells) / (double(lm.crossbars()) * hw.crossbar.rows * hw.crossbar.cols) << " %  "
-       << lm.tiles.front() << ".." << lm.tiles.back() << '\n';
+    os << "  " << std::left << std::setw(int(w) + 2) << l.name << std::setw(8) << workloads::op_name(l.op)
+       << std::right << std::setw(10) << lm.rows_per_group << std::setw(10) << lm.outputs_per_group
+       << std::setw(8) << lm.groups << std::setw(15) << blk.str() << std::setw(8) << lm.copies << std::setw(11)
+       << xc.distinct << std::setw(8) << xc.shared << "  " << lm.tiles.front() << ".." << lm.tiles.back() << '\n';
   }
   os << std::defaultfloat;
 }

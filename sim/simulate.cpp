@@ -85,6 +85,9 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.counts = stats.total();
   r.chip_tiles = mapping.chip_tiles;
   r.deployment = mapping.deployment;
+  r.mapping_mode = mapping.mode;
+  r.budget = mapping.budget;
+  r.shared_crossbars = mapping.shared_crossbars;
   r.energy = models::energy(hw, r.counts, mapping.chip_tiles, r.total_ns, mapping.selectors);
   r.energy_per_inference_pj = r.energy.total_pj / options.inputs;
   r.power_mw = r.energy.total_pj / r.total_ns;  // pJ/ns = mW
@@ -93,7 +96,7 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.leakage_mw = models::leakage_mw(hw, mapping.chip_tiles, mapping.selectors);
   r.tiles_used = mapping.tiles_used;
   r.crossbars_used = mapping.crossbars_used;
-  r.crossbars_total = mapping.chip_tiles * hw.crossbars_per_tile();
+  r.crossbars_total = mapping.budget > 0 ? mapping.budget : mapping.chip_tiles * hw.crossbars_per_tile();
   r.crossbar_utilization = mapping.crossbar_utilization(hw);
   r.chip_utilization = mapping.chip_utilization(hw);
   // every layer, the input too (its row is the image arriving from off-chip): the rows' energies sum

@@ -26,6 +26,8 @@ struct LayerResult {
 
 struct RunResult {
   std::string network, hardware, deployment = "individual";
+  std::string mapping_mode = "compiled";
+  int budget = 0, shared_crossbars = 0;
   int layers = 0;
   int64_t weights = 0, macs = 0;
   tiles::RunOptions options;

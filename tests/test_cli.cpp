@@ -270,8 +270,8 @@ TEST_F(CliNetwork, UnknownBuiltin) {
 }
 
 TEST_F(CliNetwork, UnsupportedExtension) {
-  file("net.onnx", "not really onnx");
-  expect_usage_error(run("run --net net.onnx --json out.json"), {"net.onnx", ".yaml", ".csv"});
+  file("net.pt", "a PyTorch checkpoint");
+  expect_usage_error(run("run --net net.pt --json out.json"), {"net.pt", ".yaml", ".csv", ".onnx"});
 }
 
 TEST_F(CliNetwork, MissingYamlFile) {

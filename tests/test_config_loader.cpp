@@ -41,7 +41,7 @@ std::string error_of(const std::string& yaml) {
 
 TEST(Builtins, NamesLoadFromAnyDirectory) {
   const auto names = builtin_hardware_names();
-  ASSERT_EQ(names, (std::vector<std::string>{"default", "edge-rram", "isaac"}));
+  ASSERT_EQ(names, (std::vector<std::string>{"default", "edge-rram", "isaac", "rnc-box"}));
   for (const auto& n : names) {
     const HardwareSpec hw = load_hardware(n);
     EXPECT_EQ(hw.name, n);
@@ -52,7 +52,7 @@ TEST(Builtins, NamesLoadFromAnyDirectory) {
 TEST(Builtins, EmbeddedCopiesMatchConfigsFolder) {
   std::size_t n = 0;
   const BuiltinConfig* b = builtin_configs(&n);
-  ASSERT_EQ(n, 3u);
+  ASSERT_EQ(n, 4u);
   for (std::size_t i = 0; i < n; ++i) {
     EXPECT_EQ(b[i].text, read_file(kSource + "/configs/" + b[i].name + ".yaml")) << b[i].name << ": rebuild";
   }
@@ -204,7 +204,7 @@ TEST(Errors, MissingFile) {
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "/nonexistent/chip.yaml: cannot open; allowed: a built-in name (default, edge-rram, "
-                           "isaac) or a readable YAML file");
+                           "isaac, rnc-box) or a readable YAML file");
   }
 }
 

@@ -10,6 +10,7 @@
 using namespace cimsim;
 
 namespace {
+const mapper::MapOptions kIsaac{mapper::MappingMode::isaac, 0};
 int ceil_div(int64_t a, int64_t b) { return int((a + b - 1) / b); }
 
 workloads::Graph net(const std::string& layers, int c = 16, int h = 8) {
@@ -39,7 +40,7 @@ TEST(Mapper, CellsPerWeightIsSlicesDoubledForDifferentialPairs) {
 TEST(Mapper, Vgg8OnIsaacMatchesTheClosedForm) {
   const auto hw = models::load_hardware("isaac");
   const auto g = workloads::vgg8_network();
-  const auto m = mapper::map_network(g, hw);
+  const auto m = mapper::map_network(g, hw, kIsaac);
   const int cpw = 8, outs_per_xbar = 128 / cpw;  // 16-bit weights in 2-bit cells, offset scheme
   int64_t expect_xbars = 0, expect_pes = 0, cells = 0;
   for (size_t i = 1; i < g.layers.size(); ++i) {
@@ -67,7 +68,7 @@ TEST(Mapper, Vgg8OnIsaacMatchesTheClosedForm) {
 TEST(Mapper, BlocksConserveTheMacsOfEveryLayer) {
   const auto hw = models::load_hardware("isaac");
   const auto g = workloads::resnet18_network();
-  const auto m = mapper::map_network(g, hw);
+  const auto m = mapper::map_network(g, hw, kIsaac);
   for (size_t i = 1; i < g.layers.size(); ++i) {
     const auto& l = g.layers[i];
     if (!workloads::is_weighted(l.op)) continue;
@@ -86,7 +87,7 @@ TEST(Mapper, DepthwiseGroupsArePackedOnTheDiagonal) {
   // depthwise 3x3 over 40 channels: each group is 9 rows x 1 output (4 columns at 8-bit/2-bit offset)
   const auto hw = small_hw(8, 2, false);
   const auto g = net("  - {name: dw, op: conv, out_channels: 40, kernel: 3, pad: 1, groups: 40}\n", 40);
-  const auto m = mapper::map_network(g, hw);
+  const auto m = mapper::map_network(g, hw, kIsaac);
   const auto& lm = m.layers[1];
   const int per_xbar = std::min(128 / 9, 128 / 4);  // 14 groups fit on rows, 32 on columns
   EXPECT_EQ(lm.groups_per_crossbar, per_xbar);
@@ -100,7 +101,7 @@ TEST(Mapper, LargeGroupsArePartitionedGroupByGroup) {
   // 2 groups of 9*96 = 864 rows, 64 outputs: 7 row blocks x 2 column blocks (32 outputs of 4 cells) each
   const auto hw = small_hw(8, 2, false);
   const auto g = net("  - {name: gc, op: conv, out_channels: 128, kernel: 3, pad: 1, groups: 2}\n", 192);
-  const auto m = mapper::map_network(g, hw);
+  const auto m = mapper::map_network(g, hw, kIsaac);
   const auto& lm = m.layers[1];
   EXPECT_EQ(lm.row_blocks, ceil_div(864, 128));
   EXPECT_EQ(lm.col_blocks, 2);
@@ -109,8 +110,8 @@ TEST(Mapper, LargeGroupsArePartitionedGroupByGroup) {
 
 TEST(Mapper, DifferentialPairsDoubleTheColumns) {
   const auto g = net("  - {name: c, op: conv, out_channels: 64, kernel: 3, pad: 1}\n");
-  const auto off = mapper::map_network(g, small_hw(8, 2, false));
-  const auto diff = mapper::map_network(g, small_hw(8, 2, true));
+  const auto off = mapper::map_network(g, small_hw(8, 2, false), kIsaac);
+  const auto diff = mapper::map_network(g, small_hw(8, 2, true), kIsaac);
   EXPECT_EQ(off.layers[1].col_blocks, ceil_div(64, 128 / 4));
   EXPECT_EQ(diff.layers[1].col_blocks, ceil_div(64, 128 / 8));
   EXPECT_EQ(diff.cells_used, 2 * off.cells_used);
@@ -123,7 +124,7 @@ TEST(Mapper, ReluIsFusedIntoASoleProducerOnly) {
       "  - {name: c2, op: conv, out_channels: 16, kernel: 3, pad: 1}\n"
       "  - {name: s, op: add, inputs: [r1, c2]}\n"
       "  - {name: r2, op: relu, inputs: [c2]}\n");
-  const auto m = mapper::map_network(g, small_hw(8, 2, false));
+  const auto m = mapper::map_network(g, small_hw(8, 2, false), kIsaac);
   EXPECT_EQ(m.layers[2].fused_into, 1);   // r1: c1 has one consumer
   EXPECT_EQ(m.layers[1].fused_activation, 2);
   EXPECT_EQ(m.layers[5].fused_into, -1);  // r2: c2 feeds the add too
@@ -136,7 +137,7 @@ TEST(Mapper, ANetworkThatDoesNotFitSaysWhatItNeeds) {
   hw.chip.mesh_rows = 1;
   hw.chip.mesh_cols = 2;
   try {
-    mapper::map_network(workloads::vgg8_network(), hw);
+    mapper::map_network(workloads::vgg8_network(), hw, kIsaac);
     FAIL() << "expected MappingError";
   } catch (const mapper::MappingError& e) {
     const std::string msg = e.what();

@@ -168,85 +168,112 @@ hw::OpExt sel_ext(int layer, uint64_t elements) {
   return e;
 }
 
-// bits of input newly needed by step s of a layer reading `producer` (rows it had not read before)
-uint64_t new_input_bits(const RunState& run, int layer, int s, int act_bits) {
-  const auto& l = run.graph.layers[layer];
-  const int last = run.last_row_needed(layer, s);
-  const int before = s == 0 ? -1 : run.last_row_needed(layer, s - 1);
-  return uint64_t(std::max(0, last - before)) * uint64_t(l.in.w) * uint64_t(l.in.c) * uint64_t(act_bits);
-}
 }  // namespace
 
+const Controller::LayerPlan& Controller::plan_of(int layer) {
+  auto it = plans_.find(layer);
+  if (it != plans_.end()) return it->second;
+  const auto& lm = run_.mapping.layers[layer];
+  LayerPlan plan;
+  plan.copies.resize(size_t(lm.copies));
+  std::vector<std::map<int, std::set<std::pair<int, int>>>> tile_slices(size_t(lm.copies));
+  for (int b : lm.blocks) {
+    const auto& blk = run_.mapping.blocks[b];
+    auto& tiles = plan.copies[size_t(blk.copy)].tiles;
+    auto t = std::find_if(tiles.begin(), tiles.end(), [&](const TilePlan& x) { return x.tile == blk.tile; });
+    if (t == tiles.end()) {
+      tiles.push_back({blk.tile, {}, 0});
+      t = tiles.end() - 1;
+    }
+    auto p = std::find_if(t->pes.begin(), t->pes.end(), [&](const PePlan& x) { return x.pe == blk.pe; });
+    if (p == t->pes.end()) {
+      t->pes.push_back({blk.pe, {}, 0, 0, {}});
+      p = t->pes.end() - 1;
+    }
+    p->blocks.push_back(&blk);
+    p->outputs += uint64_t(blk.outputs);
+    if (p->slices.insert({blk.group_first, blk.row_block}).second) p->rows += uint64_t(blk.rows_driven);
+    if (tile_slices[size_t(blk.copy)][blk.tile].insert({blk.group_first, blk.row_block}).second)
+      t->rows += uint64_t(blk.rows_driven);
+  }
+  return plans_.emplace(layer, std::move(plan)).first->second;
+}
+
 double Controller::step_weighted(int layer, int n, int s, double t, double& ready) {
-  (void)n;
   const auto& l = run_.graph.layers[layer];
   const auto& lm = run_.mapping.layers[layer];
   const auto& hw = ctx_.hw;
+  const LayerPlan& plan = plan_of(layer);
   const int act = hw.precision.activation_bits;
   const int home = lm.home_tile;
   const int src = run_.home_of(l.inputs.front());
   const int vectors = l.op == OpKind::conv ? l.out.w : 1;
-  // Sliding window: along a row, consecutive outputs share kernel columns already in the PE's input
-  // register, so a row of `vectors` outputs reads kw + (vectors-1)*stride input columns, not vectors*kw.
-  const double reuse = l.op == OpKind::conv
-                           ? double(l.kernel_w + (vectors - 1) * l.stride) / double(l.kernel_w)
-                           : 1.0;
-  const uint64_t new_bits = new_input_bits(run_, layer, s, act);
   const double total_rows = double(lm.rows_per_group) * lm.groups;
   const bool partial = lm.row_blocks > 1;
   const int out_value_bits = partial ? hw.precision.partial_sum_bits : act;
+  const uint64_t row_bits_in = uint64_t(l.in.w) * uint64_t(l.in.c) * uint64_t(act);
+  // Duplicated layers: a row's vectors are cut into min(copies, vectors) contiguous chunks, chunk j
+  // going to copy (s * chunks + j) mod copies; so copies share a row's vectors and, when there are more
+  // copies than vectors, successive rows go to other copies.
+  const int copies = lm.copies;
+  const int chunks = std::min(copies, vectors);
+  auto& delivered = delivered_[layer];  // per copy: the last input row its tiles hold, this input
+  if (delivered.size() != size_t(copies) || delivered_input_[layer] != n) {
+    delivered.assign(size_t(copies), -1);
+    delivered_input_[layer] = n;
+  }
+  const int last_in = run_.last_row_needed(layer, s);
+  const int first_in = run_.first_row_needed(layer, s);
 
   double arrived = t, next = std::numeric_limits<double>::infinity();
-  for (int tile : lm.tiles) {
-    // the crossbar blocks of this layer on this tile, by PE; distinct input slices per PE and per tile
-    std::map<int, std::vector<const mapper::CrossbarBlock*>> by_pe;
-    std::map<std::pair<int, int>, int> tile_slices;
-    for (int b : lm.blocks) {
-      const auto& blk = run_.mapping.blocks[b];
-      if (blk.tile != tile) continue;
-      by_pe[blk.pe].push_back(&blk);
-      tile_slices[{blk.group_first, blk.row_block}] = blk.rows_driven;
-    }
-    uint64_t tile_rows = 0, outputs = 0;
-    for (const auto& [k, r] : tile_slices) tile_rows += uint64_t(r);
-    // 1. the rows of the producer this tile needs arrive (over the NoC when produced elsewhere)
-    double tt = t;
-    if (tile != src) {
-      const uint64_t bits = uint64_t(double(new_bits) * std::min(1.0, double(tile_rows) / total_rows));
-      tt = transfer(src, tile, layer, bits, tt);
-      tt = op(tile, Unit::buffer, OpCode::write, layer, bits, tt);
-    }
-    // 2. buffer -> bus -> PE input registers (streamed: the slower of the two)
-    const uint64_t fetch = uint64_t(double(tile_rows) * act * reuse);
-    const double fetched = std::max(op(tile, Unit::buffer, OpCode::read, layer, fetch, tt),
-                                    op(tile, Unit::bus, OpCode::move, layer, fetch, tt));
-    next = std::min(next, fetched);
-    // 3. every PE of the layer on this tile runs its crossbars
-    double computed = fetched;
-    for (auto& [pe, blocks] : by_pe) {
-      std::set<std::pair<int, int>> slices;
-      uint64_t pe_rows = 0;
-      for (const auto* b : blocks) {
-        if (slices.insert({b->group_first, b->row_block}).second) pe_rows += uint64_t(b->rows_driven);
-        outputs += uint64_t(b->outputs);
+  for (int j = 0; j < chunks; ++j) {
+    const int copy = int((int64_t(s) * chunks + j) % copies);
+    const int v = vectors / chunks + (j < vectors % chunks ? 1 : 0);
+    // Sliding window: consecutive outputs share kernel columns already in a PE's input register, so a
+    // chunk of v outputs reads kw + (v-1)*stride input columns, not v*kw.
+    const double reuse =
+        l.op == OpKind::conv ? double(l.kernel_w + (v - 1) * l.stride) / double(l.kernel_w) : 1.0;
+    // input rows this copy does not hold yet
+    const int have = std::max(delivered[size_t(copy)], first_in - 1);
+    const uint64_t new_bits = uint64_t(std::max(0, last_in - have)) * row_bits_in;
+    delivered[size_t(copy)] = std::max(delivered[size_t(copy)], last_in);
+    for (const TilePlan& tp : plan.copies[size_t(copy)].tiles) {
+      const int tile = tp.tile;
+      // 1. the producer rows this tile needs arrive (over the NoC when produced elsewhere)
+      double tt = t;
+      if (tile != src) {
+        const uint64_t bits = uint64_t(double(new_bits) * std::min(1.0, double(tp.rows) / total_rows));
+        tt = transfer(src, tile, layer, bits, tt);
+        tt = op(tile, Unit::buffer, OpCode::write, layer, bits, tt);
       }
-      hw::OpExt e;
-      e.op = OpCode::mvm;
-      e.layer = layer;
-      e.vectors = vectors;
-      e.phases = hw.input_phases();
-      e.count = uint64_t(double(pe_rows) * act * reuse);
-      e.blocks = &blocks;
-      computed = std::max(computed, hw::call(port, e, fetched, hw::now_ns(),
-                                             uint64_t(tile) * kStride + Unit::pe0 + uint64_t(pe)));
+      // 2. buffer -> bus -> PE input registers (streamed: the slower of the two)
+      const uint64_t fetch = uint64_t(double(tp.rows) * act * reuse);
+      const double fetched = std::max(op(tile, Unit::buffer, OpCode::read, layer, fetch, tt),
+                                      op(tile, Unit::bus, OpCode::move, layer, fetch, tt));
+      next = std::min(next, fetched);
+      // 3. every PE of this copy on this tile runs its crossbars
+      double computed = fetched;
+      uint64_t outputs = 0;
+      for (const PePlan& pp : tp.pes) {
+        hw::OpExt e;
+        e.op = OpCode::mvm;
+        e.layer = layer;
+        e.vectors = v;
+        e.phases = hw.input_phases();
+        e.count = uint64_t(double(pp.rows) * act * reuse);
+        e.blocks = &pp.blocks;
+        computed = std::max(computed, hw::call(port, e, fetched, hw::now_ns(),
+                                               uint64_t(tile) * kStride + Unit::pe0 + uint64_t(pp.pe)));
+        outputs += pp.outputs;
+      }
+      // 4. results go to the home tile: over the bus, or the NoC from another tile
+      const uint64_t out_bits = outputs * uint64_t(v) * uint64_t(out_value_bits);
+      const double at_home = tile == home ? op(tile, Unit::bus, OpCode::move, layer, out_bits, computed)
+                                          : transfer(tile, home, layer, out_bits, computed);
+      arrived = std::max(arrived, at_home);
     }
-    // 4. results go to the home tile: over the bus, or the NoC from another tile
-    const uint64_t out_bits = outputs * uint64_t(vectors) * uint64_t(out_value_bits);
-    const double at_home = tile == home ? op(tile, Unit::bus, OpCode::move, layer, out_bits, computed)
-                                        : transfer(tile, home, layer, out_bits, computed);
-    arrived = std::max(arrived, at_home);
   }
-  // 5. at home: add partial sums of row splits, apply a fused ReLU, write the output row
+  // 5. at home: add partial sums of row splits, apply a fused activation, write the output row
   const uint64_t values = uint64_t(l.out.c) * uint64_t(vectors);
   double h = arrived;
   if (partial) h = op(home, Unit::accumulate, OpCode::compute, layer, uint64_t(lm.row_blocks - 1) * values, h);

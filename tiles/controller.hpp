@@ -7,7 +7,10 @@
 // of calls.
 #pragma once
 
+#include <map>
+#include <set>
 #include <systemc>
+#include <vector>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
@@ -44,9 +47,32 @@ class Controller : public sc_core::sc_module {
   double row_bits(int layer) const;  // bits of one output row of `layer`
   double local_ns(const tlm_utils::tlm_quantumkeeper& qk) const;
 
+  // What a weighted layer's step drives, per copy, tile and PE (built once per layer).
+  struct PePlan {
+    int pe;
+    std::vector<const mapper::CrossbarBlock*> blocks;
+    uint64_t rows, outputs;  // distinct input rows it reads; outputs it produces
+    std::set<std::pair<int, int>> slices;
+  };
+  struct TilePlan {
+    int tile;
+    std::vector<PePlan> pes;
+    uint64_t rows;  // distinct input rows the tile's PEs read
+  };
+  struct CopyPlan {
+    std::vector<TilePlan> tiles;
+  };
+  struct LayerPlan {
+    std::vector<CopyPlan> copies;
+  };
+  const LayerPlan& plan_of(int layer);
+
   hw::Context& ctx_;
   RunState& run_;
   const mapper::TileWork& work_;
+  std::map<int, LayerPlan> plans_;
+  std::map<int, std::vector<int>> delivered_;  // per layer, per copy: last input row delivered
+  std::map<int, int> delivered_input_;         // per layer: the input of the stream it refers to
 };
 
 }  // namespace cimsim::tiles

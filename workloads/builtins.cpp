@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "workloads/builtins_mobile.hpp"
 #include "workloads/darts.hpp"
 
 namespace cimsim::workloads {
@@ -121,6 +122,13 @@ const std::vector<BuiltinNetwork>& builtin_networks() {
       {"darts_v1", "DARTS V1 (first order) NetworkCIFAR, C=36, 20 cells", &darts_v1_network},
       {"darts_v2", "DARTS V2 (second order) NetworkCIFAR, C=36, 20 cells", &darts_v2_network},
       {"pdarts", "P-DARTS NetworkCIFAR, C=36, 20 cells", &pdarts_network},
+      {"squeezenet1_1", "torchvision SqueezeNet 1.1, 224x224 ImageNet, 1000 classes", &squeezenet1_1_network},
+      {"squeezenet1_1_64", "torchvision SqueezeNet 1.1 on 64x64 input, 1000 classes",
+       &squeezenet1_1_64_network},
+      {"mobilenet_v3_small", "torchvision MobileNetV3-Small, 224x224 ImageNet, 1000 classes",
+       &mobilenet_v3_small_network},
+      {"mobilenet_v3_small_64", "torchvision MobileNetV3-Small on 64x64 input, 1000 classes",
+       &mobilenet_v3_small_64_network},
   };
   return list;
 }

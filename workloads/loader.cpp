@@ -7,6 +7,7 @@
 #include "workloads/darts.hpp"
 #include "workloads/network_yaml.hpp"
 #include "workloads/neurosim_csv.hpp"
+#include "workloads/onnx_loader.hpp"
 
 namespace cimsim::workloads {
 
@@ -36,11 +37,12 @@ Graph load_network(const std::string& name_or_path) {
   }
   if (ends_with(name_or_path, ".csv")) return load_neurosim_csv(name_or_path);
   if (ends_with(name_or_path, ".genotype")) return load_genotype_file(name_or_path);
+  if (ends_with(name_or_path, ".onnx")) return load_onnx(name_or_path);
   std::string names;
   for (const auto& n : builtin_network_names()) names += (names.empty() ? "" : ", ") + n;
   throw NetworkError("unknown network '" + name_or_path + "': expected a built-in name (" + names +
-                     ") or a file ending .yaml, .yml (YAML network), .csv (NeuroSim network CSV) or "
-                     ".genotype (DARTS genotype)");
+                     ") or a file ending .yaml, .yml (YAML network), .csv (NeuroSim network CSV), "
+                     ".genotype (DARTS genotype) or .onnx (ONNX model)");
 }
 
 }  // namespace cimsim::workloads

@@ -1,0 +1,231 @@
+// The compiled mapping (docs/mapping.md): duplication to balance the pipeline within a crossbar budget,
+// packing of small blocks into shared crossbars, placement in pipeline order.
+#include "mapper/compiler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "mapper/internal.hpp"
+#include "mapper/packing.hpp"
+
+namespace cimsim::mapper {
+
+using workloads::Graph;
+using workloads::Layer;
+using workloads::OpKind;
+
+namespace {
+
+constexpr int kMaxCopies = 256;
+constexpr int kMaxBlocksPerCrossbar = 64;  // a bound on the packer's work; the time rule decides
+
+}  // namespace
+
+std::vector<int> duplicate(const std::vector<LayerCost>& layers, double area_cells) {
+  std::vector<int> copies(layers.size(), 1);
+  auto cost = [&](double t, std::vector<int>* x) {
+    double a = 0;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const int k = std::clamp(int(std::ceil(layers[i].time_ns / t - 1e-9)), 1, layers[i].max_copies);
+      a += double(k) * layers[i].area_cells;
+      if (x) (*x)[i] = k;
+    }
+    return a;
+  };
+  double hi = 0, lo = 0;  // the bottleneck with one copy each, and with the most copies each
+  for (const auto& l : layers) {
+    hi = std::max(hi, l.time_ns);
+    lo = std::max(lo, l.time_ns / l.max_copies);
+  }
+  if (layers.empty() || cost(hi, nullptr) > area_cells) return copies;
+  if (cost(lo, nullptr) <= area_cells) {  // enough area for the maximum everywhere
+    cost(lo, &copies);
+    return copies;
+  }
+  // cost(t) falls as t grows: the smallest feasible bottleneck time by bisection; x_i = ceil(time_i / t)
+  // is then the cheapest assignment reaching it, so this solves the integer program exactly
+  for (int it = 0; it < 100 && hi - lo > 1e-9 * hi; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (cost(mid, nullptr) <= area_cells ? hi : lo) = mid;
+  }
+  cost(hi, &copies);
+  return copies;
+}
+
+double bottleneck_ns(const std::vector<LayerCost>& layers, const std::vector<int>& copies) {
+  double t = 0;
+  for (size_t i = 0; i < layers.size(); ++i) t = std::max(t, layers[i].time_ns / copies[i]);
+  return t;
+}
+
+Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOptions& options) {
+  Mapping m;
+  m.network = graph.name;
+  m.mode = mapping_mode_name(MappingMode::compiled);
+  m.budget = options.crossbars;
+  m.layers.resize(graph.layers.size());
+  const int R = hw.crossbar.rows, C = hw.crossbar.cols;
+
+  // 1. partition every weighted layer once; its cost for the duplication
+  std::vector<std::vector<CrossbarBlock>> parts(graph.layers.size());
+  std::vector<int> weighted;
+  std::vector<LayerCost> costs;
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    LayerMapping& lm = m.layers[i];
+    lm.layer = int(i);
+    lm.weighted = workloads::is_weighted(graph.layers[i].op);
+    if (!lm.weighted) continue;
+    parts[i] = partition(graph.layers[i], int(i), hw, lm);
+    const Layer& l = graph.layers[i];
+    LayerCost c;
+    c.layer = int(i);
+    int widest = 0;
+    for (const auto& b : parts[i]) {
+      c.area_cells += double(b.rows_used) * b.cols_used;
+      widest = std::max(widest, b.cols_used);
+    }
+    const double vectors = l.op == OpKind::conv ? double(l.out.h) * l.out.w : 1.0;  // per inference
+    c.time_ns = vectors * hw.input_phases() * hw.phase_period_ns(widest);
+    // copies share a row's output vectors and then take turns on rows: up to one copy per output vector
+    c.max_copies = int(std::clamp<int64_t>(int64_t(vectors), 1, kMaxCopies));
+    weighted.push_back(int(i));
+    costs.push_back(c);
+  }
+
+  // 2. + 3. duplicate within a margin of the budget, pack; back off the margin until the packing fits
+  struct Item {
+    int layer, copy, part;
+  };
+  std::vector<Item> items;
+  std::vector<Placement> placed;
+  int bins = 0;
+  auto try_pack = [&](const std::vector<int>& copies, double target) {
+    items.clear();
+    for (size_t k = 0; k < weighted.size(); ++k)
+      for (int c = 0; c < copies[k]; ++c)
+        for (size_t p = 0; p < parts[size_t(weighted[k])].size(); ++p) items.push_back({weighted[k], c, int(p)});
+    // large blocks first; ties in pipeline order
+    std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+      const auto& x = parts[size_t(a.layer)][size_t(a.part)];
+      const auto& y = parts[size_t(b.layer)][size_t(b.part)];
+      return int64_t(x.rows_used) * x.cols_used > int64_t(y.rows_used) * y.cols_used;
+    });
+    std::vector<PackItem> pi;
+    for (size_t k = 0; k < items.size(); ++k) {
+      const auto& b = parts[size_t(items[k].layer)][size_t(items[k].part)];
+      pi.push_back({b.rows_used, b.cols_used, int(k)});
+    }
+    // The sharing rule: a crossbar is read once per activation for each block it holds (blocks of one
+    // layer too: those reads take turns), so its busy time per inference is the sum of its blocks' layer
+    // times; it must not exceed the pipeline's bottleneck layer, so sharing never makes a new bottleneck.
+    std::vector<double> load(weighted.size());
+    double bottleneck = target;
+    for (size_t k = 0; k < weighted.size(); ++k) {
+      load[k] = costs[k].time_ns / copies[k];
+      bottleneck = std::max(bottleneck, load[k]);
+    }
+    std::vector<int> index_of(graph.layers.size(), -1);
+    for (size_t k = 0; k < weighted.size(); ++k) index_of[size_t(weighted[k])] = int(k);
+    auto load_of = [&](int key) { return load[size_t(index_of[size_t(items[size_t(key)].layer)])]; };
+    auto allowed = [&](const std::vector<int>& in_bin, const PackItem& it) {
+      double busy = load_of(it.key);
+      for (int k : in_bin) busy += load_of(k);
+      return busy <= bottleneck * (1 + 1e-9);
+    };
+    placed = pack(pi, R, C, kMaxBlocksPerCrossbar, allowed, &bins);
+  };
+
+  // Duplication and packing together: the smallest bottleneck time T whose mapping fits the budget.
+  // For a given T the cheapest copies are ceil(time_i / T) (capped at the layer's output rows), and
+  // packing may share a crossbar among blocks whose summed layer times stay within T. Fewer copies and
+  // looser sharing both need fewer crossbars as T grows, so T is found by bisection.
+  auto copies_for = [&](double t) {
+    std::vector<int> x(weighted.size());
+    for (size_t k = 0; k < weighted.size(); ++k)
+      x[k] = std::clamp(int(std::ceil(costs[k].time_ns / t - 1e-9)), 1, costs[k].max_copies);
+    return x;
+  };
+  double t_hi = 0, t_lo = 0;
+  for (const auto& c : costs) {
+    t_hi = std::max(t_hi, c.time_ns);
+    t_lo = std::max(t_lo, c.time_ns / c.max_copies);
+  }
+  std::vector<int> copies(weighted.size(), 1);
+  double target = t_hi;
+  try_pack(copies, target);
+  if (options.crossbars > 0 && bins <= options.crossbars) {
+    auto fits = [&](double t) {
+      try_pack(copies_for(t), t);
+      return bins <= options.crossbars;
+    };
+    if (fits(t_lo)) {
+      target = t_lo;
+    } else {
+      for (int it = 0; it < 40 && t_hi - t_lo > 1e-6 * t_hi; ++it) {
+        const double mid = 0.5 * (t_lo + t_hi);
+        (fits(mid) ? t_hi : t_lo) = mid;
+      }
+      target = t_hi;
+    }
+    copies = copies_for(target);
+    try_pack(copies, target);
+    // what a perfect packing would allow: the area-only optimum (docs/mapping.md: the gap)
+    m.bottleneck_bound_ns = bottleneck_ns(costs, duplicate(costs, double(options.crossbars) * R * C));
+  }
+  m.bottleneck_ns = bottleneck_ns(costs, copies);
+
+  // 4. placement: crossbars in pipeline order (the earliest layer they hold), filling PEs and tiles in
+  // index order, so that consecutive layers sit on the same or neighbouring tiles
+  std::vector<std::pair<int, int>> order(size_t(bins), {INT32_MAX, 0});
+  for (int b = 0; b < bins; ++b) order[size_t(b)].second = b;
+  for (size_t k = 0; k < items.size(); ++k) {
+    auto& o = order[size_t(placed[k].bin)];
+    o.first = std::min(o.first, items[k].layer * kMaxCopies + items[k].copy);
+  }
+  std::stable_sort(order.begin(), order.end());
+  std::vector<int> slot(static_cast<size_t>(bins));
+  for (int s = 0; s < bins; ++s) slot[size_t(order[size_t(s)].second)] = s;
+  const int xbars_per_pe = hw.pe.crossbars, pes_per_tile = hw.tile.pes;
+  std::vector<std::vector<int>> by_layer(graph.layers.size());
+  for (size_t k = 0; k < items.size(); ++k) {
+    CrossbarBlock b = parts[size_t(items[k].layer)][size_t(items[k].part)];
+    const int s = slot[size_t(placed[k].bin)];
+    b.copy = items[k].copy;
+    b.crossbar = s;
+    b.row_offset = placed[k].row;
+    b.col_offset = placed[k].col;
+    b.xbar = s % xbars_per_pe;
+    b.pe = (s / xbars_per_pe) % pes_per_tile;
+    b.tile = s / (xbars_per_pe * pes_per_tile);
+    m.cells_used += b.cells();
+    by_layer[size_t(b.layer)].push_back(int(m.blocks.size()));
+    m.blocks.push_back(b);
+  }
+  for (size_t k = 0; k < weighted.size(); ++k) {
+    LayerMapping& lm = m.layers[size_t(weighted[k])];
+    lm.copies = copies[k];
+    lm.blocks = by_layer[size_t(weighted[k])];
+    std::sort(lm.blocks.begin(), lm.blocks.end(), [&](int a, int b) {
+      const auto& x = m.blocks[size_t(a)];
+      const auto& y = m.blocks[size_t(b)];
+      return std::tie(x.copy, x.group_first, x.col_block, x.row_block) <
+             std::tie(y.copy, y.group_first, y.col_block, y.row_block);
+    });
+    std::set<int> tiles;
+    for (int b : lm.blocks) tiles.insert(m.blocks[size_t(b)].tile);
+    lm.tiles.assign(tiles.begin(), tiles.end());
+    lm.home_tile = m.blocks[size_t(lm.blocks.front())].tile;
+  }
+  // sharing
+  std::vector<std::set<int>> layers_in(static_cast<size_t>(bins));
+  for (const auto& b : m.blocks) layers_in[size_t(b.crossbar)].insert(b.layer);
+  for (const auto& s : layers_in) m.shared_crossbars += s.size() > 1;
+  m.crossbars_used = bins;
+  m.pes_used = (bins + xbars_per_pe - 1) / xbars_per_pe;
+  m.tiles_used = std::max(1, (m.pes_used + pes_per_tile - 1) / pes_per_tile);
+  return m;
+}
+
+}  // namespace cimsim::mapper

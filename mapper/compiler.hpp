@@ -1,0 +1,29 @@
+// The compiled mapping: duplication, packing and placement (docs/mapping.md).
+#pragma once
+
+#include <vector>
+
+#include "mapper/mapping.hpp"
+
+namespace cimsim::mapper {
+
+// What the duplication balances: a weighted layer's crossbar time for one inference with one copy
+// (output vectors x input phases x phase period) and the cells one copy occupies.
+struct LayerCost {
+  int layer = 0;
+  double time_ns = 0;
+  double area_cells = 0;
+  int max_copies = 1;  // copies split a layer's output rows: more copies than rows do not help
+};
+
+// Copies per layer (1..max_copies) minimizing the pipeline's bottleneck, max_i time_i / copies_i, subject
+// to sum_i copies_i * area_i <= area_cells. Exact: the smallest feasible bottleneck is found by bisection,
+// and copies_i = ceil(time_i / bottleneck) is the cheapest assignment reaching it.
+std::vector<int> duplicate(const std::vector<LayerCost>& layers, double area_cells);
+double bottleneck_ns(const std::vector<LayerCost>& layers, const std::vector<int>& copies);
+
+// The compiled mapping of `graph` (weighted layers only: chip size, budget checks and digital layers
+// are map_network's).
+Mapping compile(const workloads::Graph& graph, const models::HardwareSpec& hw, const MapOptions& options);
+
+}  // namespace cimsim::mapper
