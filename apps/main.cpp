@@ -193,7 +193,7 @@ int cmd_compare(CompareArgs& a) {
   }
   const std::string sharing = hw.hypernet.sharing == models::Sharing::shared ? "shared" : "none";
   const auto rows = sim::run_compare(a.request);
-  sim::print_compare(std::cout, rows, hw.name, sharing);
+  sim::print_compare(std::cout, rows, hw.name + ", " + a.request.mapping + " mapping", sharing);
   if (!a.json_out.empty()) sim::write_file_atomic(a.json_out, sim::compare_json(rows, hw.name, sharing).dump(2) + "\n");
   if (!a.csv_out.empty()) sim::write_file_atomic(a.csv_out, sim::compare_csv(rows));
   return 0;
@@ -263,6 +263,9 @@ int sc_main(int argc, char* argv[]) {
   compare->add_option("--genotype", cmp.request.genotypes, "one more architecture: a genotype text (repeatable)");
   compare->add_option("--dataflow", cmp.request.dataflow, "layer_by_layer or pipelined")
       ->check(CLI::IsMember({"layer_by_layer", "pipelined"}))
+      ->capture_default_str();
+  compare->add_option("--mapping", cmp.request.mapping, "compiled or isaac, for both chips")
+      ->check(CLI::IsMember({"compiled", "isaac"}))
       ->capture_default_str();
   compare->add_option("--jobs", cmp.request.jobs, "simulations run side by side")->check(CLI::Range(1, 256))->capture_default_str();
   compare->add_option("--json", cmp.json_out, "write the comparison as JSON here");

@@ -19,6 +19,7 @@ class Crossbar : public sc_core::sc_module {
   tlm_utils::simple_target_socket<Crossbar> socket;
   Crossbar(sc_core::sc_module_name name, Context& ctx);
   Resource& resource() { return resource_; }
+  const Resource& resource() const { return resource_; }
   static double burst_ns(double t_read, double t_conv, int64_t vectors, int phases);
 
  private:

@@ -32,6 +32,18 @@ Mesh::Mesh(sc_core::sc_module_name name, Context& ctx, int tiles)
   }
 }
 
+void Mesh::for_each_link(const std::function<void(const std::string&, const Resource&)>& f) const {
+  static const char* dirs[] = {"E", "W", "N", "S"};
+  for (const auto& r : routers_)
+    for (int d = 0; d < 4; ++d)
+      if (r->out[d].requests() > 0) f("noc.r" + std::to_string(r->id()) + "_" + dirs[d], r->out[d]);
+  for (int t = 0; t <= tiles_; ++t) {
+    const std::string who = t == tiles_ ? "offchip" : "tile_" + std::to_string(t);
+    if (inject_[t].requests() > 0) f("noc." + who + "_inject", inject_[t]);
+    if (eject_[t].requests() > 0) f("noc." + who + "_eject", eject_[t]);
+  }
+}
+
 int Mesh::router_of(int endpoint) const {
   return endpoint == kOffchip ? 0 : endpoint / ctx_.hw.chip.tiles_per_router;
 }

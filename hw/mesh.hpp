@@ -3,7 +3,9 @@
 // the off-chip port, attached to router 0.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
@@ -39,6 +41,8 @@ class Mesh : public sc_core::sc_module {
   double unloaded_ns(int src, int dst, uint64_t bits) const;
   double serialization_ns(uint64_t bits) const;
   int hops(int src, int dst) const;  // router-to-router hops
+  // Every link with its name and busy time (ns): for finding the busiest.
+  void for_each_link(const std::function<void(const std::string&, const Resource&)>& f) const;
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

@@ -20,6 +20,7 @@ class ThroughputUnit : public sc_core::sc_module {
   ThroughputUnit(sc_core::sc_module_name name, Context& ctx, double items_per_ns, double latency_ns,
                  models::Action action);
   Resource& resource() { return resource_; }
+  const Resource& resource() const { return resource_; }
   // Time to serve n items, ns.
   double service_ns(uint64_t n) const;
 
@@ -39,6 +40,7 @@ class Buffer : public sc_core::sc_module {
   tlm_utils::simple_target_socket<Buffer> socket;
   Buffer(sc_core::sc_module_name name, Context& ctx);
   std::vector<Resource>& banks() { return banks_; }
+  const std::vector<Resource>& banks() const { return banks_; }
   double capacity_bits() const;
 
  private:

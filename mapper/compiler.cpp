@@ -60,6 +60,89 @@ double bottleneck_ns(const std::vector<LayerCost>& layers, const std::vector<int
   return t;
 }
 
+double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Mapping& m) {
+  const size_t n = size_t(std::max(1, m.tiles_used)) + 1;
+  std::vector<double> eject(n), inject(n), buffer(n), act(n), acc(n), pool(n);
+  const double abits = hw.precision.activation_bits;
+  auto tile = [&](int t) { return size_t(std::clamp(t, 0, int(n) - 1)); };
+  auto move = [&](int from, int to, double bits) {
+    if (from == to || bits <= 0) return;
+    inject[tile(from)] += bits;
+    eject[tile(to)] += bits;
+    buffer[tile(to)] += bits;  // written on arrival
+  };
+  for (size_t i = 1; i < graph.layers.size(); ++i) {
+    const Layer& l = graph.layers[i];
+    const LayerMapping& lm = m.layers[i];
+    if (lm.fused_into >= 0 || l.op == OpKind::zero) continue;
+    const int home = lm.home_tile;
+    const double out_elems = double(l.out.elements());
+    if (lm.weighted) {
+      const int src = m.layers[size_t(l.inputs.front())].home_tile;
+      const double in_bits = double(l.in.elements()) * abits / lm.copies;
+      const double out_bits = out_elems * (lm.row_blocks > 1 ? hw.precision.partial_sum_bits : abits) / lm.copies;
+      std::vector<std::set<int>> tiles(size_t(lm.copies));
+      for (int b : lm.blocks) tiles[size_t(m.blocks[size_t(b)].copy)].insert(m.blocks[size_t(b)].tile);
+      for (const auto& ts : tiles)
+        for (int t : ts) {
+          move(src, t, in_bits);
+          buffer[tile(t)] += in_bits;  // read into the PEs
+          move(t, home, out_bits / double(ts.size()));
+        }
+      buffer[tile(home)] += out_elems * abits;
+      acc[tile(home)] += double(lm.row_blocks - 1) * out_elems;
+      if (lm.fused_activation >= 0) act[tile(home)] += out_elems;
+      continue;
+    }
+    double in_bits = 0;
+    for (int p : l.inputs) {
+      const double bits = double(graph.layers[size_t(p)].out.elements()) * abits;
+      move(m.layers[size_t(p)].home_tile, home, bits);
+      in_bits += bits;
+    }
+    switch (l.op) {
+      case OpKind::concat: case OpKind::identity: case OpKind::pad: case OpKind::slice: case OpKind::flatten:
+        continue;  // addressing
+      case OpKind::max_pool: case OpKind::avg_pool:
+        pool[tile(home)] += out_elems * l.kernel_h * l.kernel_w;
+        break;
+      case OpKind::global_avg_pool:
+        pool[tile(home)] += double(l.in.elements());
+        break;
+      case OpKind::add: case OpKind::mul: case OpKind::scale_shift:
+        acc[tile(home)] += out_elems * (l.op == OpKind::scale_shift ? 2 : double(l.inputs.size() - 1));
+        if (lm.fused_activation >= 0) act[tile(home)] += out_elems;
+        break;
+      default:
+        if (workloads::is_activation(l.op)) act[tile(home)] += out_elems;
+        break;
+    }
+    buffer[tile(home)] += in_bits + out_elems * abits;
+  }
+  const double clock = hw.technology.clock_ghz;  // per ns
+  const double link = hw.noc.link_bandwidth_gbps, mem = double(hw.tile.buffer.banks) * hw.tile.buffer.bus_bits * clock;
+  auto rate = [clock](const models::DigitalUnitSpec& u) { return double(u.count) * u.ops_per_cycle * clock; };
+  double worst = 0;
+  for (size_t t = 0; t < n; ++t)
+    worst = std::max({worst, eject[t] / link, inject[t] / link, buffer[t] / mem, act[t] / rate(hw.tile.activation),
+                      acc[t] / rate(hw.tile.accumulate), pool[t] / rate(hw.tile.pool)});
+  return worst;
+}
+
+double crossbar_bottleneck_ns(const Graph& graph, const models::HardwareSpec& hw, const Mapping& m) {
+  std::vector<int> widest(graph.layers.size(), 0);
+  for (const auto& b : m.blocks) widest[size_t(b.layer)] = std::max(widest[size_t(b.layer)], b.cols_used);
+  std::vector<double> busy(size_t(m.crossbars_used) + 1, 0.0);
+  for (const auto& b : m.blocks) {
+    const Layer& l = graph.layers[size_t(b.layer)];
+    const double vectors = l.op == OpKind::conv ? double(l.out.h) * l.out.w : 1.0;
+    const double t = vectors * hw.input_phases() * hw.phase_period_ns(widest[size_t(b.layer)]);
+    if (size_t(b.crossbar) >= busy.size()) busy.resize(size_t(b.crossbar) + 1, 0.0);
+    busy[size_t(b.crossbar)] += t / m.layers[size_t(b.layer)].copies;
+  }
+  return busy.empty() ? 0.0 : *std::max_element(busy.begin(), busy.end());
+}
+
 Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOptions& options) {
   Mapping m;
   m.network = graph.name;
@@ -137,10 +220,65 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
     placed = pack(pi, R, C, kMaxBlocksPerCrossbar, allowed, &bins);
   };
 
-  // Duplication and packing together: the smallest bottleneck time T whose mapping fits the budget.
-  // For a given T the cheapest copies are ceil(time_i / T) (capped at the layer's output rows), and
-  // packing may share a crossbar among blocks whose summed layer times stay within T. Fewer copies and
-  // looser sharing both need fewer crossbars as T grows, so T is found by bisection.
+  // 4. placement: crossbars in pipeline order (the earliest layer they hold), filling PEs and tiles in
+  // index order, so that consecutive layers sit on the same or neighbouring tiles
+  const int xbars_per_pe = hw.pe.crossbars, pes_per_tile = hw.tile.pes;
+  const auto consumers = graph.consumers();
+  auto build = [&](const std::vector<int>& copies, double target) {
+    try_pack(copies, target);
+    Mapping c = m;
+    std::vector<std::pair<int, int>> order(size_t(bins), {INT32_MAX, 0});
+    for (int b = 0; b < bins; ++b) order[size_t(b)].second = b;
+    for (size_t k = 0; k < items.size(); ++k) {
+      auto& o = order[size_t(placed[k].bin)];
+      o.first = std::min(o.first, items[k].layer * kMaxCopies + items[k].copy);
+    }
+    std::stable_sort(order.begin(), order.end());
+    std::vector<int> slot(static_cast<size_t>(bins));
+    for (int s = 0; s < bins; ++s) slot[size_t(order[size_t(s)].second)] = s;
+    std::vector<std::vector<int>> by_layer(graph.layers.size());
+    for (size_t k = 0; k < items.size(); ++k) {
+      CrossbarBlock b = parts[size_t(items[k].layer)][size_t(items[k].part)];
+      const int s = slot[size_t(placed[k].bin)];
+      b.copy = items[k].copy;
+      b.crossbar = s;
+      b.row_offset = placed[k].row;
+      b.col_offset = placed[k].col;
+      b.xbar = s % xbars_per_pe;
+      b.pe = (s / xbars_per_pe) % pes_per_tile;
+      b.tile = s / (xbars_per_pe * pes_per_tile);
+      c.cells_used += b.cells();
+      by_layer[size_t(b.layer)].push_back(int(c.blocks.size()));
+      c.blocks.push_back(b);
+    }
+    for (size_t k = 0; k < weighted.size(); ++k) {
+      LayerMapping& lm = c.layers[size_t(weighted[k])];
+      lm.copies = copies[k];
+      lm.blocks = by_layer[size_t(weighted[k])];
+      std::sort(lm.blocks.begin(), lm.blocks.end(), [&](int a, int b) {
+        const auto& x = c.blocks[size_t(a)];
+        const auto& y = c.blocks[size_t(b)];
+        return std::tie(x.copy, x.group_first, x.col_block, x.row_block) <
+               std::tie(y.copy, y.group_first, y.col_block, y.row_block);
+      });
+      std::set<int> tiles;
+      for (int b : lm.blocks) tiles.insert(c.blocks[size_t(b)].tile);
+      lm.tiles.assign(tiles.begin(), tiles.end());
+      lm.home_tile = c.blocks[size_t(lm.blocks.front())].tile;
+    }
+    c.crossbars_used = bins;
+    c.pes_used = (bins + xbars_per_pe - 1) / xbars_per_pe;
+    c.tiles_used = std::max(1, (c.pes_used + pes_per_tile - 1) / pes_per_tile);
+    place_digital(graph, consumers, c);
+    return c;
+  };
+
+  // Duplication and packing together. For a target bottleneck T the cheapest copies are
+  // ceil(time_i / T) (at most one per output vector), and packing may share a crossbar among blocks whose
+  // summed layer times stay within T. Candidates T from the most duplicated to none are built and placed;
+  // among those that fit the budget the compiler keeps the one whose estimated bottleneck is smallest:
+  // the busiest crossbar, or the busiest tile buffer, digital unit or NoC endpoint link (tile_load_ns),
+  // since copies spread over more tiles move more data.
   auto copies_for = [&](double t) {
     std::vector<int> x(weighted.size());
     for (size_t k = 0; k < weighted.size(); ++k)
@@ -153,78 +291,34 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
     t_lo = std::max(t_lo, c.time_ns / c.max_copies);
   }
   std::vector<int> copies(weighted.size(), 1);
-  double target = t_hi;
-  try_pack(copies, target);
-  if (options.crossbars > 0 && bins <= options.crossbars) {
-    auto fits = [&](double t) {
-      try_pack(copies_for(t), t);
-      return bins <= options.crossbars;
+  Mapping best = build(copies, t_hi);
+  if (options.crossbars > 0 && best.crossbars_used <= options.crossbars && t_lo < t_hi) {
+    auto score = [&](const Mapping& c) {
+      return std::max(crossbar_bottleneck_ns(graph, hw, c), tile_load_ns(graph, hw, c));
     };
-    if (fits(t_lo)) {
-      target = t_lo;
-    } else {
-      for (int it = 0; it < 40 && t_hi - t_lo > 1e-6 * t_hi; ++it) {
-        const double mid = 0.5 * (t_lo + t_hi);
-        (fits(mid) ? t_hi : t_lo) = mid;
+    double best_score = score(best);
+    constexpr int kCandidates = 32;
+    for (int k = 0; k < kCandidates; ++k) {  // geometric from t_lo to t_hi
+      const double t = t_lo * std::pow(t_hi / t_lo, double(k) / kCandidates);
+      const auto x = copies_for(t);
+      Mapping c = build(x, t);
+      if (c.crossbars_used > options.crossbars) continue;
+      const double sc = score(c);
+      if (sc < best_score * (1 - 1e-9)) {
+        best_score = sc;
+        best = std::move(c);
+        copies = x;
       }
-      target = t_hi;
     }
-    copies = copies_for(target);
-    try_pack(copies, target);
     // what a perfect packing would allow: the area-only optimum (docs/mapping.md: the gap)
-    m.bottleneck_bound_ns = bottleneck_ns(costs, duplicate(costs, double(options.crossbars) * R * C));
+    best.bottleneck_bound_ns = bottleneck_ns(costs, duplicate(costs, double(options.crossbars) * R * C));
   }
-  m.bottleneck_ns = bottleneck_ns(costs, copies);
+  m = std::move(best);
 
-  // 4. placement: crossbars in pipeline order (the earliest layer they hold), filling PEs and tiles in
-  // index order, so that consecutive layers sit on the same or neighbouring tiles
-  std::vector<std::pair<int, int>> order(size_t(bins), {INT32_MAX, 0});
-  for (int b = 0; b < bins; ++b) order[size_t(b)].second = b;
-  for (size_t k = 0; k < items.size(); ++k) {
-    auto& o = order[size_t(placed[k].bin)];
-    o.first = std::min(o.first, items[k].layer * kMaxCopies + items[k].copy);
-  }
-  std::stable_sort(order.begin(), order.end());
-  std::vector<int> slot(static_cast<size_t>(bins));
-  for (int s = 0; s < bins; ++s) slot[size_t(order[size_t(s)].second)] = s;
-  const int xbars_per_pe = hw.pe.crossbars, pes_per_tile = hw.tile.pes;
-  std::vector<std::vector<int>> by_layer(graph.layers.size());
-  for (size_t k = 0; k < items.size(); ++k) {
-    CrossbarBlock b = parts[size_t(items[k].layer)][size_t(items[k].part)];
-    const int s = slot[size_t(placed[k].bin)];
-    b.copy = items[k].copy;
-    b.crossbar = s;
-    b.row_offset = placed[k].row;
-    b.col_offset = placed[k].col;
-    b.xbar = s % xbars_per_pe;
-    b.pe = (s / xbars_per_pe) % pes_per_tile;
-    b.tile = s / (xbars_per_pe * pes_per_tile);
-    m.cells_used += b.cells();
-    by_layer[size_t(b.layer)].push_back(int(m.blocks.size()));
-    m.blocks.push_back(b);
-  }
-  for (size_t k = 0; k < weighted.size(); ++k) {
-    LayerMapping& lm = m.layers[size_t(weighted[k])];
-    lm.copies = copies[k];
-    lm.blocks = by_layer[size_t(weighted[k])];
-    std::sort(lm.blocks.begin(), lm.blocks.end(), [&](int a, int b) {
-      const auto& x = m.blocks[size_t(a)];
-      const auto& y = m.blocks[size_t(b)];
-      return std::tie(x.copy, x.group_first, x.col_block, x.row_block) <
-             std::tie(y.copy, y.group_first, y.col_block, y.row_block);
-    });
-    std::set<int> tiles;
-    for (int b : lm.blocks) tiles.insert(m.blocks[size_t(b)].tile);
-    lm.tiles.assign(tiles.begin(), tiles.end());
-    lm.home_tile = m.blocks[size_t(lm.blocks.front())].tile;
-  }
   // sharing
-  std::vector<std::set<int>> layers_in(static_cast<size_t>(bins));
+  std::vector<std::set<int>> layers_in(static_cast<size_t>(m.crossbars_used));
   for (const auto& b : m.blocks) layers_in[size_t(b.crossbar)].insert(b.layer);
-  for (const auto& s : layers_in) m.shared_crossbars += s.size() > 1;
-  m.crossbars_used = bins;
-  m.pes_used = (bins + xbars_per_pe - 1) / xbars_per_pe;
-  m.tiles_used = std::max(1, (m.pes_used + pes_per_tile - 1) / pes_per_tile);
+  for (const auto& x : layers_in) m.shared_crossbars += x.size() > 1;
   return m;
 }
 

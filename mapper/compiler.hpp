@@ -22,6 +22,15 @@ struct LayerCost {
 std::vector<int> duplicate(const std::vector<LayerCost>& layers, double area_cells);
 double bottleneck_ns(const std::vector<LayerCost>& layers, const std::vector<int>& copies);
 
+// The crossbar-only bottleneck of a mapping (ns per inference): the busiest crossbar, each reading once per
+// activation of every block it holds (copies share their layer's activations). RNC's latency model; the
+// simulation adds buffers, buses, digital units and the NoC.
+double crossbar_bottleneck_ns(const workloads::Graph& graph, const models::HardwareSpec& hw, const Mapping& m);
+
+// The busiest tile resource other than crossbars, estimated per inference (ns): NoC endpoint links (the
+// data a tile receives or sends), tile buffer bandwidth, activation, accumulation and pooling units.
+double tile_load_ns(const workloads::Graph& graph, const models::HardwareSpec& hw, const Mapping& m);
+
 // The compiled mapping of `graph` (weighted layers only: chip size, budget checks and digital layers
 // are map_network's).
 Mapping compile(const workloads::Graph& graph, const models::HardwareSpec& hw, const MapOptions& options);

@@ -188,6 +188,7 @@ Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const Ma
           std::to_string(m.chip_tiles * per_tile) + " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
   }
   place_digital(graph, graph.consumers(), m);
+  m.bottleneck_ns = crossbar_bottleneck_ns(graph, hw, m);
   return m;
 }
 

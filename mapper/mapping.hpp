@@ -75,8 +75,8 @@ struct Mapping {
   int pes_used = 0;
   int crossbars_used = 0;      // crossbars holding at least one block
   int shared_crossbars = 0;    // crossbars holding blocks of more than one layer (compiled packing)
-  // compiled: the pipeline's bottleneck, max over layers of crossbar time / copies (ns per inference),
-  // and with a budget the bound a perfect packing would allow (duplication on area alone)
+  // the crossbar-only bottleneck (ns per inference: the busiest crossbar, crossbar_bottleneck_ns), and
+  // for a compiled mapping with a budget the bound a perfect packing would allow (duplication on area)
   double bottleneck_ns = 0, bottleneck_bound_ns = 0;
   int64_t cells_used = 0;      // programmed cells
   std::vector<CrossbarBlock> blocks;

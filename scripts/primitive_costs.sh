@@ -129,9 +129,9 @@ for c in "${CASES[@]}"; do
   # shellcheck disable=SC2086
   $gen >"$d/net.yaml"
   printf '%s\n%s\n' "$label" "$setting" >"$d/label"
-  "$BIN" run --hw "$HW" --net "$d/net.yaml" --json "$d/run.json" --csv "$d/csv" -q >"$d/run.log" 2>&1 ||
+  "$BIN" run --hw "$HW" --mapping isaac --net "$d/net.yaml" --json "$d/run.json" --csv "$d/csv" -q >"$d/run.log" 2>&1 ||
     { cat "$d/run.log" "$d/net.yaml" >&2; exit 1; }
-  "$BIN" map --hw "$HW" --net "$d/net.yaml" --json "$d/map.json" >"$d/map.log" 2>&1 ||
+  "$BIN" map --hw "$HW" --mapping isaac --net "$d/net.yaml" --json "$d/map.json" >"$d/map.log" 2>&1 ||
     { cat "$d/map.log" >&2; exit 1; }
 done
 
@@ -156,9 +156,9 @@ else:
 open(dst, 'w').write(text)
 EOF
     for mode in individual hypernet; do
-      "$BIN" map --hw "$cfg" --net darts_v2 --deploy "$mode" --json "$TMP/hyper-$sharing-$mode.json" \
+      "$BIN" map --hw "$cfg" --mapping isaac --net darts_v2 --deploy "$mode" --json "$TMP/hyper-$sharing-$mode.json" \
         >"$TMP/hyper.log" 2>&1 || { cat "$TMP/hyper.log" >&2; exit 1; }
-      "$BIN" run --hw "$cfg" --net darts_v2 --deploy "$mode" --json "$TMP/hyper-$sharing-$mode-run.json" -q \
+      "$BIN" run --hw "$cfg" --mapping isaac --net darts_v2 --deploy "$mode" --json "$TMP/hyper-$sharing-$mode-run.json" -q \
         >"$TMP/hyper.log" 2>&1 || { cat "$TMP/hyper.log" >&2; exit 1; }
     done
   done

@@ -58,7 +58,7 @@ std::vector<CompareRow> run_compare(const CompareRequest& r) {
       Job j;
       const std::string tag = std::to_string(a) + "-" + mode;
       j.argv = {self, "run", "--hw", r.hw, "--deploy", mode, "--chip-auto", "-q",
-                "--dataflow", r.dataflow,
+                "--dataflow", r.dataflow, "--mapping", r.mapping,
                 "--darts-c", std::to_string(r.darts.c), "--darts-layers", std::to_string(r.darts.layers),
                 "--classes", std::to_string(r.darts.classes), "--input-size", std::to_string(r.darts.input_size),
                 "--json", (dir / (tag + ".json")).string()};

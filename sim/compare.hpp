@@ -32,6 +32,7 @@ struct CompareRequest {
   std::vector<std::string> genotypes; // --genotype texts (each one more row)
   workloads::DartsOptions darts;
   std::string dataflow = "pipelined";
+  std::string mapping = "compiled";
   int jobs = 2;
 };
 

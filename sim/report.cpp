@@ -53,6 +53,10 @@ json to_json(const RunResult& r) {
                       {"chip_tiles", r.chip_tiles}};
   j["buffer"] = {{"peak_occupancy_bits", r.peak_buffer_bits},
                  {"capacity_bits", r.buffer_capacity_bits}};
+  json busiest = json::array();
+  for (const auto& [name, ns] : r.busiest)
+    busiest.push_back({{"resource", name}, {"busy_ns", ns}, {"busy_fraction", ns / r.total_ns}});
+  j["busiest"] = busiest;
   json counts = json::object();
   for (int a = 0; a < models::kActions; ++a) counts[models::action_name(models::Action(a))] = r.counts[a];
   j["counts"] = counts;
@@ -140,6 +144,13 @@ void print_table(std::ostream& os, const RunResult& r) {
     os << "  warning      peak tile buffer occupancy " << std::setprecision(1)
        << r.peak_buffer_bits / 8192 << " KiB exceeds the " << r.buffer_capacity_bits / 8192
        << " KiB buffer (spills are not modelled)\n";
+  if (!r.busiest.empty()) {
+    os << "  busiest      ";
+    for (size_t i = 0; i < std::min<size_t>(3, r.busiest.size()); ++i)
+      os << (i ? ", " : "") << r.busiest[i].first << " " << std::fixed << std::setprecision(0)
+         << 100 * r.busiest[i].second / r.total_ns << " %";
+    os << " of the run\n" << std::defaultfloat;
+  }
   os << "\n  component             energy/inf     share     area mm2    share\n";
   for (const auto& [k, v] : r.energy.breakdown_pj) {
     const double a = r.area.breakdown_mm2.count(k) ? r.area.breakdown_mm2.at(k) : 0.0;
@@ -196,8 +207,7 @@ json mapping_json(const workloads::Graph& g, const models::HardwareSpec& hw, con
                     {"chip", m.chip_tiles * hw.crossbars_per_tile()},
                     {"shared", m.shared_crossbars}};
   j["tiles"] = {{"used", m.tiles_used}, {"chip", m.chip_tiles}};
-  if (m.mode == "compiled")
-    j["duplication"] = {{"bottleneck_ns", m.bottleneck_ns},
+  j["duplication"] = {{"bottleneck_ns", m.bottleneck_ns},
                         {"bound_ns", m.budget > 0 ? json(m.bottleneck_bound_ns) : json(nullptr)},
                         {"gap", m.budget > 0 && m.bottleneck_bound_ns > 0 ? json(m.bottleneck_ns / m.bottleneck_bound_ns)
                                                                           : json(nullptr)}};

@@ -61,7 +61,6 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   const auto work = mapper::work_lists(mapping, graph);
   // Modules live until the process ends: SystemC keeps pointers to them in its kernel.
   auto* chip = new tiles::Chip("chip", ctx, run, work);
-  (void)chip;
   sc_core::sc_start();
   for (int n = 0; n < options.inputs; ++n)
     if (run.sinks_done[n] < int(run.sinks.size()))
@@ -126,6 +125,11 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   for (const auto& tile_events : occupancy)
     for (const auto& [t, level] : tile_events) r.peak_buffer_bits = std::max(r.peak_buffer_bits, level);
   if (trace) trace->occupancy = std::move(occupancy);
+  r.busiest = chip->busy_times();
+  std::sort(r.busiest.begin(), r.busiest.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  if (r.busiest.size() > 8) r.busiest.resize(8);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return r;
 }

@@ -50,6 +50,8 @@ struct RunResult {
   // buffers: peak occupancy of any tile buffer (bits) against its capacity
   double peak_buffer_bits = 0, buffer_capacity_bits = 0;
   double wall_s = 0;
+  // the resources that were busy longest (name, busy ns), most first: where the time went
+  std::vector<std::pair<std::string, double>> busiest;
 };
 
 // The waveform data of a run: busy intervals of traced resources (tile datapaths, NoC links, off-chip

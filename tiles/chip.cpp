@@ -70,4 +70,29 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
   if (ctx.trace) offchip_.resource().log_to(ctx.trace->add("offchip", "busy"));
 }
 
+std::vector<std::pair<std::string, double>> Chip::busy_times() const {
+  std::vector<std::pair<std::string, double>> out;
+  auto add = [&out](const std::string& name, const hw::Resource& r) {
+    if (r.requests() > 0 && r.busy_ns() > 0) out.push_back({name, r.busy_ns()});
+  };
+  for (const auto& t : tiles_) {
+    const std::string p = "tile_" + std::to_string(t->id()) + ".";
+    for (size_t b = 0; b < t->buffer.banks().size(); ++b) add(p + "buffer_bank" + std::to_string(b), t->buffer.banks()[b]);
+    add(p + "bus", t->bus.resource());
+    add(p + "output_register", t->output_register.resource());
+    add(p + "pool", t->pool.resource());
+    add(p + "activation", t->activation.resource());
+    add(p + "accumulate", t->accumulate.resource());
+    for (size_t e = 0; e < t->pes.size(); ++e) {
+      if (!t->pes[e]) continue;
+      for (int x = 0; x < t->pes[e]->crossbars(); ++x)
+        add(p + "pe_" + std::to_string(e) + ".xbar_" + std::to_string(x), t->pes[e]->crossbar(x).resource());
+    }
+  }
+  mesh_.for_each_link(add);
+  add("offchip", offchip_.resource());
+  for (const auto& s : selectors_) add(s->name(), s->resource());
+  return out;
+}
+
 }  // namespace cimsim::tiles

@@ -43,6 +43,9 @@ class Chip : public sc_core::sc_module {
   Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
        const std::vector<mapper::TileWork>& work);
   int elaborated_tiles() const { return int(tiles_.size()); }
+  // Busy time (ns) of every resource that served a request, by name ("tile_3.activation",
+  // "tile_0.pe_2.xbar_5", "noc.r4_E", "offchip"): where a run's time went.
+  std::vector<std::pair<std::string, double>> busy_times() const;
   hw::Mesh& mesh() { return mesh_; }
 
  private:

@@ -27,6 +27,7 @@ class Pe : public sc_core::sc_module {
 
   Pe(sc_core::sc_module_name name, hw::Context& ctx);
   hw::Crossbar& crossbar(int i) { return *xbars_[i]; }
+  const hw::Crossbar& crossbar(int i) const { return *xbars_[i]; }
   int crossbars() const { return int(xbars_.size()); }
 
  private:
