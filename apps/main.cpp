@@ -19,6 +19,7 @@
 #include "sim/vcd.hpp"
 #include "workloads/builtins.hpp"
 #include "workloads/loader.hpp"
+#include "workloads/onnx_writer.hpp"
 
 namespace fs = std::filesystem;
 using namespace cimsim;
@@ -199,6 +200,20 @@ int cmd_compare(CompareArgs& a) {
   return 0;
 }
 
+int cmd_export(const Common& c, const std::string& onnx_out) {
+  check_output(onnx_out, c);
+  const sim::Workload w = sim::resolve_workload(c.workload);
+  const std::string tmp = onnx_out + ".tmp";
+  workloads::save_onnx(w.graph, tmp);
+  if (std::rename(tmp.c_str(), onnx_out.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw UsageError(onnx_out + ": cannot write");
+  }
+  std::cout << "cimsim export: " << w.graph.name << " (" << w.graph.layers.size() - 1 << " layers, "
+            << w.graph.weights() << " weights) -> " << onnx_out << '\n';
+  return 0;
+}
+
 int cmd_list() {
   std::cout << "networks:\n";
   for (const auto& b : workloads::builtin_networks()) std::cout << "  " << b.name << "  " << b.description << '\n';
@@ -272,6 +287,14 @@ int sc_main(int argc, char* argv[]) {
   compare->add_option("--csv", cmp.csv_out, "write the comparison as CSV here");
   add_darts_options(compare, cmp.request.darts);
 
+  Common exp_common;
+  std::string onnx_out;
+  auto* exp = app.add_subcommand("export", "write a network (built-in, YAML, CSV, genotype) as an ONNX model");
+  exp->add_option("--net", exp_common.workload.net, "the network")->capture_default_str();
+  exp->add_option("--genotype", exp_common.workload.genotype_text, "a DARTS genotype instead of --net");
+  add_darts_options(exp, exp_common.workload.darts);
+  exp->add_option("--onnx", onnx_out, "the ONNX file to write")->required();
+
   auto* list = app.add_subcommand("list", "built-in networks and hardware configs");
 
   try {
@@ -291,6 +314,7 @@ int sc_main(int argc, char* argv[]) {
     if (*run) return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, quiet);
     if (*map) return cmd_map(common, map_json);
     if (*compare) return cmd_compare(cmp);
+    if (*exp) return cmd_export(exp_common, onnx_out);
     if (*list) return cmd_list();
   } catch (const models::ConfigError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';

@@ -243,7 +243,7 @@ TEST(CsvNetworkLoader, ReportsBadFieldsWithColumn) {
 
 TEST(NetworkLoader, ByNameOrExtension) {
   EXPECT_EQ(builtin_network_names(),
-            (std::vector<std::string>{"vgg8", "resnet18", "darts_v1", "darts_v2", "pdarts", "squeezenet1_1",
+            (std::vector<std::string>{"vgg8", "resnet18", "resnet18_imagenet", "darts_v1", "darts_v2", "pdarts", "squeezenet1_1",
                                       "squeezenet1_1_64", "mobilenet_v3_small", "mobilenet_v3_small_64"}));
   EXPECT_EQ(load_network("resnet18").weights(), resnet18_network().weights());
   expect_same_layers(load_network("vgg8"), vgg8_network());
@@ -254,8 +254,8 @@ TEST(NetworkLoader, ByNameOrExtension) {
   const std::string yml = write_temp("tiny_copy.YML", text);
   EXPECT_EQ(load_network(yml).weights(), load_network(nets + "tiny.yaml").weights());
   EXPECT_EQ(error_of([] { load_network("vgg9"); }),
-            "unknown network 'vgg9': expected a built-in name (vgg8, resnet18, darts_v1, darts_v2, pdarts, "
-            "squeezenet1_1, squeezenet1_1_64, mobilenet_v3_small, mobilenet_v3_small_64) or a file ending "
+            "unknown network 'vgg9': expected a built-in name (vgg8, resnet18, resnet18_imagenet, darts_v1, darts_v2, "
+            "pdarts, squeezenet1_1, squeezenet1_1_64, mobilenet_v3_small, mobilenet_v3_small_64) or a file ending "
             ".yaml, .yml (YAML network), .csv (NeuroSim network CSV), .genotype (DARTS genotype) or .onnx "
             "(ONNX model)");
   EXPECT_EQ(error_of([] { load_network("/nonexistent/net.yml"); }), "cannot open /nonexistent/net.yml");

@@ -35,10 +35,11 @@ class Builder {
     l.out_channels = out_channels;
     return push(std::move(l));
   }
-  int max_pool(const std::string& name, int kernel, int stride) {
+  int max_pool(const std::string& name, int kernel, int stride, int pad = 0) {
     Layer l = make(name, OpKind::max_pool, -1);
     l.kernel_h = l.kernel_w = kernel;
     l.stride = stride;
+    l.pad = pad;
     return push(std::move(l));
   }
   int simple(const std::string& name, OpKind op) { return push(make(name, op, -1)); }
@@ -86,10 +87,19 @@ Graph vgg8_network() {
   return b.finish();
 }
 
-Graph resnet18_network() {
-  Builder b("resnet18", Shape{3, 32, 32});
-  b.conv("conv1", 64, 3, 1, 1);
-  b.simple("relu1", OpKind::relu);
+namespace {
+// ResNet-18: the CIFAR variant (3x3 stem, no max pool, 10 classes) or torchvision's ImageNet one (7x7/2
+// stem, 3x3/2 max pool with pad 1, 1000 classes).
+Graph resnet18(const std::string& name, bool imagenet) {
+  Builder b(name, imagenet ? Shape{3, 224, 224} : Shape{3, 32, 32});
+  if (imagenet) {
+    b.conv("conv1", 64, 7, 2, 3);
+    b.simple("relu1", OpKind::relu);
+    b.max_pool("maxpool", 3, 2, 1);
+  } else {
+    b.conv("conv1", 64, 3, 1, 1);
+    b.simple("relu1", OpKind::relu);
+  }
   int in_channels = 64;
   const int stage_channels[] = {64, 128, 256, 512};
   for (int stage = 0; stage < 4; ++stage) {
@@ -111,14 +121,19 @@ Graph resnet18_network() {
     }
   }
   b.simple("avgpool", OpKind::global_avg_pool);
-  b.fc("fc", 10);
+  b.fc("fc", imagenet ? 1000 : 10);
   return b.finish();
 }
+}  // namespace
+
+Graph resnet18_network() { return resnet18("resnet18", false); }
+Graph resnet18_imagenet_network() { return resnet18("resnet18_imagenet", true); }
 
 const std::vector<BuiltinNetwork>& builtin_networks() {
   static const std::vector<BuiltinNetwork> list = {
       {"vgg8", "NeuroSim VGG-8 for CIFAR-10 (NetWork_VGG8.csv)", &vgg8_network},
       {"resnet18", "CIFAR ResNet-18 (3x3 stem, no max pool, projection shortcuts)", &resnet18_network},
+      {"resnet18_imagenet", "torchvision ResNet-18, 224x224 ImageNet, 1000 classes", &resnet18_imagenet_network},
       {"darts_v1", "DARTS V1 (first order) NetworkCIFAR, C=36, 20 cells", &darts_v1_network},
       {"darts_v2", "DARTS V2 (second order) NetworkCIFAR, C=36, 20 cells", &darts_v2_network},
       {"pdarts", "P-DARTS NetworkCIFAR, C=36, 20 cells", &pdarts_network},

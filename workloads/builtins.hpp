@@ -12,6 +12,8 @@ namespace cimsim::workloads {
 Graph vgg8_network();
 // The common CIFAR ResNet-18 (32x32 input, 3x3 stem, no max pool, projection shortcuts, fc 512->10).
 Graph resnet18_network();
+// torchvision's ImageNet ResNet-18 (7x7/2 stem, 3x3/2 max pool, 224x224, fc 512->1000).
+Graph resnet18_imagenet_network();
 
 struct BuiltinNetwork {
   const char* name;
