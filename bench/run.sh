@@ -2,7 +2,8 @@
 # cimsim's performance benchmark: wall time (median of N runs, default 5) and peak resident memory of
 #   cimsim run --hw isaac --net <net> --dataflow pipelined --inputs 1
 #   cimsim map --hw isaac --net <net>
-# for vgg8 and resnet18, a hypernetwork run of darts_v2 and pdarts, and the three-network comparison: wall time taken around each call, peak RSS from /usr/bin/time -f "%e %M".
+# for vgg8 and resnet18, a hypernetwork run of darts_v2 and pdarts, the three-network comparison, the
+# compiled mapping of squeezenet1_1 within a budget, and ResNet-18 at 224x224 loaded from ONNX: wall time taken around each call, peak RSS from /usr/bin/time -f "%e %M".
 # Prints a Markdown table.
 #
 #   bench/run.sh            # builds build/ (Release) if needed, prints the table
@@ -90,6 +91,11 @@ measure() {
   done
   measure "cimsim compare --hw isaac --nets darts_v1,darts_v2,pdarts" 5 \
     compare --hw isaac --nets darts_v1,darts_v2,pdarts
+  measure "cimsim map --hw rnc-box --net squeezenet1_1 --crossbars 253 (compiled)" 1 \
+    map --hw rnc-box --net squeezenet1_1 --crossbars 253
+  "$cimsim" export --net resnet18_imagenet --onnx "$tmp/resnet18_224.onnx" >/dev/null
+  measure "cimsim run --hw isaac --net resnet18_224.onnx (ONNX, 224x224)" 2 \
+    run --hw isaac --net "$tmp/resnet18_224.onnx"
 } >"$tmp/table"
 cat "$tmp/table"
 
