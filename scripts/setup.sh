@@ -10,7 +10,6 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libboost-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler  # --net model.onnx (workloads/onnx_loader)
-  python3-matplotlib      # scripts/plot.py (run with /usr/bin/python3)
   time                    # /usr/bin/time for bench/ (peak memory)
 )
 

@@ -11,7 +11,21 @@
 #include <sstream>
 #include <string>
 
+#include "workloads/graph.hpp"
+
 namespace cimsim::testing {
+
+// The message of the workloads::NetworkError that `f` throws (a test failure when it throws none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const workloads::NetworkError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a NetworkError";
+  return "";
+}
 
 inline std::filesystem::path scratch_dir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

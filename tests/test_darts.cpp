@@ -11,21 +11,13 @@
 #include "workloads/builtins.hpp"
 #include "workloads/darts.hpp"
 #include "workloads/loader.hpp"
+#include "run_util.hpp"
 
 using namespace cimsim::workloads;
 
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const NetworkError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a NetworkError";
-  return "";
-}
+using cimsim::testing::error_of;
 
 const Layer& layer(const Graph& g, const std::string& name) {
   const int i = g.index_of(name);

@@ -9,21 +9,13 @@
 
 #include "workloads/genotype.hpp"
 #include "workloads/graph.hpp"
+#include "run_util.hpp"
 
 using namespace cimsim::workloads;
 
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const NetworkError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a NetworkError";
-  return "";
-}
+using cimsim::testing::error_of;
 
 std::string parse_error(const std::string& text) {
   return error_of([&] { parse_genotype(text, "genotype"); });

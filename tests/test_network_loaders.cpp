@@ -9,6 +9,7 @@
 #include "workloads/loader.hpp"
 #include "workloads/network_yaml.hpp"
 #include "workloads/neurosim_csv.hpp"
+#include "run_util.hpp"
 
 using namespace cimsim::workloads;
 
@@ -16,16 +17,7 @@ namespace {
 
 const std::string nets = std::string(CIMSIM_SOURCE_DIR) + "/workloads/nets/";
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const NetworkError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a NetworkError";
-  return "";
-}
+using cimsim::testing::error_of;
 
 #define EXPECT_CONTAINS(text, part) \
   EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)

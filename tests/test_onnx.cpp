@@ -21,6 +21,7 @@
 #include "workloads/loader.hpp"
 #include "workloads/onnx_loader.hpp"
 #include "workloads/onnx_writer.hpp"
+#include "run_util.hpp"
 
 using namespace cimsim::workloads;
 
@@ -32,16 +33,7 @@ std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "cimsim_onnx_" + std::to_string(::getpid()) + "_" + name;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const NetworkError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a NetworkError";
-  return "";
-}
+using cimsim::testing::error_of;
 
 #define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
 

@@ -6,6 +6,7 @@
 
 #include "workloads/builtins.hpp"
 #include "workloads/graph.hpp"
+#include "run_util.hpp"
 
 using namespace cimsim::workloads;
 
@@ -45,16 +46,7 @@ Layer op(const std::string& name, OpKind kind, std::vector<int> inputs) {
   return l;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const NetworkError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a NetworkError";
-  return "";
-}
+using cimsim::testing::error_of;
 
 // Shape inference of a single layer fed by the input.
 Shape out_of(Shape in, Layer l) {

@@ -2,73 +2,12 @@
 
 #include <utility>
 
+#include "workloads/builder.hpp"
 #include "workloads/builtins_mobile.hpp"
 #include "workloads/darts.hpp"
 
 namespace cimsim::workloads {
 
-namespace {
-
-// Appends layers fed by the most recent one unless told otherwise; names every layer explicitly.
-class Builder {
- public:
-  Builder(std::string name, Shape input) {
-    graph_.name = std::move(name);
-    Layer in;
-    in.name = "input";
-    in.op = OpKind::input;
-    in.out = input;
-    last_ = graph_.add(std::move(in));
-  }
-  int last() const { return last_; }
-
-  int conv(const std::string& name, int out_channels, int kernel, int stride, int pad, int from = -1) {
-    Layer l = make(name, OpKind::conv, from);
-    l.out_channels = out_channels;
-    l.kernel_h = l.kernel_w = kernel;
-    l.stride = stride;
-    l.pad = pad;
-    return push(std::move(l));
-  }
-  int fc(const std::string& name, int out_channels) {
-    Layer l = make(name, OpKind::fc, -1);
-    l.out_channels = out_channels;
-    return push(std::move(l));
-  }
-  int max_pool(const std::string& name, int kernel, int stride, int pad = 0) {
-    Layer l = make(name, OpKind::max_pool, -1);
-    l.kernel_h = l.kernel_w = kernel;
-    l.stride = stride;
-    l.pad = pad;
-    return push(std::move(l));
-  }
-  int simple(const std::string& name, OpKind op) { return push(make(name, op, -1)); }
-  int add(const std::string& name, int a, int b) {
-    Layer l = make(name, OpKind::add, a);
-    l.inputs.push_back(b);
-    return push(std::move(l));
-  }
-
-  Graph finish() {
-    graph_.infer_shapes();
-    return std::move(graph_);
-  }
-
- private:
-  Layer make(const std::string& name, OpKind op, int from) const {
-    Layer l;
-    l.name = name;
-    l.op = op;
-    l.inputs = {from < 0 ? last_ : from};
-    return l;
-  }
-  int push(Layer l) { return last_ = graph_.add(std::move(l)); }
-
-  Graph graph_;
-  int last_ = 0;
-};
-
-}  // namespace
 
 Graph vgg8_network() {
   // NetWork_VGG8.csv: six 3x3 "same" convs (128,128,256,256,512,512), a 2x2 max pool after every
@@ -113,7 +52,7 @@ Graph resnet18(const std::string& name, bool imagenet) {
       const int main_path = b.conv(p + "conv2", channels, 3, 1, 1);
       int shortcut = block_in;
       if (stride != 1 || in_channels != channels) {
-        shortcut = b.conv(p + "shortcut", channels, 1, stride, 0, block_in);
+        shortcut = b.conv(p + "shortcut", channels, 1, stride, 0, 1, block_in);
       }
       b.add(p + "add", main_path, shortcut);
       b.simple(p + "relu2", OpKind::relu);
