@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 #include <string>
 #include <systemc>
 
@@ -16,6 +17,8 @@
 #include "sim/deploy.hpp"
 #include "sim/report.hpp"
 #include "sim/simulate.hpp"
+#include "sim/sweep.hpp"
+#include "sim/sweep_spec.hpp"
 #include "sim/vcd.hpp"
 #include "workloads/builtins.hpp"
 #include "workloads/loader.hpp"
@@ -214,6 +217,58 @@ int cmd_export(const Common& c, const std::string& onnx_out) {
   return 0;
 }
 
+struct SweepArgs {
+  std::string spec, out, shard, merge_dir;
+  int jobs = 1, shards = 0;
+  bool retry_failed = false, slurm = false, submit = false;
+};
+
+int cmd_sweep(const SweepArgs& a) {
+  if (a.spec.empty()) throw UsageError("sweep: give a spec file (cimsim sweep SPEC --out DIR)");
+  if (a.out.empty()) throw UsageError("sweep: --out DIR is required");
+  sim::SweepOptions o;
+  o.out = a.out;
+  o.jobs = a.jobs;
+  o.retry_failed = a.retry_failed;
+  o.tty = isatty(STDERR_FILENO) != 0;
+  if (!a.shard.empty()) {
+    const auto slash = a.shard.find('/');
+    try {
+      if (slash == std::string::npos) throw std::invalid_argument("no /");
+      o.shard = std::stoi(a.shard.substr(0, slash));
+      o.shards = std::stoi(a.shard.substr(slash + 1));
+    } catch (const std::exception&) {
+      throw UsageError("--shard " + a.shard + ": expected I/N with 0 <= I < N");
+    }
+    if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards)
+      throw UsageError("--shard " + a.shard + ": expected I/N with 0 <= I < N");
+  }
+  const sim::SweepSpec spec = sim::load_sweep_spec(a.spec);
+  const auto points = sim::sweep_points(spec);  // validates every point before anything runs
+  if (a.slurm) {
+    const int shards = a.shards > 0 ? a.shards : std::min<int>(int(points.size()), 16);
+    fs::create_directories(fs::path(a.out) / "slurm");
+    const std::string script = (fs::path(a.out) / "sweep.sbatch").string();
+    sim::write_file_atomic(script, sim::slurm_script(spec, a.spec, a.out, shards, a.jobs));
+    std::cout << "cimsim sweep: " << points.size() << " points in " << shards << " array tasks: " << script << '\n';
+    if (a.submit) {
+      const std::string cmd = "sbatch --parsable " + script;
+      const int rc = std::system(cmd.c_str());
+      if (rc != 0) throw UsageError("sbatch failed (exit " + std::to_string(rc) + "): is Slurm running here?");
+    } else {
+      std::cout << "submit with: sbatch " << script << "   (or: cimsim sweep SPEC --out DIR --slurm --submit)\n";
+    }
+    return 0;
+  }
+  const auto sum = sim::run_sweep(spec, points, o, std::cerr);
+  std::cout << "cimsim sweep: " << spec.name << ": " << sum.points << " points" << (o.shards > 1 ? " in this shard" : "")
+            << ", " << sum.ok << " ran ok, " << sum.failed << " failed, " << sum.skipped
+            << " already done; results in " << a.out << (o.shards > 1 ? "/shards (merge with: cimsim sweep merge DIR)"
+                                                                     : "/results.{sqlite,csv,jsonl}")
+            << '\n';
+  return 0;
+}
+
 int cmd_list() {
   std::cout << "networks:\n";
   for (const auto& b : workloads::builtin_networks()) std::cout << "  " << b.name << "  " << b.description << '\n';
@@ -295,6 +350,19 @@ int sc_main(int argc, char* argv[]) {
   add_darts_options(exp, exp_common.workload.darts);
   exp->add_option("--onnx", onnx_out, "the ONNX file to write")->required();
 
+  SweepArgs sw;
+  auto* sweep = app.add_subcommand("sweep", "run a design-space sweep (docs/sweeps.md)");
+  sweep->add_option("spec", sw.spec, "the sweep spec (YAML)");
+  sweep->add_option("--out", sw.out, "the sweep directory (results.sqlite, results.csv, results.jsonl)");
+  sweep->add_option("--jobs", sw.jobs, "worker processes")->check(CLI::Range(1, 1024))->capture_default_str();
+  sweep->add_option("--shard", sw.shard, "run only shard I of N (I/N)");
+  sweep->add_flag("--retry-failed", sw.retry_failed, "run the points that failed before again");
+  sweep->add_flag("--slurm", sw.slurm, "write an sbatch job-array script (one task per shard) instead of running");
+  sweep->add_option("--shards", sw.shards, "array tasks for --slurm (default: min(points, 16))")->check(CLI::Range(1, 100000));
+  sweep->add_flag("--submit", sw.submit, "with --slurm: submit the script with sbatch");
+  auto* merge = sweep->add_subcommand("merge", "merge the shards of a Slurm sweep into DIR/results.*");
+  merge->add_option("dir", sw.merge_dir, "the sweep directory")->required();
+
   auto* list = app.add_subcommand("list", "built-in networks and hardware configs");
 
   try {
@@ -315,6 +383,12 @@ int sc_main(int argc, char* argv[]) {
     if (*map) return cmd_map(common, map_json);
     if (*compare) return cmd_compare(cmp);
     if (*exp) return cmd_export(exp_common, onnx_out);
+    if (*merge) {
+      const int rows = sim::merge_sweep(sw.merge_dir);
+      std::cout << "cimsim sweep merge: " << rows << " points in " << sw.merge_dir << "/results.{sqlite,csv,jsonl}\n";
+      return 0;
+    }
+    if (*sweep) return cmd_sweep(sw);
     if (*list) return cmd_list();
   } catch (const models::ConfigError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
@@ -328,6 +402,9 @@ int sc_main(int argc, char* argv[]) {
   } catch (const sim::CompareError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
     return e.exit_code;
+  } catch (const sim::SweepError& e) {
+    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return 2;
   } catch (const UsageError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
     return 2;

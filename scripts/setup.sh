@@ -10,6 +10,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libboost-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler  # --net model.onnx (workloads/onnx_loader)
+  libsqlite3-dev          # sweep results (sim/sweep.cpp)
   time                    # /usr/bin/time for bench/ (peak memory)
 )
 

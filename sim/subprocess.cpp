@@ -14,8 +14,7 @@ extern char** environ;
 
 namespace cimsim::sim {
 
-namespace {
-pid_t start(const Job& job) {
+int start_job(const Job& job) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, job.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -29,14 +28,13 @@ pid_t start(const Job& job) {
   if (rc != 0) throw std::runtime_error("cannot start " + job.argv[0]);
   return pid;
 }
-}  // namespace
 
 void run_jobs(std::vector<Job>& jobs, int parallel) {
   std::map<pid_t, size_t> running;
   size_t next = 0;
   while (next < jobs.size() || !running.empty()) {
     while (next < jobs.size() && int(running.size()) < std::max(1, parallel)) {
-      running[start(jobs[next])] = next;
+      running[start_job(jobs[next])] = next;
       ++next;
     }
     int status = 0;

@@ -13,6 +13,9 @@ struct Job {
   int exit_code = -1;             // filled by run_jobs; 128 + signal when killed by a signal
 };
 
+// Starts one job (its stdout/stderr redirected); returns its pid.
+int start_job(const Job& job);
+
 // Runs every job, at most `parallel` at a time; returns when all have finished.
 void run_jobs(std::vector<Job>& jobs, int parallel);
 

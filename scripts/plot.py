@@ -1,0 +1,500 @@
+#!/usr/bin/python3
+"""Plots of cimsim results: a run JSON, a compare JSON or a sweep directory (its results.csv).
+
+    scripts/plot.py out/vgg8-default.json          # energy, area, per-layer energy, layer timeline
+    scripts/plot.py compare.json                   # individual vs hypernet per net, ratios annotated
+    scripts/plot.py out/sweep/ [--metric M] [--x AXIS] [--color AXIS]
+                                                   # M against an axis; Pareto front of latency, energy, area
+
+Writes PNGs into --out (default: beside the input) and prints their paths, one a line; for a sweep it then
+prints the Pareto-optimal points, one a line starting with "pareto ". Bad input: one line on stderr, exit 2.
+Needs Debian's python3-matplotlib (scripts/setup.sh installs it), hence /usr/bin/python3.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+PROG = "plot.py"
+
+# Sweep results.csv: columns that are not axes.
+SWEEP_FIXED = ["point", "status"]
+SWEEP_METRICS = ["latency_ns", "energy_pj", "power_mw", "area_mm2", "throughput_per_s", "peak_power_mw",
+                 "crossbars_used", "utilization"]
+SWEEP_OTHER = {"error", "message", "reason", "dir", "json"}  # tolerated extra columns, never axes
+PARETO = ["latency_ns", "energy_pj", "area_mm2"]
+
+# metric -> (label with unit, factor from the CSV's unit to the plotted one)
+METRIC_UNITS = {
+    "latency_ns": ("latency (µs)", 1e-3),
+    "energy_pj": ("energy per inference (µJ)", 1e-6),
+    "power_mw": ("average power (mW)", 1.0),
+    "area_mm2": ("area (mm²)", 1.0),
+    "throughput_per_s": ("throughput (inferences/s)", 1.0),
+    "peak_power_mw": ("peak power (mW)", 1.0),
+    "crossbars_used": ("crossbars used (count)", 1.0),
+    "utilization": ("crossbar cell utilization (fraction)", 1.0),
+}
+
+
+class BadInput(Exception):
+    """A one-line complaint about the input: printed as `plot.py: error: <msg>`, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse prints the usage too)
+        raise BadInput(message)
+
+
+def fail(msg, code=2):
+    print(f"{PROG}: error: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+def import_pyplot():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        fail(f"cannot import matplotlib ({e}): scripts/setup.sh installs python3-matplotlib; "
+             "run this script with /usr/bin/python3", code=3)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "font.size": 9,
+                         "axes.grid": True, "grid.alpha": 0.3, "axes.axisbelow": True})
+    return plt
+
+
+def as_float(s):
+    try:
+        v = float(s)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def fmt(v):
+    """A short human number."""
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e4 or a < 1e-2:
+        return f"{v:.3g}"
+    return f"{v:.4g}"
+
+
+def save(plt, fig, path, written):
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+
+
+# ---------------------------------------------------------------------------------------------- input
+
+
+def load_input(path):
+    """(kind, data, csv_or_json_path, stem) with kind in run|compare|sweep."""
+    if not os.path.exists(path):
+        raise BadInput(f"{path}: no such file or directory; expected a run JSON, a compare JSON or a "
+                       "sweep directory (or its results.csv)")
+    if os.path.isdir(path):
+        csv_path = os.path.join(path, "results.csv")
+        if not os.path.isfile(csv_path):
+            raise BadInput(f"{path}: a directory without results.csv; expected a sweep directory")
+        return "sweep", read_sweep(csv_path), csv_path, os.path.basename(os.path.normpath(path)) or "sweep"
+    if path.endswith(".csv"):
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if stem == "results":  # name the plots after the sweep directory
+            stem = os.path.basename(os.path.dirname(os.path.abspath(path))) or "sweep"
+        return "sweep", read_sweep(path), path, stem
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"{path}: cannot read ({e}); expected a run JSON, a compare JSON or a sweep "
+                       "directory")
+    except json.JSONDecodeError as e:
+        raise BadInput(f"{path}:{e.lineno}:{e.colno}: not JSON ({e.msg}); expected a run JSON "
+                       "(cimsim run --json), a compare JSON (cimsim compare --json) or a sweep directory")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if isinstance(data, dict) and isinstance(data.get("rows"), list):
+        check_compare(data, path)
+        return "compare", data, path, stem
+    if isinstance(data, dict) and isinstance(data.get("energy_pj"), dict) and "layers" in data:
+        check_run(data, path)
+        return "run", data, path, stem
+    raise BadInput(f"{path}: JSON is neither a run report (energy_pj, area_mm2, layers) nor a compare "
+                   "report (rows[] of individual/hypernet/ratio)")
+
+
+def check_run(d, path):
+    def need(cond, what):
+        if not cond:
+            raise BadInput(f"{path}: run JSON without {what}")
+
+    need(isinstance(d["energy_pj"].get("breakdown"), dict), "energy_pj.breakdown (an object)")
+    need(isinstance(d.get("area_mm2"), dict) and isinstance(d["area_mm2"].get("breakdown"), dict),
+         "area_mm2.breakdown (an object)")
+    need(isinstance(d.get("layers"), list), "layers (a list)")
+    for i, l in enumerate(d["layers"]):
+        need(isinstance(l, dict) and all(as_float(l.get(k)) is not None
+                                         for k in ("start_cycle", "end_cycle", "energy_pj")),
+             f"start_cycle/end_cycle/energy_pj numbers in layers[{i}]")
+    for k, v in list(d["energy_pj"]["breakdown"].items()) + list(d["area_mm2"]["breakdown"].items()):
+        need(as_float(v) is not None, f"a number for breakdown entry {k!r}")
+
+
+def check_compare(d, path):
+    if not d["rows"]:
+        raise BadInput(f"{path}: compare JSON with no rows")
+    for i, r in enumerate(d["rows"]):
+        ok = isinstance(r, dict) and "net" in r and all(
+            isinstance(r.get(s), dict) and all(as_float(r[s].get(k)) is not None
+                                               for k in ("latency_ns", "energy_pj", "power_mw", "area_mm2"))
+            for s in ("individual", "hypernet"))
+        if not ok:
+            raise BadInput(f"{path}: compare JSON rows[{i}] lacks net and individual/hypernet "
+                           "latency_ns, energy_pj, power_mw, area_mm2")
+
+
+def read_sweep(path):
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise BadInput(f"{path}: cannot read as CSV ({e}); expected a sweep results.csv")
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise BadInput(f"{path}: empty; expected a sweep results.csv with a header row")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in SWEEP_FIXED + PARETO if c not in header]
+    if missing:
+        raise BadInput(f"{path}: sweep CSV without column(s) {', '.join(missing)}; expected point, status, "
+                       "the axes and the metrics " + ", ".join(SWEEP_METRICS))
+    axes = [h for h in header if h and h not in SWEEP_FIXED and h not in SWEEP_METRICS
+            and h not in SWEEP_OTHER]
+    points = []
+    for n, r in enumerate(rows[1:], start=2):
+        if len(r) != len(header):
+            raise BadInput(f"{path}:{n}: {len(r)} fields, the header has {len(header)}")
+        rec = {h: c.strip() for h, c in zip(header, r)}
+        status = rec["status"]
+        if status not in ("ok", "failed"):
+            raise BadInput(f"{path}:{n}: status {status!r}; expected ok or failed")
+        if status == "ok":
+            for m in PARETO:
+                if as_float(rec[m]) is None:
+                    raise BadInput(f"{path}:{n}: {m} {rec[m]!r} is not a number in an ok row")
+        points.append(rec)
+    if not points:
+        raise BadInput(f"{path}: no rows under the header; expected one row per sweep point")
+    return {"header": header, "axes": axes, "points": points,
+            "metrics": [m for m in SWEEP_METRICS if m in header]}
+
+
+# ------------------------------------------------------------------------------------------------ run
+
+
+def hbar(plt, items, title, xlabel, path, written, colors=None, legend=None):
+    """Horizontal bars, largest on top, each annotated with its value and share."""
+    total = sum(v for _, v in items)
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * max(len(items), 3)))
+    names = [n for n, _ in items][::-1]
+    vals = [v for _, v in items][::-1]
+    bars = ax.barh(names, vals, color=(colors[::-1] if colors else "tab:blue"))
+    top = max(vals) if vals and max(vals) > 0 else 1.0
+    for b, v in zip(bars, vals):
+        share = f" ({100 * v / total:.1f}%)" if total > 0 else ""
+        ax.text(b.get_width() + 0.01 * top, b.get_y() + b.get_height() / 2, fmt(v) + share,
+                va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.25)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="y", visible=False)
+    if legend:
+        ax.legend(handles=legend, loc="lower right", fontsize=8, title="op")
+    fig.tight_layout()
+    save(plt, fig, path, written)
+
+
+def op_colors(plt, ops):
+    cmap = plt.get_cmap("tab10")
+    order = []
+    for o in ops:
+        if o not in order:
+            order.append(o)
+    return {o: cmap(i % 10) for i, o in enumerate(order)}
+
+
+def plot_run(plt, d, out, stem):
+    written = []
+    who = f"{d.get('workload', {}).get('name', '?')} on {d.get('hardware', '?')}"
+    if d.get("deployment"):
+        who += f" ({d['deployment']})"
+
+    e = sorted(((k, float(v) * 1e-6) for k, v in d["energy_pj"]["breakdown"].items()), key=lambda kv: -kv[1])
+    etot = float(d["energy_pj"].get("total", sum(v for _, v in e) * 1e6)) * 1e-6
+    hbar(plt, e, f"Energy per inference by component: {who}\ntotal {fmt(etot)} µJ",
+         "energy per inference (µJ)", os.path.join(out, f"{stem}_energy.png"), written)
+
+    a = sorted(((k, float(v)) for k, v in d["area_mm2"]["breakdown"].items()), key=lambda kv: -kv[1])
+    atot = float(d["area_mm2"].get("total", sum(v for _, v in a)))
+    hbar(plt, a, f"Chip area by component: {who}\ntotal {fmt(atot)} mm²", "area (mm²)",
+         os.path.join(out, f"{stem}_area.png"), written)
+
+    layers = d["layers"]
+    colors = op_colors(plt, [l.get("op", "?") for l in layers])
+    from matplotlib.patches import Patch
+
+    top = sorted(layers, key=lambda l: -float(l["energy_pj"]))[:30]
+    legend = [Patch(color=colors[o], label=o) for o in colors if any(l.get("op", "?") == o for l in top)]
+    hbar(plt, [(l.get("name", "?"), float(l["energy_pj"]) * 1e-6) for l in top],
+         f"Dynamic energy per layer: {who}\n"
+         f"{'top 30 of ' if len(layers) > 30 else ''}{len(layers)} layers (leakage is the chip's, not a layer's)",
+         "energy per inference (µJ)", os.path.join(out, f"{stem}_layers.png"), written,
+         colors=[colors[l.get("op", "?")] for l in top], legend=legend)
+
+    n = len(layers)
+    fig, ax = plt.subplots(figsize=(10, min(2.0 + 0.22 * n, 40)))
+    span = max([float(l["end_cycle"]) for l in layers] + [1.0])
+    scale, unit = (1e6, "million ") if span >= 2e6 else (1e3, "thousand ") if span >= 2e4 else (1.0, "")
+    for i, l in enumerate(layers):
+        s, t = float(l["start_cycle"]), float(l["end_cycle"])
+        # at least 0.3% of the span wide, so that a short layer stays visible
+        ax.barh(i, max(t - s, 0.003 * span) / scale, left=s / scale, height=0.7, color=colors[l.get("op", "?")])
+    step = max(1, math.ceil(n / 120))  # at most ~120 labels
+    ax.set_yticks(range(0, n, step))
+    ax.set_yticklabels([layers[i].get("name", "?") for i in range(0, n, step)], fontsize=7 if n > 40 else 8)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, span * 1.01 / scale)
+    ax.set_xlabel(f"digital clock cycle ({unit}cycles)" if unit else "digital clock cycle")
+    ax.set_ylabel("layer (network order)")
+    lat = d.get("latency", {})
+    sub = ""
+    if as_float(lat.get("cycles")) is not None and as_float(lat.get("ns")) is not None:
+        sub = f"\nlatency {float(lat['cycles']):,.0f} cycles = {fmt(float(lat['ns']) * 1e-3)} µs"
+    ax.set_title(f"Layer timeline (start..end cycle): {who}{sub}")
+    ax.grid(axis="y", visible=False)
+    ax.legend(handles=[Patch(color=c, label=o) for o, c in colors.items()], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), fontsize=8, title="op")
+    fig.tight_layout()
+    save(plt, fig, os.path.join(out, f"{stem}_timeline.png"), written)
+    return written
+
+
+# -------------------------------------------------------------------------------------------- compare
+
+
+def plot_compare(plt, d, out, stem):
+    rows = d["rows"]
+    nets = [str(r["net"]) for r in rows]
+    panels = [("latency_ns", "latency", "latency (µs)", 1e-3), ("energy_pj", "energy", "energy per inference (µJ)", 1e-6),
+              ("power_mw", "power", "average power (mW)", 1.0), ("area_mm2", "area", "area (mm²)", 1.0)]
+    width = max(7, 2.0 + 1.1 * len(nets))
+    fig, axs = plt.subplots(2, 2, figsize=(2 * width / 1.4, 7.5))
+    w = 0.38
+    for ax, (key, rkey, label, f) in zip(axs.flat, panels):
+        ind = [float(r["individual"][key]) * f for r in rows]
+        hyp = [float(r["hypernet"][key]) * f for r in rows]
+        xs = list(range(len(nets)))
+        ax.bar([x - w / 2 for x in xs], ind, w, label="individual chip", color="tab:blue")
+        bars = ax.bar([x + w / 2 for x in xs], hyp, w, label="hypernet chip", color="tab:orange")
+        top = max(ind + hyp) if max(ind + hyp) > 0 else 1.0
+        for b, r, i, h in zip(bars, rows, ind, hyp):
+            ratio = as_float(r.get("ratio", {}).get(rkey))
+            if ratio is None and i > 0:
+                ratio = h / i
+            if ratio is not None:
+                ax.text(b.get_x() + b.get_width() / 2, b.get_height() + 0.02 * top, f"×{ratio:.3f}",
+                        ha="center", va="bottom", fontsize=8)
+        ax.set_ylim(0, top * 1.18)
+        ax.set_xlim(-0.6 - 0.4 / len(nets), len(nets) - 0.4 + 0.4 / len(nets))
+        ax.set_xticks(xs)
+        ax.set_xticklabels(nets, rotation=20 if len(nets) > 4 else 0, ha="right" if len(nets) > 4 else "center")
+        ax.set_ylabel(label)
+        ax.set_title(label.split(" (")[0].capitalize() + "  (×: hypernet / individual)", fontsize=9)
+        ax.grid(axis="x", visible=False)
+    sharing = f", crossbars {d['sharing']}" if d.get("sharing") else ""
+    fig.suptitle(f"Each network on its own chip vs on the all-inclusive hypernetwork chip "
+                 f"(hardware {d.get('hardware', '?')}{sharing})")
+    fig.legend(*axs.flat[0].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.955),
+               ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    written = []
+    save(plt, fig, os.path.join(out, f"{stem}_compare.png"), written)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------- sweep
+
+
+def pareto_front(pts):
+    """Indices of the points no other point beats: <= in every metric and < in at least one."""
+    front = []
+    for i, p in enumerate(pts):
+        dominated = any(all(q[k] <= p[k] for k in range(len(p))) and any(q[k] < p[k] for k in range(len(p)))
+                        for j, q in enumerate(pts) if j != i)
+        if not dominated:
+            front.append(i)
+    return front
+
+
+def ordered_values(vals):
+    """Distinct values: numerically sorted when all are numbers, else in order of first appearance."""
+    distinct = list(dict.fromkeys(vals))
+    if all(as_float(v) is not None for v in distinct):
+        return sorted(distinct, key=float), True
+    return distinct, False
+
+
+def axis_label(name):
+    return {"net": "network", "deploy": "deployment"}.get(name, name)
+
+
+def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
+    header, axes, points = s["header"], s["axes"], s["points"]
+    if not axes:
+        raise BadInput(f"{src}: sweep CSV has no axis column (beside point, status and the metrics)")
+    if metric not in s["metrics"]:
+        raise BadInput(f"{src}: no metric column {metric!r}; the CSV has {', '.join(s['metrics'])}")
+    xaxis = xaxis or axes[0]
+    if xaxis not in axes:
+        raise BadInput(f"{src}: --x {xaxis!r} is not an axis of this sweep; axes: {', '.join(axes)}")
+    if caxis is None:
+        caxis = next((a for a in axes if a != xaxis), None)
+    elif caxis not in axes:
+        raise BadInput(f"{src}: --color {caxis!r} is not an axis of this sweep; axes: {', '.join(axes)}")
+    if caxis == xaxis:
+        raise BadInput(f"{src}: --color and --x are both {xaxis!r}")
+
+    ok = [p for p in points if p["status"] == "ok"]
+    failed = len(points) - len(ok)
+    if not ok:
+        raise BadInput(f"{src}: all {len(points)} points failed; nothing to plot")
+    failed_note = f"{failed} of {len(points)} points failed (omitted)" if failed else f"{len(points)} points, none failed"
+    written = []
+
+    # -- metric against the x axis, one line per colour value (and per value of any other axis)
+    label, f = METRIC_UNITS.get(metric, (metric, 1.0))
+    have = [p for p in ok if as_float(p[metric]) is not None]
+    unplotted = len(ok) - len(have)
+    xs_order, x_numeric = ordered_values([p[xaxis] for p in have] or [p[xaxis] for p in ok])
+    cvals = ordered_values([p[caxis] for p in have])[0] if caxis else [None]
+    others = [a for a in axes if a not in (xaxis, caxis)]
+    cmap = plt.get_cmap("viridis" if caxis and len(cvals) > 10 else "tab10")
+    styles = ["-", "--", ":", "-."]
+    markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    fig, ax = plt.subplots(figsize=(8.5, 5.2))
+    series = {}
+    for p in have:
+        key = (p[caxis] if caxis else None, tuple(p[a] for a in others))
+        series.setdefault(key, []).append(p)
+    rest_keys = list(dict.fromkeys(k[1] for k in series))
+    for (cv, rest), ps in sorted(series.items(), key=lambda kv: (cvals.index(kv[0][0]), rest_keys.index(kv[0][1]))):
+        ps.sort(key=lambda p: float(p[xaxis]) if x_numeric else xs_order.index(p[xaxis]))
+        xv = [float(p[xaxis]) if x_numeric else xs_order.index(p[xaxis]) for p in ps]
+        yv = [float(p[metric]) * f for p in ps]
+        ci = cvals.index(cv)
+        color = cmap(ci / max(len(cvals) - 1, 1)) if cmap.name == "viridis" else cmap(ci % 10)
+        ri = rest_keys.index(rest)
+        parts = ([f"{caxis}={cv}"] if caxis else []) + [f"{a}={v}" for a, v in zip(others, rest)]
+        ax.plot(xv, yv, linestyle=styles[ri % len(styles)], marker=markers[ri % len(markers)], color=color,
+                label=", ".join(parts) or None)
+    if not x_numeric:
+        ax.set_xticks(range(len(xs_order)))
+        ax.set_xticklabels(xs_order, rotation=20 if len(xs_order) > 5 else 0)
+    else:
+        xsf = [float(v) for v in xs_order]
+        if len(xsf) > 2 and min(xsf) > 0 and max(xsf) / min(xsf) >= 16:
+            ax.set_xscale("log", base=2)
+        if len(xsf) <= 20:  # the swept values themselves as ticks
+            ax.set_xticks(xsf)
+            ax.set_xticklabels(xs_order)
+            ax.minorticks_off()
+    ax.set_xlabel(axis_label(xaxis))
+    ax.set_ylabel(label)
+    extra = f"; {unplotted} ok points without {metric}" if unplotted else ""
+    ax.set_title(f"{label.split(' (')[0].capitalize()} against {axis_label(xaxis)}"
+                 f"{' by ' + axis_label(caxis) if caxis else ''}\n{failed_note}{extra}")
+    if len(series) > 1 or caxis:
+        ax.legend(fontsize=8, loc="best", ncol=2 if len(series) > 12 else 1)
+    fig.tight_layout()
+    save(plt, fig, os.path.join(out, f"{stem}_{metric}.png"), written)
+
+    # -- Pareto front of (latency, energy, area)
+    vals = [tuple(float(p[m]) for m in PARETO) for p in ok]
+    front = pareto_front(vals)
+    fig, ax = plt.subplots(figsize=(8.5, 5.8))
+    lat = [v[0] * 1e-3 for v in vals]
+    en = [v[1] * 1e-6 for v in vals]
+    ar = [v[2] for v in vals]
+    sc = ax.scatter(lat, en, c=ar, cmap="viridis", s=36, zorder=2)
+    fig.colorbar(sc, ax=ax, label="area (mm²)")
+    ax.scatter([lat[i] for i in front], [en[i] for i in front], s=130, facecolors="none", edgecolors="red",
+               linewidths=1.6, zorder=3, label="Pareto-optimal (latency, energy, area)")
+    for i in front:
+        ax.annotate(ok[i]["point"], (lat[i], en[i]), textcoords="offset points", xytext=(6, 5), fontsize=8,
+                    color="darkred")
+    for vs, setter in ((lat, ax.set_xscale), (en, ax.set_yscale)):
+        if min(vs) > 0 and max(vs) / min(vs) > 50:
+            setter("log")
+    ax.set_xlabel("latency (µs)")
+    ax.set_ylabel("energy per inference (µJ)")
+    ax.set_title(f"Design space: latency vs energy, colour = area\n{len(front)} Pareto-optimal of "
+                 f"{len(ok)} ok points; {failed_note}")
+    ax.margins(0.08)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    save(plt, fig, os.path.join(out, f"{stem}_pareto.png"), written)
+
+    listing = []
+    for i in sorted(front, key=lambda i: vals[i]):
+        p = ok[i]
+        listing.append("pareto point=" + p["point"] + "".join(f" {a}={p[a]}" for a in axes) +
+                       "".join(f" {m}={p[m]}" for m in PARETO))
+    return written, listing
+
+
+# ----------------------------------------------------------------------------------------------- main
+
+
+def main(argv):
+    ap = Parser(prog=PROG, description="Plots of cimsim results (run JSON, compare JSON, sweep directory).")
+    ap.add_argument("input", help="run JSON, compare JSON, or sweep directory (or its results.csv)")
+    ap.add_argument("--out", help="directory for the PNGs (default: beside the input)")
+    ap.add_argument("--metric", default="latency_ns", help="sweep: the metric to plot (default latency_ns)")
+    ap.add_argument("--x", dest="x", help="sweep: the axis along x (default: the first axis column)")
+    ap.add_argument("--color", help="sweep: one line per value of this axis (default: the second axis)")
+    try:
+        args = ap.parse_args(argv)
+        kind, data, src, stem = load_input(args.input)
+        out = os.path.abspath(args.out or (args.input if os.path.isdir(args.input) else os.path.dirname(os.path.abspath(args.input))))
+        if args.out:
+            try:
+                os.makedirs(out, exist_ok=True)
+            except OSError as e:
+                raise BadInput(f"{out}: cannot create the output directory ({e.strerror})")
+        if not os.access(out, os.W_OK):
+            raise BadInput(f"{out}: output directory is not writable")
+        if kind == "sweep" and args.metric not in data["metrics"]:
+            raise BadInput(f"{src}: no metric column {args.metric!r}; the CSV has {', '.join(data['metrics'])}")
+        plt = import_pyplot()
+        listing = []
+        if kind == "run":
+            written = plot_run(plt, data, out, stem)
+        elif kind == "compare":
+            written = plot_compare(plt, data, out, stem)
+        else:
+            written, listing = plot_sweep(plt, data, src, out, stem, args.metric, args.x, args.color)
+    except BadInput as e:
+        fail(str(e))
+    for p in written:
+        print(p)
+    for line in listing:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
