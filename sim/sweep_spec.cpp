@@ -33,11 +33,19 @@ std::string scalar(const std::string& file, const YAML::Node& n, const std::stri
   return n.as<std::string>();
 }
 
+// A config value as YAML text: a scalar, or a flow sequence such as chip.tiles' [12, 14].
+std::string value_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.as<std::string>();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
 std::vector<std::string> list_of(const std::string& file, const YAML::Node& n, const std::string& key) {
   std::vector<std::string> v;
   if (n.IsScalar()) return {n.as<std::string>()};
   if (!n.IsSequence() || n.size() == 0) fail(file, n, key + ": expected a non-empty list", "[a, b, ...]");
-  for (const auto& x : n) v.push_back(scalar(file, x, key));
+  for (const auto& x : n) v.push_back(value_text(x));
   return v;
 }
 
@@ -123,19 +131,19 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     else if (k == "deploy") {
       s.deploys = list_of(file, v, k);
       for (const auto& d : s.deploys)
-        if (d != "individual" && d != "hypernet") fail(file, v, "deploy " + d + " is not a deployment", "individual, hypernet");
+        if (d != "individual" && d != "hypernet") fail(file, v, "deploy " + d + " is not allowed", "individual, hypernet");
     } else if (k == "mapping") {
       s.mapping = scalar(file, v, k);
-      if (s.mapping != "compiled" && s.mapping != "isaac") fail(file, v, "mapping " + s.mapping, "compiled, isaac");
+      if (s.mapping != "compiled" && s.mapping != "isaac") fail(file, v, "mapping " + s.mapping + " is not allowed", "compiled, isaac");
     } else if (k == "dataflow") {
       s.dataflow = scalar(file, v, k);
-      if (s.dataflow != "pipelined" && s.dataflow != "layer_by_layer") fail(file, v, "dataflow " + s.dataflow, "pipelined, layer_by_layer");
+      if (s.dataflow != "pipelined" && s.dataflow != "layer_by_layer") fail(file, v, "dataflow " + s.dataflow + " is not allowed", "pipelined, layer_by_layer");
     } else if (k == "inputs") s.inputs = integer(file, v, k, 1, 1000000);
     else if (k == "crossbars") s.crossbars = integer(file, v, k, 1, 100000000);
     else if (k == "mode") {
       s.mode = scalar(file, v, k);
       if (s.mode != "grid" && s.mode != "zip" && s.mode != "list" && s.mode != "random")
-        fail(file, v, "mode " + s.mode, "grid, zip, list, random");
+        fail(file, v, "mode " + s.mode + " is not allowed", "grid, zip, list, random");
     } else if (k == "axes") {
       if (!v.IsMap()) fail(file, v, "axes: expected a map of config key -> list of values", "{adc.bits: [4, 8], ...}");
       for (const auto& a : v) {
@@ -151,7 +159,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
         for (const auto& a : p) {
           const std::string key = a.first.as<std::string>();
           if (!keys.count(key)) fail(file, a.first, "unknown config key '" + key + "' in a point", "a dotted config key (docs/config.md)");
-          point[key] = scalar(file, a.second, key);
+          point[key] = value_text(a.second);
         }
         s.list.push_back(point);
       }
