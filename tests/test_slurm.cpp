@@ -57,8 +57,10 @@ class SlurmCluster : public ::testing::Test {
     dir_ = scratch_dir();
     // munge: reuse a running one, else start ours
     if (sh("munge -n | unmunge >/dev/null 2>&1") != 0) {
+      // munged runs as munge: its pid file goes where munge may write
+      munge_pid_ = "/run/munge/cimsim-test-" + std::to_string(getpid()) + ".pid";
       ASSERT_EQ(sh("mkdir -p /run/munge && chown munge:munge /run/munge && su munge -s /bin/sh -c \"munged --pid-file=" +
-                   (dir_ / "munged.pid").string() + "\""), 0);
+                   munge_pid_.string() + "\""), 0);
       for (int i = 0; i < 50 && sh("munge -n | unmunge >/dev/null 2>&1") != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       ASSERT_EQ(sh("munge -n | unmunge >/dev/null 2>&1"), 0) << "munged did not start";
@@ -93,12 +95,13 @@ class SlurmCluster : public ::testing::Test {
     if (dir_.empty()) return;
     stop(dir_ / "slurmd.pid");
     stop(dir_ / "slurmctld.pid");
-    if (own_munge_) stop(dir_ / "munged.pid");
+    if (own_munge_) stop(munge_pid_);
     unsetenv("SLURM_CONF");
   }
   fs::path dir_;
   std::string conf_;
   bool own_munge_ = false;
+  fs::path munge_pid_;
 };
 
 }  // namespace
