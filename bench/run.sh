@@ -96,6 +96,16 @@ measure() {
   "$cimsim" export --net resnet18_imagenet --onnx "$tmp/resnet18_224.onnx" >/dev/null
   measure "cimsim run --hw isaac --net resnet18_224.onnx (ONNX, 224x224)" 2 \
     run --hw isaac --net "$tmp/resnet18_224.onnx"
+  # the sweep: one run (it is long), points per hour on all cores
+  t0=$(date +%s%N)
+  "$cimsim" sweep "$root/bench/sweep64.yaml" --out "$tmp/sweep64" --jobs "$(nproc)" >/dev/null 2>"$tmp/sweep.err" ||
+    { echo "bench/run.sh: the sweep failed:" >&2; cat "$tmp/sweep.err" >&2; exit 1; }
+  t1=$(date +%s%N)
+  ok=$(grep -c ',ok,' "$tmp/sweep64/results.csv" || true)
+  awk -v ns=$((t1 - t0)) -v ok="$ok" -v cores="$(nproc)" 'BEGIN {
+    s = ns / 1e9
+    printf "| `cimsim sweep bench/sweep64.yaml --jobs %d` (64 points of darts_v2, %d ok) | %.1f | - | - | %.0f points/hour |\n", cores, ok, s, 64 * 3600 / s
+  }'
 } >"$tmp/table"
 cat "$tmp/table"
 
