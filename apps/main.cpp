@@ -17,6 +17,7 @@
 #include "sim/deploy.hpp"
 #include "sim/report.hpp"
 #include "sim/simulate.hpp"
+#include "sim/trace_json.hpp"
 #include "sim/sweep.hpp"
 #include "sim/sweep_spec.hpp"
 #include "sim/vcd.hpp"
@@ -113,12 +114,19 @@ void check_output(const std::string& out, const Common& c) {
 
 int cmd_run(const Common& c, const std::string& dataflow, int inputs, double quantum_ns,
             const std::string& json_out, const std::string& csv_dir, const std::string& vcd_out,
-            bool quiet) {
+            const std::string& trace_out, bool quiet) {
   check_output(json_out, c);
   check_output(vcd_out, c);
-  if (!json_out.empty() && !vcd_out.empty() &&
-      fs::absolute(json_out).lexically_normal() == fs::absolute(vcd_out).lexically_normal())
+  check_output(trace_out, c);
+  auto same = [](const std::string& a, const std::string& b) {
+    return !a.empty() && !b.empty() && fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
+  };
+  if (same(json_out, vcd_out))
     throw UsageError(json_out + ": given for both --json and --vcd; choose two paths");
+  if (same(trace_out, json_out))
+    throw UsageError(trace_out + ": given for both --trace and --json; choose two paths");
+  if (same(trace_out, vcd_out))
+    throw UsageError(trace_out + ": given for both --trace and --vcd; choose two paths");
   if (!csv_dir.empty() && fs::exists(csv_dir) && !fs::is_directory(csv_dir))
     throw UsageError(csv_dir + ": --csv takes a directory");
   const Prepared p = prepare(c);
@@ -130,7 +138,8 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   opt.inputs = inputs;
   opt.quantum_ns = quantum_ns;
   sim::TraceData trace;
-  const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, vcd_out.empty() ? nullptr : &trace);
+  const bool traced = !vcd_out.empty() || !trace_out.empty();
+  const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
   if (!quiet) sim::print_table(std::cout, r);
   if (!json_out.empty()) sim::write_file_atomic(json_out, sim::to_json(r).dump(2) + "\n");
   if (!csv_dir.empty()) {
@@ -138,15 +147,15 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
     sim::write_file_atomic((fs::path(csv_dir) / "layers.csv").string(), sim::layers_csv(r));
     sim::write_file_atomic((fs::path(csv_dir) / "components.csv").string(), sim::components_csv(r));
   }
-  if (!vcd_out.empty()) {
-    std::vector<std::string> names;
-    for (const auto& l : graph.layers) names.push_back(l.name);
-    sim::write_file_atomic(vcd_out, sim::vcd_text(trace, names));
-  }
+  std::vector<std::string> names;
+  for (const auto& l : graph.layers) names.push_back(l.name);
+  if (!vcd_out.empty()) sim::write_file_atomic(vcd_out, sim::vcd_text(trace, names));
+  if (!trace_out.empty()) sim::write_file_atomic(trace_out, sim::trace_json(trace, names, r));
   if (!quiet) {
     if (!json_out.empty()) std::cout << "\n  json         " << json_out << '\n';
     if (!csv_dir.empty()) std::cout << "  csv          " << csv_dir << "/{layers,components}.csv\n";
     if (!vcd_out.empty()) std::cout << "  vcd          " << vcd_out << " (open with gtkwave)\n";
+    if (!trace_out.empty()) std::cout << "  trace        " << trace_out << " (open in ui.perfetto.dev)\n";
   }
   return 0;
 }
@@ -288,7 +297,7 @@ int sc_main(int argc, char* argv[]) {
   app.set_version_flag("--version", std::string("cimsim ") + CIMSIM_VERSION);
   app.require_subcommand(1);
   Common common;
-  std::string dataflow = "pipelined", json_out, csv_dir, vcd_out;
+  std::string dataflow = "pipelined", json_out, csv_dir, vcd_out, trace_out;
   int inputs = 1;
   double quantum_ns = 1000.0;
   bool quiet = false;
@@ -304,6 +313,7 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--json", json_out, "write the JSON report here");
   run->add_option("--csv", csv_dir, "write layers.csv and components.csv into this directory");
   run->add_option("--vcd", vcd_out, "write a VCD waveform here (GTKWave)");
+  run->add_option("--trace", trace_out, "write a Perfetto / Chrome trace (JSON) here (ui.perfetto.dev)");
   run->add_option("--quantum-ns", quantum_ns, "temporal decoupling quantum")
       ->check(CLI::Validator(
           [](std::string& v) {
@@ -379,7 +389,7 @@ int sc_main(int argc, char* argv[]) {
   }
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
   try {
-    if (*run) return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, quiet);
+    if (*run) return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, trace_out, quiet);
     if (*map) return cmd_map(common, map_json);
     if (*compare) return cmd_compare(cmp);
     if (*exp) return cmd_export(exp_common, onnx_out);

@@ -33,7 +33,15 @@ class Stats {
   std::vector<models::ActionCounts> per_layer_;
 };
 
-// Busy intervals of traced resources, grouped by signal (a tile's datapath, a NoC link).
+// One NoC packet, for traces: endpoints (tiles; -1 the off-chip port), injection start to ejection end.
+struct Transfer {
+  int src, dst, layer;
+  double start_ns, end_ns;
+  uint64_t bits;
+};
+
+// Busy intervals of traced resources, grouped by signal (a tile's datapath, a NoC link), and every
+// NoC transfer.
 struct TraceLog {
   struct Signal {
     std::string scope, name;
@@ -44,6 +52,7 @@ struct TraceLog {
     signals.push_back({std::move(scope), std::move(name), {}});
     return &signals.back().busy;
   }
+  std::vector<Transfer> transfers;
 };
 
 struct Context {

@@ -110,12 +110,14 @@ void Mesh::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     const auto links = route(e.src, e.dst);
     // Wormhole: the head advances one router per hop latency; each link is held for the packet's
     // serialization time, so a busy link delays the whole packet.
-    double start = 0.0;
+    double start = 0.0, injected = 0.0;
     for (size_t i = 0; i < links.size(); ++i) {
       start = links[i]->reserve(t, ser, now, e.layer);
+      if (i == 0) injected = start;
       t = start + (i + 1 < links.size() ? hop : 0.0);
     }
     t = start + ser;
+    if (ctx_.trace) ctx_.trace->transfers.push_back({e.src, e.dst, e.layer, injected, t, e.count});
     const uint64_t flits = (e.count + noc.flit_bits - 1) / noc.flit_bits;
     ctx_.stats.add(e.layer, models::Action::router_flit_hop, flits * uint64_t(links.size() - 1));
   }

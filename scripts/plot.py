@@ -19,11 +19,12 @@ import sys
 
 PROG = "plot.py"
 
-# Sweep results.csv: columns that are not axes.
+# Sweep results.csv: point, status, error, wall_s, the axes (dotted config keys, net, deploy), the metrics.
 SWEEP_FIXED = ["point", "status"]
+SWEEP_BOOKKEEPING = {"point", "status", "error", "wall_s"}  # neither axes nor metrics
+SWEEP_NAMED_AXES = {"net", "deploy", "hw"}  # axes without a dot
 SWEEP_METRICS = ["latency_ns", "energy_pj", "power_mw", "area_mm2", "throughput_per_s", "peak_power_mw",
-                 "crossbars_used", "utilization"]
-SWEEP_OTHER = {"error", "message", "reason", "dir", "json"}  # tolerated extra columns, never axes
+                 "crossbars_used", "utilization"]  # documented; any other non-axis column is a metric too
 PARETO = ["latency_ns", "energy_pj", "area_mm2"]
 
 # metric -> (label with unit, factor from the CSV's unit to the plotted one)
@@ -36,6 +37,8 @@ METRIC_UNITS = {
     "peak_power_mw": ("peak power (mW)", 1.0),
     "crossbars_used": ("crossbars used (count)", 1.0),
     "utilization": ("crossbar cell utilization (fraction)", 1.0),
+    "latency_cycles": ("latency (digital cycles)", 1.0),
+    "tiles": ("tiles used (count)", 1.0),
 }
 
 
@@ -172,8 +175,8 @@ def read_sweep(path):
     if missing:
         raise BadInput(f"{path}: sweep CSV without column(s) {', '.join(missing)}; expected point, status, "
                        "the axes and the metrics " + ", ".join(SWEEP_METRICS))
-    axes = [h for h in header if h and h not in SWEEP_FIXED and h not in SWEEP_METRICS
-            and h not in SWEEP_OTHER]
+    axes = [h for h in header if h not in SWEEP_BOOKKEEPING and ("." in h or h in SWEEP_NAMED_AXES)]
+    metrics = [h for h in header if h and h not in SWEEP_BOOKKEEPING and h not in axes]
     points = []
     for n, r in enumerate(rows[1:], start=2):
         if len(r) != len(header):
@@ -189,8 +192,9 @@ def read_sweep(path):
         points.append(rec)
     if not points:
         raise BadInput(f"{path}: no rows under the header; expected one row per sweep point")
-    return {"header": header, "axes": axes, "points": points,
-            "metrics": [m for m in SWEEP_METRICS if m in header]}
+    # the axes that vary (net and deploy are columns even when a sweep holds one of each)
+    varying = [a for a in axes if len({p[a] for p in points}) > 1]
+    return {"header": header, "axes": axes, "varying": varying, "points": points, "metrics": metrics}
 
 
 # ------------------------------------------------------------------------------------------------ run
@@ -289,7 +293,8 @@ def plot_run(plt, d, out, stem):
 def plot_compare(plt, d, out, stem):
     rows = d["rows"]
     nets = [str(r["net"]) for r in rows]
-    panels = [("latency_ns", "latency", "latency (µs)", 1e-3), ("energy_pj", "energy", "energy per inference (µJ)", 1e-6),
+    panels = [("latency_ns", "latency", "latency (µs)", 1e-3),
+              ("energy_pj", "energy", "energy per inference (µJ)", 1e-6),
               ("power_mw", "power", "average power (mW)", 1.0), ("area_mm2", "area", "area (mm²)", 1.0)]
     width = max(7, 2.0 + 1.1 * len(nets))
     fig, axs = plt.subplots(2, 2, figsize=(2 * width / 1.4, 7.5))
@@ -353,16 +358,16 @@ def axis_label(name):
 
 
 def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
-    header, axes, points = s["header"], s["axes"], s["points"]
+    axes, points, varying = s["axes"], s["points"], s["varying"]
     if not axes:
-        raise BadInput(f"{src}: sweep CSV has no axis column (beside point, status and the metrics)")
+        raise BadInput(f"{src}: sweep CSV has no axis column (a dotted config key, net or deploy)")
     if metric not in s["metrics"]:
         raise BadInput(f"{src}: no metric column {metric!r}; the CSV has {', '.join(s['metrics'])}")
-    xaxis = xaxis or axes[0]
+    xaxis = xaxis or (varying or axes)[0]
     if xaxis not in axes:
         raise BadInput(f"{src}: --x {xaxis!r} is not an axis of this sweep; axes: {', '.join(axes)}")
     if caxis is None:
-        caxis = next((a for a in axes if a != xaxis), None)
+        caxis = next((a for a in varying if a != xaxis), None)
     elif caxis not in axes:
         raise BadInput(f"{src}: --color {caxis!r} is not an axis of this sweep; axes: {', '.join(axes)}")
     if caxis == xaxis:
@@ -372,7 +377,8 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
     failed = len(points) - len(ok)
     if not ok:
         raise BadInput(f"{src}: all {len(points)} points failed; nothing to plot")
-    failed_note = f"{failed} of {len(points)} points failed (omitted)" if failed else f"{len(points)} points, none failed"
+    failed_note = (f"{failed} of {len(points)} points failed (omitted)" if failed
+                   else f"{len(points)} points, none failed")
     written = []
 
     # -- metric against the x axis, one line per colour value (and per value of any other axis)
@@ -381,7 +387,8 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
     unplotted = len(ok) - len(have)
     xs_order, x_numeric = ordered_values([p[xaxis] for p in have] or [p[xaxis] for p in ok])
     cvals = ordered_values([p[caxis] for p in have])[0] if caxis else [None]
-    others = [a for a in axes if a not in (xaxis, caxis)]
+    others = [a for a in varying if a not in (xaxis, caxis)]
+    constants = ", ".join(f"{a}={points[0][a]}" for a in axes if a not in varying and a not in (xaxis, caxis))
     cmap = plt.get_cmap("viridis" if caxis and len(cvals) > 10 else "tab10")
     styles = ["-", "--", ":", "-."]
     markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -399,9 +406,12 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
         color = cmap(ci / max(len(cvals) - 1, 1)) if cmap.name == "viridis" else cmap(ci % 10)
         ri = rest_keys.index(rest)
         parts = ([f"{caxis}={cv}"] if caxis else []) + [f"{a}={v}" for a, v in zip(others, rest)]
-        ax.plot(xv, yv, linestyle=styles[ri % len(styles)], marker=markers[ri % len(markers)], color=color,
+        # categories (networks, deployments) are not a continuum: markers only
+        ax.plot(xv, yv, linestyle=styles[ri % len(styles)] if x_numeric else "none",
+                marker=markers[ri % len(markers)], color=color,
                 label=", ".join(parts) or None)
     if not x_numeric:
+        ax.margins(x=0.15)
         ax.set_xticks(range(len(xs_order)))
         ax.set_xticklabels(xs_order, rotation=20 if len(xs_order) > 5 else 0)
     else:
@@ -416,7 +426,8 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
     ax.set_ylabel(label)
     extra = f"; {unplotted} ok points without {metric}" if unplotted else ""
     ax.set_title(f"{label.split(' (')[0].capitalize()} against {axis_label(xaxis)}"
-                 f"{' by ' + axis_label(caxis) if caxis else ''}\n{failed_note}{extra}")
+                 f"{' by ' + axis_label(caxis) if caxis else ''}{' (' + constants + ')' if constants else ''}"
+                 f"\n{failed_note}{extra}")
     if len(series) > 1 or caxis:
         ax.legend(fontsize=8, loc="best", ncol=2 if len(series) > 12 else 1)
     fig.tight_layout()
@@ -433,15 +444,19 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
     fig.colorbar(sc, ax=ax, label="area (mm²)")
     ax.scatter([lat[i] for i in front], [en[i] for i in front], s=130, facecolors="none", edgecolors="red",
                linewidths=1.6, zorder=3, label="Pareto-optimal (latency, energy, area)")
+    at = {}  # coincident points share one label
     for i in front:
-        ax.annotate(ok[i]["point"], (lat[i], en[i]), textcoords="offset points", xytext=(6, 5), fontsize=8,
+        at.setdefault((lat[i], en[i]), []).append(ok[i]["point"])
+    for (x, y), names in at.items():
+        ax.annotate(", ".join(names), (x, y), textcoords="offset points", xytext=(6, 5), fontsize=8,
                     color="darkred")
     for vs, setter in ((lat, ax.set_xscale), (en, ax.set_yscale)):
         if min(vs) > 0 and max(vs) / min(vs) > 50:
             setter("log")
     ax.set_xlabel("latency (µs)")
     ax.set_ylabel("energy per inference (µJ)")
-    ax.set_title(f"Design space: latency vs energy, colour = area\n{len(front)} Pareto-optimal of "
+    ax.set_title(f"Design space: latency vs energy, colour = area{' (' + constants + ')' if constants else ''}"
+                 f"\n{len(front)} Pareto-optimal of "
                  f"{len(ok)} ok points; {failed_note}")
     ax.margins(0.08)
     ax.legend(fontsize=8, loc="best")
@@ -451,7 +466,7 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
     listing = []
     for i in sorted(front, key=lambda i: vals[i]):
         p = ok[i]
-        listing.append("pareto point=" + p["point"] + "".join(f" {a}={p[a]}" for a in axes) +
+        listing.append("pareto point=" + p["point"] + "".join(f" {a}={p[a]}" for a in (varying or axes)) +
                        "".join(f" {m}={p[m]}" for m in PARETO))
     return written, listing
 
@@ -469,7 +484,8 @@ def main(argv):
     try:
         args = ap.parse_args(argv)
         kind, data, src, stem = load_input(args.input)
-        out = os.path.abspath(args.out or (args.input if os.path.isdir(args.input) else os.path.dirname(os.path.abspath(args.input))))
+        beside = args.input if os.path.isdir(args.input) else os.path.dirname(os.path.abspath(args.input))
+        out = os.path.abspath(args.out or beside)
         if args.out:
             try:
                 os.makedirs(out, exist_ok=True)
