@@ -224,7 +224,9 @@ Keys build_schema() {
            isaac + ": 10 uW for 8 x 128 S&H, one sample per 100 ns", 40.0 / 1024,
            isaac + ": 0.00004 mm2 for 8 x 128 S&H");
 
-  add_int(v, "adc.bits", 8, 1, 16, "bit", "ADC resolution", isaac + " (8-bit ADC)", [](H& h) -> int& { return h.adc.bits; });
+  add_int(v, "adc.bits", 8, 1, 16, "bit",
+          "ADC resolution; an ADC energy (or power) and area not given are ISAAC's 8-bit ones scaled by 2^(bits - 8)",
+          isaac + " (8-bit ADC)", [](H& h) -> int& { return h.adc.bits; });
   add_num(v, "adc.sample_rate_gsps", 1.28, 0, true, kInf, "GS/s", "conversions per second of one ADC",
           isaac + " (1.28 GS/s)", [](H& h) -> double& { return h.adc.sample_rate_gsps; });
   add_int(v, "adc.per_crossbar", 1, 1, 4096, "", "ADCs per crossbar; the columns share them (at most crossbar.cols)",
@@ -435,6 +437,7 @@ class Decoder {
     walk(root, "", hw);
     if (given_.count("name") == 0) hw.name = std::filesystem::path(label_).stem().string();
     check_cross(hw);
+    scale_adc(hw);
     derive_power(hw);
     hw.file = label_;
     return hw;
@@ -574,6 +577,26 @@ class Decoder {
                (hw.crossbar.signed_weights == SignedScheme::differential ? " x 2 for differential" : "") +
                ") but crossbar.cols = " + std::to_string(hw.crossbar.cols),
            "ceil(weight_bits / bits_per_cell) x (2 if differential) <= crossbar.cols");
+    }
+  }
+
+  // The default ADC is ISAAC's 8-bit one. At another resolution its energy per conversion and its area
+  // follow the converter: both about double per bit (ISAAC Sec. 3: ADC power grows exponentially with
+  // resolution; the Walden figure of merit, energy per conversion proportional to 2^bits). A user-given
+  // energy, power or area is used as given.
+  void scale_adc(HardwareSpec& hw) {
+    const int bits = hw.adc.bits;
+    if (bits == 8) return;
+    const double f = std::ldexp(1.0, bits - 8);
+    if (given_.count("adc.energy_pj") == 0 && power_.count("adc.power_mw") == 0) {
+      hw.adc.cost.energy_pj *= f;
+      hw.sources["adc.cost.energy_pj"] += "; scaled by 2^(" + std::to_string(bits) + " - 8) for a " +
+                                          std::to_string(bits) + "-bit ADC";
+    }
+    if (given_.count("adc.area_um2") == 0) {
+      hw.adc.cost.area_um2 *= f;
+      hw.sources["adc.cost.area_um2"] += "; scaled by 2^(" + std::to_string(bits) + " - 8) for a " +
+                                         std::to_string(bits) + "-bit ADC";
     }
   }
 

@@ -245,3 +245,18 @@ TEST(Docs, KeyReferenceMatchesTheSchema) {
   }
   EXPECT_EQ(current, table) << "run with CIMSIM_UPDATE_DOCS=1 to regenerate " << path;
 }
+
+TEST(Adc, ResolutionScalesTheDefaultEnergyAndAreaOnly) {
+  const HardwareSpec six = parse_hardware("adc: {bits: 6}\n", "six.yaml");
+  EXPECT_DOUBLE_EQ(six.adc.cost.energy_pj, 1.5625 / 4);  // ISAAC's 2 mW / 1.28 GS/s at 8 bits, / 2^2
+  EXPECT_DOUBLE_EQ(six.adc.cost.area_um2, 1200.0 / 4);
+  EXPECT_NE(six.sources.at("adc.cost.energy_pj").find("scaled by 2^(6 - 8)"), std::string::npos);
+  const HardwareSpec ten = parse_hardware("adc: {bits: 10}\n", "ten.yaml");
+  EXPECT_DOUBLE_EQ(ten.adc.cost.energy_pj, 1.5625 * 4);
+  // given values are used as given
+  const HardwareSpec given = parse_hardware("adc: {bits: 6, energy_pj: 3, area_um2: 700}\n", "g.yaml");
+  EXPECT_DOUBLE_EQ(given.adc.cost.energy_pj, 3.0);
+  EXPECT_DOUBLE_EQ(given.adc.cost.area_um2, 700.0);
+  const HardwareSpec power = parse_hardware("adc: {bits: 6, power_mw: 2}\n", "p.yaml");
+  EXPECT_DOUBLE_EQ(power.adc.cost.energy_pj, 1.5625);
+}
