@@ -361,10 +361,11 @@ int sc_main(int argc, char* argv[]) {
   exp->add_option("--onnx", onnx_out, "the ONNX file to write")->required();
 
   SweepArgs sw;
+  sw.jobs = int(std::max(1u, std::thread::hardware_concurrency()));
   auto* sweep = app.add_subcommand("sweep", "run a design-space sweep (docs/sweeps.md)");
   sweep->add_option("spec", sw.spec, "the sweep spec (YAML)");
   sweep->add_option("--out", sw.out, "the sweep directory (results.sqlite, results.csv, results.jsonl)");
-  sweep->add_option("--jobs", sw.jobs, "worker processes")->check(CLI::Range(1, 1024))->capture_default_str();
+  sweep->add_option("--jobs", sw.jobs, "worker processes (default: the cores)")->check(CLI::Range(1, 1024))->capture_default_str();
   sweep->add_option("--shard", sw.shard, "run only shard I of N (I/N)");
   sweep->add_flag("--retry-failed", sw.retry_failed, "run the points that failed before again");
   sweep->add_flag("--slurm", sw.slurm, "write an sbatch job-array script (one task per shard) instead of running");
