@@ -37,25 +37,34 @@ void check_random_genotypes(models::Sharing sharing) {
   std::mt19937_64 rng(2024);
   double hyper_area = -1;
   int hyper_xbars = -1;
+  // the supergraph is mapped once (what sim::deploy does for each run), each genotype bound to it
+  const bool shared = sharing == models::Sharing::shared;
+  const auto super = workloads::build_hypernet_cifar(o, shared);
+  const auto super_mapping = mapper::map_network(super, hw);
+  EXPECT_EQ(sim::deploy(workload_of(workloads::builtin_genotype("darts_v2"), o), o, hw, sim::Deploy::hypernet)
+                .mapping.crossbars_used,
+            super_mapping.crossbars_used);
   for (int i = 0; i < 200; ++i) {
     const auto g = workloads::random_genotype(rng);
     const auto w = workload_of(g, o);
-    const auto hyper = sim::deploy(w, o, hw, sim::Deploy::hypernet);
+    const mapper::Mapping hyper = mapper::bind_to_sites(
+        workloads::build_network_cifar_for_hypernet(g, o, shared, "random"), super, super_mapping,
+        workloads::edges_per_cell * o.layers);
     const auto indiv = sim::deploy(w, o, hw, sim::Deploy::individual);
-    const double a = area_of(hw, hyper.mapping);
+    const double a = area_of(hw, hyper);
     if (i == 0) {
       hyper_area = a;
-      hyper_xbars = hyper.mapping.crossbars_used;
+      hyper_xbars = hyper.crossbars_used;
     }
     ASSERT_DOUBLE_EQ(a, hyper_area) << workloads::to_string(g);
-    ASSERT_EQ(hyper.mapping.crossbars_used, hyper_xbars);
-    ASSERT_EQ(hyper.mapping.selectors, 14 * o.layers);
+    ASSERT_EQ(hyper.crossbars_used, hyper_xbars);
+    ASSERT_EQ(hyper.selectors, 14 * o.layers);
     ASSERT_LE(area_of(hw, indiv.mapping), a) << workloads::to_string(g);
     ASSERT_LE(indiv.mapping.crossbars_used, hyper_xbars);
     // every crossbar an active layer uses is one of the hypernetwork's: same tile, PE and slot
     std::set<std::tuple<int, int, int>> slots;
-    for (const auto& b : hyper.mapping.blocks) slots.insert({b.tile, b.pe, b.xbar});
-    for (const auto& b : hyper.mapping.blocks) ASSERT_LT(b.tile, hyper.mapping.chip_tiles);
+    for (const auto& b : hyper.blocks) slots.insert({b.tile, b.pe, b.xbar});
+    for (const auto& b : hyper.blocks) ASSERT_LT(b.tile, hyper.chip_tiles);
     ASSERT_LE(slots.size(), size_t(hyper_xbars));
   }
 }
