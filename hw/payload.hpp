@@ -28,7 +28,7 @@ struct OpExt : tlm::tlm_extension<OpExt> {
   OpCode op = OpCode::compute;
   int layer = -1;       // for per-layer statistics and waveforms
   uint64_t count = 0;   // bits or ops
-  int vectors = 0, phases = 0, rows = 0, cols = 0, outputs = 0;
+  int vectors = 0, phases = 0, rows = 0, cols = 0;
   int groups = 1;  // crossbar: groups on the block diagonal (only their own cells conduct)
   double phase_conv_ns = 0.0;  // filled by an ADC bank: conversion time of one phase
   int src = -1, dst = -1;      // NoC endpoints (routers)

@@ -119,12 +119,6 @@ std::vector<int> Mapping::blocks_on(int layer, int tile) const {
   return r;
 }
 
-std::vector<int> Mapping::pes_on(int layer, int tile) const {
-  std::set<int> pes;
-  for (int b : layers[layer].blocks)
-    if (blocks[b].tile == tile) pes.insert(blocks[b].pe);
-  return {pes.begin(), pes.end()};
-}
 
 const char* mapping_mode_name(MappingMode m) { return m == MappingMode::compiled ? "compiled" : "isaac"; }
 

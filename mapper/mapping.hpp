@@ -87,7 +87,6 @@ struct Mapping {
   // fraction of the cells of the whole chip that hold weights
   double chip_utilization(const models::HardwareSpec& hw) const;
   std::vector<int> blocks_on(int layer, int tile) const;  // block indices of `layer` on `tile`
-  std::vector<int> pes_on(int layer, int tile) const;     // distinct PEs of `layer` on `tile`
 };
 
 // Maps `graph` (shapes inferred) onto `hw` (docs/mapping.md).
