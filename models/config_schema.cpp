@@ -1,0 +1,396 @@
+// The hardware config schema (config_schema.hpp): every key with its default and the default's source.
+#include "models/config_schema.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace cimsim::models::schema {
+
+const char* const kIsaac = "ISAAC (Shafiee et al., ISCA 2016) Table I";
+
+
+
+
+std::string fmt(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+std::string allowed_text(const Key& k) {
+  switch (k.kind) {
+    case Kind::integer:
+      return std::isinf(k.hi) ? "integer >= " + fmt(k.lo)
+                              : "integer in [" + fmt(k.lo) + ", " + fmt(k.hi) + "]";
+    case Kind::number:
+    case Kind::power: {
+      std::string s = std::string("number ") + (k.lo_open ? "> " : ">= ") + fmt(k.lo);
+      return std::isinf(k.hi) ? s : s + " and <= " + fmt(k.hi);
+    }
+    case Kind::text: return "any string";
+    case Kind::choice: return join(k.choices, ", ");
+    case Kind::tiles: return "auto, or [rows, cols] with integers in [1, 1024]";
+  }
+  return "";
+}
+
+namespace {
+
+// Energy per action (pJ) of a component quoted at `mw` when busy at `rate_per_s`: mW / (1/s) = 1e9 pJ.
+constexpr double pj(double mw, double rate_per_s) { return mw * 1e9 / rate_per_s; }
+
+// ISAAC's full rates (cost_model.cpp full_rate_per_s with the ISAAC defaults): one 100 ns phase per
+// crossbar read; 1.28 GS/s ADCs; 1.2 GHz digital clock.
+constexpr double kIsaacPhase = 1.0 / 100e-9;
+constexpr double kIsaacClock = 1.2e9;
+
+
+
+
+
+
+void add_int(Keys& v, const std::string& path, int def, double lo, double hi, const std::string& unit,
+             const std::string& desc, const std::string& src, std::function<int&(HardwareSpec&)> f) {
+  Key k;
+  k.path = k.sources_key = path;
+  k.kind = Kind::integer;
+  k.def = def;
+  k.lo = lo;
+  k.hi = hi;
+  k.unit = unit;
+  k.description = desc;
+  k.source = src;
+  k.integer = std::move(f);
+  v.push_back(std::move(k));
+}
+
+void add_num(Keys& v, const std::string& path, double def, double lo, bool lo_open, double hi,
+             const std::string& unit, const std::string& desc, const std::string& src,
+             std::function<double&(HardwareSpec&)> f) {
+  Key k;
+  k.path = k.sources_key = path;
+  k.kind = Kind::number;
+  k.def = def;
+  k.lo = lo;
+  k.lo_open = lo_open;
+  k.hi = hi;
+  k.unit = unit;
+  k.description = desc;
+  k.source = src;
+  k.num = std::move(f);
+  v.push_back(std::move(k));
+}
+
+void add_text(Keys& v, const std::string& path, const std::string& def, const std::string& desc,
+              const std::string& src, std::function<std::string&(HardwareSpec&)> f) {
+  Key k;
+  k.path = k.sources_key = path;
+  k.kind = Kind::text;
+  k.def_text = def;
+  k.description = desc;
+  k.source = src;
+  k.text = std::move(f);
+  v.push_back(std::move(k));
+}
+
+void add_choice(Keys& v, const std::string& path, std::vector<std::string> choices, int def,
+                const std::string& desc, const std::string& src,
+                std::function<void(HardwareSpec&, int)> f) {
+  Key k;
+  k.path = k.sources_key = path;
+  k.kind = Kind::choice;
+  k.choices = std::move(choices);
+  k.def = def;
+  k.def_text = k.choices[def];
+  k.description = desc;
+  k.source = src;
+  k.set_choice = std::move(f);
+  v.push_back(std::move(k));
+}
+
+// The four cost keys of a component: energy_pj (or power_mw), leakage_mw, area_um2.
+void add_cost(Keys& v, const std::string& comp, std::function<Cost&(HardwareSpec&)> f, Action a,
+              const std::string& action, double energy, const std::string& energy_src, double area,
+              const std::string& area_src) {
+  const std::string cost = comp + ".cost.";
+  add_num(v, comp + ".energy_pj", energy, 0, false, kInf, "pJ", "dynamic energy per action; action: " + action,
+          energy_src, [f](HardwareSpec& h) -> double& { return f(h).energy_pj; });
+  v.back().sources_key = cost + "energy_pj";
+  Key p;
+  p.path = comp + ".power_mw";
+  p.kind = Kind::power;
+  p.unit = "mW";
+  p.description = "instead of energy_pj: dynamic power of one instance busy at its full rate; "
+                  "energy_pj = power_mw / full_rate_per_s";
+  p.source = "none (energy_pj applies)";
+  p.action = a;
+  v.push_back(std::move(p));
+  add_num(v, comp + ".leakage_mw", 0.0, 0, false, kInf, "mW", "static power of one instance",
+          std::string(kIsaac) + " quotes peak power only, counted as dynamic energy; no leakage",
+          [f](HardwareSpec& h) -> double& { return f(h).leakage_mw; });
+  v.back().sources_key = cost + "leakage_mw";
+  add_num(v, comp + ".area_um2", area, 0, false, kInf, "um2", "area of one instance", area_src,
+          [f](HardwareSpec& h) -> double& { return f(h).area_um2; });
+  v.back().sources_key = cost + "area_um2";
+}
+
+// The schema: every key, its default and where that default comes from. ISAAC's energies are derived
+// from its per-instance peak power at the full rate of cost_model.cpp full_rate_per_s.
+Keys build_keys() {
+  using H = HardwareSpec;
+  const std::string isaac = kIsaac;
+  Keys v;
+  add_text(v, "name", "", "name of the configuration (reports); default: the file name without extension",
+           "file name", [](H& h) -> std::string& { return h.name; });
+  add_text(v, "description", "", "free text", "empty", [](H& h) -> std::string& { return h.description; });
+
+  add_int(v, "technology.node_nm", 32, 1, 1000, "nm", "process node (informative: costs are given, not scaled)",
+          isaac + " (32 nm)", [](H& h) -> int& { return h.technology.node_nm; });
+  add_num(v, "technology.clock_ghz", 1.2, 0, true, 100, "GHz", "digital clock; cycles are reported in it",
+          isaac + " (digital logic at 1.2 GHz)", [](H& h) -> double& { return h.technology.clock_ghz; });
+
+  add_int(v, "precision.weight_bits", 16, 1, 32, "bit", "weight precision, sliced over bits_per_cell cells",
+          "ISAAC (Shafiee et al., ISCA 2016), text: 16-bit weights", [](H& h) -> int& { return h.precision.weight_bits; });
+  add_int(v, "precision.activation_bits", 16, 1, 32, "bit", "input precision, fed dac.bits per phase",
+          "ISAAC (Shafiee et al., ISCA 2016), text: 16-bit inputs", [](H& h) -> int& { return h.precision.activation_bits; });
+  add_int(v, "precision.partial_sum_bits", 24, 1, 64, "bit",
+          "width of partial sums sent between crossbars/tiles before accumulation",
+          "cimsim assumption: ISAAC states none; 16-bit result plus 8 guard bits",
+          [](H& h) -> int& { return h.precision.partial_sum_bits; });
+
+  add_int(v, "crossbar.rows", 128, 1, 4096, "", "rows (word lines) per array", isaac + " (128 x 128)",
+          [](H& h) -> int& { return h.crossbar.rows; });
+  add_int(v, "crossbar.cols", 128, 1, 4096, "", "columns (bit lines) per array", isaac + " (128 x 128)",
+          [](H& h) -> int& { return h.crossbar.cols; });
+  add_int(v, "crossbar.bits_per_cell", 2, 1, 8, "bit", "bits stored per cell", isaac + " (2 bits per cell)",
+          [](H& h) -> int& { return h.crossbar.bits_per_cell; });
+  add_choice(v, "crossbar.signed_weights", {"differential", "offset"}, 1,
+             "differential: a positive and a negative column per weight slice (2x columns); offset: biased "
+             "weights, bias subtracted digitally",
+             "ISAAC (Shafiee et al., ISCA 2016), text: weights stored with a bias (offset encoding)",
+             [](H& h, int i) { h.crossbar.signed_weights = i == 0 ? SignedScheme::differential : SignedScheme::offset; });
+  add_num(v, "crossbar.read_latency_ns", 100, 0, true, kInf, "ns", "one analog read of the array (one input phase)",
+          "ISAAC (Shafiee et al., ISCA 2016), text: 100 ns pipeline cycle per crossbar read; its 128 conversions "
+          "at 1.28 GS/s take the next 100 ns, overlapped through sample-and-hold",
+          [](H& h) -> double& { return h.crossbar.read_latency_ns; });
+  add_cost(v, "crossbar", [](H& h) -> Cost& { return h.crossbar.cost; }, Action::crossbar_read,
+           "one read of the whole array (one input phase); a read that drives r rows and uses c columns "
+           "(of g diagonal groups) costs energy_pj x r x c / g / (rows x cols): only programmed cells "
+           "conduct", pj(2.4 / 8, kIsaacPhase),
+           isaac + ": 2.4 mW for 8 arrays = 0.3 mW each, one read per 100 ns", 200.0 / 8,
+           isaac + ": 0.0002 mm2 for 8 arrays");
+
+  add_int(v, "dac.bits", 1, 1, 16, "bit", "input bits applied per phase (one DAC per row)", isaac + " (1-bit DACs)",
+          [](H& h) -> int& { return h.dac.bits; });
+  add_cost(v, "dac", [](H& h) -> Cost& { return h.dac.cost; }, Action::dac_drive, "one row driven for one phase",
+           pj(4.0 / 1024, kIsaacPhase), isaac + ": 4 mW for 8 x 128 DACs, one drive per 100 ns", 170.0 / 1024,
+           isaac + ": 0.00017 mm2 for 8 x 128 DACs");
+
+  add_cost(v, "sample_hold", [](H& h) -> Cost& { return h.sample_hold.cost; }, Action::sample_hold,
+           "one column sampled for one phase", pj(0.01 / 1024, kIsaacPhase),
+           isaac + ": 10 uW for 8 x 128 S&H, one sample per 100 ns", 40.0 / 1024,
+           isaac + ": 0.00004 mm2 for 8 x 128 S&H");
+
+  add_int(v, "adc.bits", 8, 1, 16, "bit",
+          "ADC resolution; an ADC energy (or power) and area not given are ISAAC's 8-bit ones scaled by 2^(bits - 8)",
+          isaac + " (8-bit ADC)", [](H& h) -> int& { return h.adc.bits; });
+  add_num(v, "adc.sample_rate_gsps", 1.28, 0, true, kInf, "GS/s", "conversions per second of one ADC",
+          isaac + " (1.28 GS/s)", [](H& h) -> double& { return h.adc.sample_rate_gsps; });
+  add_int(v, "adc.per_crossbar", 1, 1, 4096, "", "ADCs per crossbar; the columns share them (at most crossbar.cols)",
+          isaac + " (8 ADCs per IMA of 8 crossbars)", [](H& h) -> int& { return h.adc.per_crossbar; });
+  add_cost(v, "adc", [](H& h) -> Cost& { return h.adc.cost; }, Action::adc_conversion, "one conversion",
+           pj(16.0 / 8, 1.28e9), isaac + ": 16 mW for 8 ADCs = 2 mW each at 1.28 GS/s", 9600.0 / 8,
+           isaac + ": 0.0096 mm2 for 8 ADCs");
+
+  add_int(v, "shift_add.per_pe", 4, 1, 4096, "", "shift-and-add units per PE", isaac + " (4 per IMA)",
+          [](H& h) -> int& { return h.shift_add.per_pe; });
+  add_cost(v, "shift_add", [](H& h) -> Cost& { return h.shift_add.cost; }, Action::shift_add,
+           "one ADC result shifted and added", pj(0.2 / 4, 8 * 1.28e9 / 4),
+           isaac + ": 0.2 mW for 4 units, each taking a quarter of 8 ADCs' 1.28 GS/s", 240.0 / 4,
+           isaac + ": 0.00024 mm2 for 4 units");
+
+  add_int(v, "pe.crossbars", 8, 1, 4096, "", "crossbars per PE (ISAAC: IMA)", isaac + " (8 per IMA)",
+          [](H& h) -> int& { return h.pe.crossbars; });
+  add_num(v, "pe.input_register.size_bytes", 2048, 0, false, kInf, "B", "PE input register (feeds the DACs)",
+          isaac + " (2 KB)", [](H& h) -> double& { return h.pe.input_register.size_bytes; });
+  add_cost(v, "pe.input_register", [](H& h) -> Cost& { return h.pe.input_register.cost; }, Action::pe_input_reg_bit,
+           "one bit written into the register", pj(1.24, 8 * 128 * kIsaacPhase),
+           isaac + ": 1.24 mW, feeding 8 x 128 1-bit DACs every 100 ns", 2100.0, isaac + ": 0.0021 mm2");
+  add_num(v, "pe.output_register.size_bytes", 256, 0, false, kInf, "B", "PE output register (shift-and-add results)",
+          isaac + " (256 B)", [](H& h) -> double& { return h.pe.output_register.size_bytes; });
+  add_cost(v, "pe.output_register", [](H& h) -> Cost& { return h.pe.output_register.cost; },
+           Action::pe_output_reg_bit, "one bit written into the register", pj(0.23, 8 * 1.28e9 * 8),
+           isaac + ": 0.23 mW, taking 8 ADCs x 1.28 GS/s x 8 bits", 770.0, isaac + ": 0.00077 mm2");
+
+  add_int(v, "tile.pes", 12, 1, 4096, "", "PEs per tile", isaac + " (12 IMAs per tile)", [](H& h) -> int& { return h.tile.pes; });
+  add_choice(v, "tile.buffer.kind", {"edram", "sram"}, 0, "tile buffer technology (informative)", isaac + " (eDRAM)",
+             [](H& h, int i) { h.tile.buffer.kind = i == 0 ? BufferKind::edram : BufferKind::sram; });
+  add_num(v, "tile.buffer.size_kib", 64, 0, true, kInf, "KiB", "tile buffer capacity", isaac + " (64 KB)",
+          [](H& h) -> double& { return h.tile.buffer.size_kib; });
+  add_int(v, "tile.buffer.banks", 2, 1, 1024, "", "independent banks", isaac + " (2 banks)",
+          [](H& h) -> int& { return h.tile.buffer.banks; });
+  add_int(v, "tile.buffer.bus_bits", 256, 1, 65536, "bit", "bits per bank per digital cycle", isaac + " (256-bit bus)",
+          [](H& h) -> int& { return h.tile.buffer.bus_bits; });
+  add_num(v, "tile.buffer.access_latency_ns", 0, 0, false, kInf, "ns", "fixed latency added to each access",
+          "cimsim assumption: ISAAC hides the eDRAM access inside its 100 ns pipeline stage and states no "
+          "latency; the buffer is modelled by its bandwidth alone",
+          [](H& h) -> double& { return h.tile.buffer.access_latency_ns; });
+  add_cost(v, "tile.buffer", [](H& h) -> Cost& { return h.tile.buffer.cost; }, Action::buffer_read_bit,
+           "one bit read or written", pj(20.7, 2 * 256 * kIsaacClock),
+           isaac + ": 20.7 mW at 2 banks x 256 bits x 1.2 GHz", 83000.0, isaac + ": 0.083 mm2");
+  add_int(v, "tile.bus.width_bits", 384, 1, 1 << 20, "bit", "buffer <-> PE bus, bits per digital cycle",
+          isaac + " (384 wires)", [](H& h) -> int& { return h.tile.bus.width_bits; });
+  add_cost(v, "tile.bus", [](H& h) -> Cost& { return h.tile.bus.cost; }, Action::bus_bit, "one bit carried",
+           pj(7.0, 384 * kIsaacClock), isaac + ": 7 mW at 384 bits x 1.2 GHz", 90000.0, isaac + ": 0.090 mm2");
+  add_num(v, "tile.output_register.size_bytes", 3072, 0, false, kInf, "B", "tile output register",
+          isaac + " (3 KB)", [](H& h) -> double& { return h.tile.output_register.size_bytes; });
+  add_cost(v, "tile.output_register", [](H& h) -> Cost& { return h.tile.output_register.cost; },
+           Action::tile_output_reg_bit, "one bit written", pj(1.68, 384 * kIsaacClock),
+           isaac + ": 1.68 mW at the bus rate (384 bits x 1.2 GHz)", 3200.0, isaac + ": 0.0032 mm2");
+
+  struct Unit {
+    const char* name;
+    DigitalUnitSpec TileSpec::*member;
+    Action action;
+    int count;
+    double mw_each, um2_each;
+    const char* what;
+    const char* src;
+  };
+  const Unit units[] = {
+      {"pool", &TileSpec::pool, Action::pool_op, 1, 0.4, 240.0, "one element compared (max) or added (average)",
+       "max-pool unit: 1, 0.4 mW, 0.00024 mm2"},
+      {"activation", &TileSpec::activation, Action::activation_op, 2, 0.26, 300.0, "one element activated",
+       "sigmoid unit: 2, 0.52 mW, 0.0006 mm2 for both"},
+      {"accumulate", &TileSpec::accumulate, Action::accumulate_op, 1, 0.05, 60.0,
+       "one addition (partial sums, residuals)", "shift-and-add: 1, 0.05 mW, 0.00006 mm2"}};
+  for (const Unit& u : units) {
+    const std::string base = std::string("tile.") + u.name;
+    const auto m = u.member;
+    add_int(v, base + ".count", u.count, 1, 4096, "", "units per tile", isaac + " (" + u.src + ")",
+            [m](H& h) -> int& { return (h.tile.*m).count; });
+    add_int(v, base + ".ops_per_cycle", 1, 1, 4096, "", "elements per unit per digital cycle",
+            "cimsim assumption: ISAAC states no throughput; one element per cycle",
+            [m](H& h) -> int& { return (h.tile.*m).ops_per_cycle; });
+    add_cost(v, base, [m](H& h) -> Cost& { return (h.tile.*m).cost; }, u.action, u.what, pj(u.mw_each, kIsaacClock),
+             isaac + " (" + u.src + "), one op per 1.2 GHz cycle", u.um2_each, isaac + " (" + u.src + ")");
+  }
+
+  Key tiles;
+  tiles.path = tiles.sources_key = "chip.tiles";
+  tiles.kind = Kind::tiles;
+  tiles.def_text = "[12, 14]";
+  tiles.description = "tile mesh [rows, cols], or auto: as many tiles as the mapping needs";
+  tiles.source = isaac + " (168 tiles, 12 x 14)";
+  v.push_back(std::move(tiles));
+  add_int(v, "chip.tiles_per_router", 4, 1, 1024, "", "tiles sharing one router (concentrated mesh)",
+          isaac + " (router shared by 4 tiles)", [](H& h) -> int& { return h.chip.tiles_per_router; });
+
+  add_int(v, "noc.flit_bits", 32, 1, 4096, "bit", "flit width", isaac + " (32-bit flits)",
+          [](H& h) -> int& { return h.noc.flit_bits; });
+  add_num(v, "noc.hop_latency_cycles", 1, 0, false, kInf, "cycle",
+          "router pipeline + link traversal of the head flit, per hop",
+          "cimsim assumption: ISAAC states none; a single-cycle router with lookahead routing",
+          [](H& h) -> double& { return h.noc.hop_latency_cycles; });
+  add_num(v, "noc.link_bandwidth_gbps", 38.4, 0, true, kInf, "Gb/s", "bandwidth of one link, one direction",
+          isaac + ": one 32-bit flit per 1.2 GHz cycle", [](H& h) -> double& { return h.noc.link_bandwidth_gbps; });
+  add_int(v, "noc.router.ports", 8, 1, 64, "", "router ports", isaac + " (8 ports)",
+          [](H& h) -> int& { return h.noc.router.ports; });
+  add_cost(v, "noc.router", [](H& h) -> Cost& { return h.noc.router.cost; }, Action::router_flit_hop,
+           "one flit through the router (one hop)", pj(42.0, 8 * 38.4e9 / 32),
+           isaac + ": 42 mW with 8 ports each passing one 32-bit flit per cycle", 151000.0,
+           isaac + ": 0.151 mm2");
+
+  add_text(v, "offchip.kind", "hypertransport", "off-chip interface (informative)", isaac + " (HyperTransport)",
+           [](H& h) -> std::string& { return h.offchip.kind; });
+  add_num(v, "offchip.bandwidth_gbps", 204.8, 0, true, kInf, "Gb/s", "total off-chip bandwidth",
+          isaac + ": 4 links x 6.4 GB/s", [](H& h) -> double& { return h.offchip.bandwidth_gbps; });
+  add_num(v, "offchip.latency_ns", 0, 0, false, kInf, "ns", "fixed latency added to each off-chip transfer",
+          "cimsim assumption: ISAAC states none; bandwidth alone is modelled",
+          [](H& h) -> double& { return h.offchip.latency_ns; });
+  add_cost(v, "offchip", [](H& h) -> Cost& { return h.offchip.cost; }, Action::offchip_bit,
+           "one bit transferred; leakage and area are the whole interface", pj(10400.0, 204.8e9),
+           isaac + ": 10.4 W at 204.8 Gb/s", 22.88e6, isaac + ": 22.88 mm2");
+
+  add_choice(v, "hypernet.sharing", {"none", "shared"}, 1,
+             "hypernetwork deployment: none = every candidate op of an edge has its own arrays; shared = "
+             "one 5x5 depthwise array + pointwise serves the first stage of sep_conv_3x3/5x5 and "
+             "dil_conv_3x3/5x5, another the second stage of the sep convs (docs/hypernet.md)",
+             "cimsim design choice (docs/hypernet.md)",
+             [](H& h, int i) { h.hypernet.sharing = i == 0 ? Sharing::none : Sharing::shared; });
+  add_int(v, "hypernet.selector.elements_per_cycle", 16, 1, 4096, "",
+          "activations a selector passes per digital cycle",
+          "cimsim assumption: one 16-activation lane per cycle, the width of a tile bus beat",
+          [](H& h) -> int& { return h.hypernet.selector.elements_per_cycle; });
+  add_num(v, "hypernet.selector.latency_cycles", 1, 0, false, kInf, "cycle",
+          "latency a selector adds to every row it passes",
+          "cimsim assumption: one registered mux stage",
+          [](H& h) -> double& { return h.hypernet.selector.latency_cycles; });
+  add_cost(v, "hypernet.selector", [](H& h) -> Cost& { return h.hypernet.selector.cost; },
+           Action::selector_op, "one activation passed by an edge selector", 0.05,
+           "cimsim estimate: an 8:1 mux of 16-bit activations, 3 levels x 16 bits x ~1 fJ per 2:1 "
+           "mux bit at 32 nm",
+           1800.0,
+           "cimsim estimate: 16 lanes x 7 two-input muxes x 16 bits x ~1 um2 per 2:1 mux bit at 32 nm");
+  return v;
+}
+
+}  // namespace
+
+const Keys& keys() {
+  static const Keys k = build_keys();
+  return k;
+}
+
+const Key* find_key(const std::string& path) {
+  for (const auto& k : keys()) {
+    if (k.path == path) return &k;
+  }
+  return nullptr;
+}
+
+// Immediate children (leaf keys and sections) of a section ("" = top level), in schema order.
+std::vector<std::string> children_of(const std::string& prefix) {
+  std::vector<std::string> out;
+  const std::string p = prefix.empty() ? "" : prefix + ".";
+  for (const auto& k : keys()) {
+    if (k.path.compare(0, p.size(), p) != 0) continue;
+    const std::string rest = k.path.substr(p.size());
+    const std::string child = rest.substr(0, rest.find('.'));
+    if (std::find(out.begin(), out.end(), child) == out.end()) out.push_back(child);
+  }
+  return out;
+}
+
+bool is_section(const std::string& path) {
+  const std::string p = path + ".";
+  return std::any_of(keys().begin(), keys().end(),
+                     [&p](const Key& k) { return k.path.compare(0, p.size(), p) == 0; });
+}
+
+void apply_defaults(HardwareSpec& hw) {
+  for (const auto& k : keys()) {
+    switch (k.kind) {
+      case Kind::integer: k.integer(hw) = static_cast<int>(k.def); break;
+      case Kind::number: k.num(hw) = k.def; break;
+      case Kind::text: k.text(hw) = k.def_text; break;
+      case Kind::choice: k.set_choice(hw, static_cast<int>(k.def)); break;
+      case Kind::tiles:
+        hw.chip.auto_size = false;
+        hw.chip.mesh_rows = 12;
+        hw.chip.mesh_cols = 14;
+        break;
+      case Kind::power: continue;
+    }
+    hw.sources[k.sources_key] = k.source;
+  }
+}
+
+}  // namespace cimsim::models::schema
