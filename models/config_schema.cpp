@@ -9,9 +9,6 @@ namespace cimsim::models::schema {
 
 const char* const kIsaac = "ISAAC (Shafiee et al., ISCA 2016) Table I";
 
-
-
-
 std::string fmt(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.10g", v);
@@ -50,11 +47,6 @@ constexpr double pj(double mw, double rate_per_s) { return mw * 1e9 / rate_per_s
 // crossbar read; 1.28 GS/s ADCs; 1.2 GHz digital clock.
 constexpr double kIsaacPhase = 1.0 / 100e-9;
 constexpr double kIsaacClock = 1.2e9;
-
-
-
-
-
 
 void add_int(Keys& v, const std::string& path, int def, double lo, double hi, const std::string& unit,
              const std::string& desc, const std::string& src, std::function<int&(HardwareSpec&)> f) {
