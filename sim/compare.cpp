@@ -16,12 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 Metrics metrics_of(const json& j) {
   Metrics m;
@@ -79,15 +73,12 @@ std::vector<CompareRow> run_compare(const CompareRequest& r) {
     for (int m = 0; m < 2; ++m) {
       const Job& j = jobs[2 * a + size_t(m)];
       if (j.exit_code != 0) {
-        std::string err = read_all(j.stderr_path);
-        while (!err.empty() && err.back() == '\n') err.pop_back();
-        const std::string prefix = "cimsim: error: ";
-        if (err.rfind(prefix, 0) == 0) err = err.substr(prefix.size());
+        const std::string err = child_error(j.stderr_path);
         fs::remove_all(dir);
         throw CompareError(archs[a].label + " (" + (m == 0 ? "individual" : "hypernet") + "): " + err,
                            j.exit_code == 2 ? 2 : 1);
       }
-      const json jj = json::parse(read_all(dir / (std::to_string(a) + "-" + (m == 0 ? "individual" : "hypernet") + ".json")));
+      const json jj = json::parse(read_file((dir / (std::to_string(a) + "-" + (m == 0 ? "individual" : "hypernet") + ".json")).string()));
       (m == 0 ? row.individual : row.hypernet) = metrics_of(jj);
       if (m == 0) row.net = jj.at("workload").at("name");
     }

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <climits>
 #include <map>
 #include <stdexcept>
@@ -48,6 +50,22 @@ void run_jobs(std::vector<Job>& jobs, int parallel) {
     jobs[it->second].exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     running.erase(it);
   }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string child_error(const std::string& stderr_path) {
+  std::string text = read_file(stderr_path);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const size_t nl = text.rfind('\n');
+  if (nl != std::string::npos) text = text.substr(nl + 1);
+  const std::string prefix = "cimsim: error: ";
+  return text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
 }
 
 std::string self_executable() {

@@ -22,4 +22,10 @@ void run_jobs(std::vector<Job>& jobs, int parallel);
 // This executable's path (to run itself as a child).
 std::string self_executable();
 
+// The whole text of a file ("" when it cannot be read): a child's report or output.
+std::string read_file(const std::string& path);
+
+// What a failed cimsim child said: the last line of its stderr, without the "cimsim: error: " prefix.
+std::string child_error(const std::string& stderr_path);
+
 }  // namespace cimsim::sim

@@ -152,21 +152,6 @@ std::map<std::string, std::string> metrics_of(const json& j) {
           {"tiles", num(j["utilization"]["chip_tiles"])}};
 }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::string last_line(std::string text) {
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  const size_t nl = text.rfind('\n');
-  text = nl == std::string::npos ? text : text.substr(nl + 1);
-  const std::string prefix = "cimsim: error: ";
-  return text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
-}
-
 std::string db_path(const SweepOptions& o) {
   if (o.shards <= 1) return (fs::path(o.out) / "results.sqlite").string();
   return (fs::path(o.out) / "shards" / (std::to_string(o.shard) + "-of-" + std::to_string(o.shards) + ".sqlite"))
@@ -273,7 +258,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poi
       const fs::path dir = fs::path(o.out) / "points" / std::to_string(r.p->index);
       if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && fs::exists(dir / "result.json")) {
         try {
-          finish(*r.p, "ok", "", wall, metrics_of(json::parse(read_all(dir / "result.json"))));
+          finish(*r.p, "ok", "", wall, metrics_of(json::parse(read_file((dir / "result.json").string()))));
         } catch (const json::exception& e) {
           finish(*r.p, "failed", std::string("unreadable result: ") + e.what(), wall, {});
         }
@@ -282,7 +267,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poi
       } else {
         const std::string why = WIFSIGNALED(st) ? "crashed (signal " + std::to_string(WTERMSIG(st)) + ")"
                                                 : "exit " + std::to_string(WEXITSTATUS(st));
-        std::string err = last_line(read_all(dir / "stderr.txt"));
+        const std::string err = child_error((dir / "stderr.txt").string());
         finish(*r.p, "failed", why + (err.empty() ? "" : ": " + err), wall, {});
       }
       continue;
