@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
+#include <vector>
 
 #include "workloads/graph.hpp"
 
@@ -47,6 +49,39 @@ inline std::string read_text(const std::filesystem::path& path) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+// A command's exit code and what it printed.
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+// `s` as one single-quoted shell word.
+inline std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> v;
+  std::istringstream is(text);
+  for (std::string l; std::getline(is, l);) v.push_back(l);
+  return v;
+}
+
+// Runs `cmd` in the shell, its stdout and stderr captured through files in `dir`.
+inline Result shell(const std::filesystem::path& dir, const std::string& cmd) {
+  const auto out = dir / ".stdout", err = dir / ".stderr";
+  const int status = std::system((cmd + " >" + quote(out.string()) + " 2>" + quote(err.string())).c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_text(out);
+  r.err = read_text(err);
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
 }
 
 // Runs `cimsim run <args> --json <dir>/<tag>.json -q` and returns the parsed report.

@@ -19,40 +19,17 @@
 #include <string>
 #include <vector>
 
+#include "run_util.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-  ASSERT_TRUE(f.flush()) << "cannot write " << p;
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> v;
-  std::istringstream is(text);
-  for (std::string l; std::getline(is, l);) v.push_back(l);
-  return v;
-}
+using cimsim::testing::lines_of;
+using cimsim::testing::quote;
+using cimsim::testing::read_text;
+using cimsim::testing::Result;
+using cimsim::testing::write_text;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -78,19 +55,9 @@ class CliTest : public ::testing::Test {
 
   // Runs `cimsim <args>` (args are passed to the shell as they are) with the temp dir as working dir.
   Result run(const std::string& args) {
-    const fs::path out = dir / ".stdout", err = dir / ".stderr";
     // Users do not set SYSTEMC_DISABLE_COPYRIGHT_MESSAGE (the test main does): the banner must not show.
-    const std::string cmd = "unset SYSTEMC_DISABLE_COPYRIGHT_MESSAGE; cd " + quote(dir.string()) + " && " +
-                            quote(CIMSIM_BINARY) + " " + args + " >" + quote(out.string()) + " 2>" +
-                            quote(err.string());
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_text(out);
-    r.err = read_text(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
+    return cimsim::testing::shell(dir, "unset SYSTEMC_DISABLE_COPYRIGHT_MESSAGE; cd " + quote(dir.string()) +
+                                           " && " + quote(CIMSIM_BINARY) + " " + args);
   }
 
   // Exit code 2, one stderr line "cimsim: error: ..." holding every fragment (a fragment "re:..." is a

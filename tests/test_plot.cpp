@@ -17,39 +17,15 @@
 #include "run_util.hpp"
 
 namespace fs = std::filesystem;
+using cimsim::testing::lines_of;
+using cimsim::testing::quote;
 using cimsim::testing::read_text;
+using cimsim::testing::Result;
+using cimsim::testing::shell;
 using cimsim::testing::scratch_dir;
 using cimsim::testing::write_text;
 
 namespace {
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> v;
-  std::istringstream is(text);
-  for (std::string l; std::getline(is, l);) v.push_back(l);
-  return v;
-}
-
-Result shell(const fs::path& dir, const std::string& cmd) {
-  const auto out = dir / "cmd.out", err = dir / "cmd.err";
-  const int status = std::system((cmd + " > " + quote(out.string()) + " 2> " + quote(err.string())).c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_text(out);
-  r.err = read_text(err);
-  return r;
-}
 
 const std::string kPython = "/usr/bin/python3";
 const std::string kScript = std::string(CIMSIM_SOURCE_DIR) + "/scripts/plot.py";
