@@ -25,18 +25,9 @@ done
 runs=${RUNS:-5}
 [[ -x /usr/bin/time ]] || { echo "bench/run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
-if [[ -n ${CIMSIM:-} ]]; then
-  cimsim=$CIMSIM
-else
-  cimsim=$root/build/cimsim
-  if [[ ! -f $root/build/CMakeCache.txt ]]; then
-    cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  fi
-  cmake --build "$root/build" --target cimsim -j "$(nproc)" >/dev/null
-  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$root/build/CMakeCache.txt")
-  [[ $build_type == Release ]] || echo "bench/run.sh: warning: build/ is a '$build_type' build, not Release" >&2
-fi
-[[ -x $cimsim ]] || { echo "bench/run.sh: $cimsim is not an executable" >&2; exit 1; }
+# shellcheck source=scripts/cimsim-binary.sh
+source "$root/scripts/cimsim-binary.sh"
+cimsim=$(cimsim_binary "$root" bench/run.sh)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

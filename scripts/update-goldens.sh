@@ -8,16 +8,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if [[ -n ${CIMSIM:-} ]]; then
-  cimsim=$CIMSIM
-else
-  cimsim=$root/build/cimsim
-  if [[ ! -f $root/build/CMakeCache.txt ]]; then
-    cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  fi
-  cmake --build "$root/build" --target cimsim -j "$(nproc)" >/dev/null
-fi
-[[ -x $cimsim ]] || { echo "update-goldens: $cimsim is not an executable" >&2; exit 1; }
+# shellcheck source=scripts/cimsim-binary.sh
+source "$root/scripts/cimsim-binary.sh"
+cimsim=$(cimsim_binary "$root" update-goldens)
 
 mkdir -p "$root/tests/golden"
 for yaml in "$root"/configs/*.yaml; do
