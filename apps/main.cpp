@@ -11,6 +11,7 @@
 #include <string>
 #include <systemc>
 
+#include "common/text.hpp"
 #include "mapper/mapping.hpp"
 #include "models/config_loader.hpp"
 #include "sim/compare.hpp"
@@ -32,6 +33,15 @@ namespace {
 
 // SystemC prints its banner when its kernel starts, before sc_main: switch it off that early.
 const bool banner_off = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
+
+// An error is one line on stderr, whatever the message quotes: control characters escaped, at most this
+// many bytes of message (a 144 KB name would otherwise flood the terminal).
+constexpr std::size_t kMaxErrorChars = 600;
+
+int report_error(const std::exception& e, int code) {
+  std::cerr << "cimsim: error: " << common::printable(e.what(), kMaxErrorChars) << '\n';
+  return code;
+}
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -99,36 +109,27 @@ Prepared prepare(const Common& c) {
   return {std::move(hw), std::move(d)};
 }
 
-// An output path must not be one of the user's inputs: nothing a user gave is overwritten.
-void check_output(const std::string& out, const Common& c) {
-  if (out.empty()) return;
-  std::error_code ec;
-  for (const std::string& in : {c.hw, c.workload.net})
-    if (fs::exists(in, ec) && fs::exists(out, ec) && fs::equivalent(in, out, ec))
-      throw UsageError(out + ": is an input of this run; choose another output path");
-  if (fs::is_directory(out, ec)) throw UsageError(out + ": is a directory; give a file path");
-  const fs::path parent = fs::path(out).parent_path();
-  if (!parent.empty() && !fs::is_directory(parent, ec))
-    throw UsageError(out + ": directory " + parent.string() + " does not exist");
+// What a run or map reads: the config file and the network file, if they are files.
+sim::OutputPlan plan_for(const Common& c) {
+  sim::OutputPlan plan;
+  plan.input(c.hw);
+  plan.input(c.workload.net);
+  return plan;
 }
 
 int cmd_run(const Common& c, const std::string& dataflow, int inputs, double quantum_ns,
             const std::string& json_out, const std::string& csv_dir, const std::string& vcd_out,
             const std::string& trace_out, bool quiet) {
-  check_output(json_out, c);
-  check_output(vcd_out, c);
-  check_output(trace_out, c);
-  auto same = [](const std::string& a, const std::string& b) {
-    return !a.empty() && !b.empty() && fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
-  };
-  if (same(json_out, vcd_out))
-    throw UsageError(json_out + ": given for both --json and --vcd; choose two paths");
-  if (same(trace_out, json_out))
-    throw UsageError(trace_out + ": given for both --trace and --json; choose two paths");
-  if (same(trace_out, vcd_out))
-    throw UsageError(trace_out + ": given for both --trace and --vcd; choose two paths");
-  if (!csv_dir.empty() && fs::exists(csv_dir) && !fs::is_directory(csv_dir))
-    throw UsageError(csv_dir + ": --csv takes a directory");
+  sim::OutputPlan plan = plan_for(c);
+  plan.output(json_out, "--json");
+  plan.output(vcd_out, "--vcd");
+  plan.output(trace_out, "--trace");
+  const fs::path csv(csv_dir);
+  if (!csv_dir.empty()) {
+    plan.output_dir(csv_dir, "--csv");
+    plan.output((csv / "layers.csv").string(), "--csv (layers.csv)");
+    plan.output((csv / "components.csv").string(), "--csv (components.csv)");
+  }
   const Prepared p = prepare(c);
   const models::HardwareSpec& hw = p.hw;
   const workloads::Graph& graph = p.deployment.graph;
@@ -141,16 +142,18 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   const bool traced = !vcd_out.empty() || !trace_out.empty();
   const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
   if (!quiet) sim::print_table(std::cout, r);
-  if (!json_out.empty()) sim::write_file_atomic(json_out, sim::to_json(r).dump(2) + "\n");
+  if (!json_out.empty()) sim::write_output(json_out, sim::to_json(r).dump(2) + "\n");
   if (!csv_dir.empty()) {
-    fs::create_directories(csv_dir);
-    sim::write_file_atomic((fs::path(csv_dir) / "layers.csv").string(), sim::layers_csv(r));
-    sim::write_file_atomic((fs::path(csv_dir) / "components.csv").string(), sim::components_csv(r));
+    std::error_code ec;
+    fs::create_directories(csv, ec);
+    if (ec) throw sim::OutputError(csv_dir + ": cannot create the directory: " + ec.message());
+    sim::write_output((csv / "layers.csv").string(), sim::layers_csv(r));
+    sim::write_output((csv / "components.csv").string(), sim::components_csv(r));
   }
   std::vector<std::string> names;
   for (const auto& l : graph.layers) names.push_back(l.name);
-  if (!vcd_out.empty()) sim::write_file_atomic(vcd_out, sim::vcd_text(trace, names));
-  if (!trace_out.empty()) sim::write_file_atomic(trace_out, sim::trace_json(trace, names, r));
+  if (!vcd_out.empty()) sim::write_output(vcd_out, sim::vcd_text(trace, names));
+  if (!trace_out.empty()) sim::write_output(trace_out, sim::trace_json(trace, names, r));
   if (!quiet) {
     if (!json_out.empty()) std::cout << "\n  json         " << json_out << '\n';
     if (!csv_dir.empty()) std::cout << "  csv          " << csv_dir << "/{layers,components}.csv\n";
@@ -161,13 +164,13 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
 }
 
 int cmd_map(const Common& c, const std::string& json_out) {
-  check_output(json_out, c);
+  plan_for(c).output(json_out, "--json");
   const Prepared p = prepare(c);
   const models::HardwareSpec& hw = p.hw;
   const workloads::Graph& graph = p.deployment.graph;
   const mapper::Mapping& mapping = p.deployment.mapping;
   sim::print_mapping(std::cout, graph, hw, mapping);
-  if (!json_out.empty()) sim::write_file_atomic(json_out, sim::mapping_json(graph, hw, mapping).dump(2) + "\n");
+  if (!json_out.empty()) sim::write_output(json_out, sim::mapping_json(graph, hw, mapping).dump(2) + "\n");
   return 0;
 }
 
@@ -178,18 +181,16 @@ struct CompareArgs {
 };
 
 int cmd_compare(CompareArgs& a) {
-  for (const std::string& out : {a.json_out, a.csv_out}) {
-    Common c;
-    c.hw = a.request.hw;
-    check_output(out, c);
-  }
-  if (!a.json_out.empty() && a.json_out == a.csv_out)
-    throw UsageError(a.json_out + ": given for both --json and --csv; choose two paths");
   // validate everything here, before any simulation starts
-  const models::HardwareSpec hw = models::load_hardware(a.request.hw);
   std::stringstream list(a.nets);
   for (std::string n; std::getline(list, n, ',');)
     if (!n.empty()) a.request.nets.push_back(n);
+  sim::OutputPlan plan;
+  plan.input(a.request.hw);
+  for (const auto& n : a.request.nets) plan.input(n);
+  plan.output(a.json_out, "--json");
+  plan.output(a.csv_out, "--csv");
+  const models::HardwareSpec hw = models::load_hardware(a.request.hw);
   if (a.request.nets.empty() && a.request.genotypes.empty()) throw UsageError("--nets: give at least one network");
   for (const auto& n : a.request.nets) {
     sim::WorkloadRequest w;
@@ -207,20 +208,19 @@ int cmd_compare(CompareArgs& a) {
   const std::string sharing = hw.hypernet.sharing == models::Sharing::shared ? "shared" : "none";
   const auto rows = sim::run_compare(a.request);
   sim::print_compare(std::cout, rows, hw.name + ", " + a.request.mapping + " mapping", sharing);
-  if (!a.json_out.empty()) sim::write_file_atomic(a.json_out, sim::compare_json(rows, hw.name, sharing).dump(2) + "\n");
-  if (!a.csv_out.empty()) sim::write_file_atomic(a.csv_out, sim::compare_csv(rows));
+  if (!a.json_out.empty()) sim::write_output(a.json_out, sim::compare_json(rows, hw.name, sharing).dump(2) + "\n");
+  if (!a.csv_out.empty()) sim::write_output(a.csv_out, sim::compare_csv(rows));
   return 0;
 }
 
 int cmd_export(const Common& c, const std::string& onnx_out) {
-  check_output(onnx_out, c);
+  sim::OutputPlan plan = plan_for(c);
+  plan.output(onnx_out, "--onnx");
   const sim::Workload w = sim::resolve_workload(c.workload);
-  const std::string tmp = onnx_out + ".tmp";
-  workloads::save_onnx(w.graph, tmp);
-  if (std::rename(tmp.c_str(), onnx_out.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw UsageError(onnx_out + ": cannot write");
-  }
+  std::string bytes;
+  if (!workloads::to_onnx(w.graph).SerializeToString(&bytes))
+    throw UsageError(onnx_out + ": the model does not serialize as ONNX (over protobuf's 2 GB limit?)");
+  sim::write_output(onnx_out, bytes);
   std::cout << "cimsim export: " << w.graph.name << " (" << w.graph.layers.size() - 1 << " layers, "
             << w.graph.weights() << " weights) -> " << onnx_out << '\n';
   return 0;
@@ -258,7 +258,7 @@ int cmd_sweep(const SweepArgs& a) {
     const int shards = a.shards > 0 ? a.shards : std::min<int>(int(points.size()), 16);
     fs::create_directories(fs::path(a.out) / "slurm");
     const std::string script = (fs::path(a.out) / "sweep.sbatch").string();
-    sim::write_file_atomic(script, sim::slurm_script(spec, a.spec, a.out, shards, a.jobs));
+    sim::write_output(script, sim::slurm_script(spec, a.spec, a.out, shards, a.jobs));
     std::cout << "cimsim sweep: " << points.size() << " points in " << shards << " array tasks: " << script << '\n';
     if (a.submit) {
       const std::string cmd = "sbatch --parsable " + script;
@@ -385,7 +385,7 @@ int sc_main(int argc, char* argv[]) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "cimsim: error: " << e.what() << " (see cimsim --help)\n";
+    std::cerr << "cimsim: error: " << common::printable(e.what(), kMaxErrorChars) << " (see cimsim --help)\n";
     return 2;
   }
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
@@ -402,25 +402,28 @@ int sc_main(int argc, char* argv[]) {
     if (*sweep) return cmd_sweep(sw);
     if (*list) return cmd_list();
   } catch (const models::ConfigError& e) {
-    std::cerr << "cimsim: error: " << e.what() << '\n';
-    return 2;
+    return report_error(e, 2);
   } catch (const workloads::NetworkError& e) {
-    std::cerr << "cimsim: error: " << e.what() << '\n';
-    return 2;
+    return report_error(e, 2);
   } catch (const mapper::MappingError& e) {
-    std::cerr << "cimsim: error: " << e.what() << '\n';
-    return 2;
+    return report_error(e, 2);
   } catch (const sim::CompareError& e) {
-    std::cerr << "cimsim: error: " << e.what() << '\n';
-    return e.exit_code;
+    return report_error(e, e.exit_code);
   } catch (const sim::SweepError& e) {
-    std::cerr << "cimsim: error: " << e.what() << '\n';
-    return 2;
+    return report_error(e, 2);
+  } catch (const sim::OutputError& e) {
+    return report_error(e, 2);
   } catch (const UsageError& e) {
-    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return report_error(e, 2);
+  } catch (const std::filesystem::filesystem_error& e) {
+    return report_error(e, 2);  // the file system refused (permissions, a full disk): the message names the path
+  } catch (const std::bad_alloc&) {
+    std::cerr << "cimsim: error: out of memory: the input is within cimsim's bounds (docs/errors.md) but this "
+                 "machine has too little memory for it\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "cimsim: internal error: " << e.what() << '\n';
+    std::cerr << "cimsim: internal error: " << common::printable(e.what(), kMaxErrorChars)
+              << " (a bug: please report it with the command line)\n";
     return 1;
   }
   return 0;

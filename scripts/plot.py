@@ -12,9 +12,12 @@ Needs Debian's python3-matplotlib (scripts/setup.sh installs it), hence /usr/bin
 """
 import argparse
 import csv
+import io
 import json
 import math
 import os
+import secrets
+import stat
 import sys
 
 PROG = "plot.py"
@@ -51,8 +54,14 @@ class Parser(argparse.ArgumentParser):
         raise BadInput(message)
 
 
+def printable(text, limit=600):
+    """One line: control characters escaped, at most `limit` characters (like cimsim's errors)."""
+    out = "".join(c if c >= " " and c != "\x7f" else f"\\x{ord(c):02x}" for c in text)
+    return out if len(out) <= limit else out[:limit] + f"... ({len(out) - limit} more characters)"
+
+
 def fail(msg, code=2):
-    print(f"{PROG}: error: {msg}", file=sys.stderr)
+    print(f"{PROG}: error: {printable(msg)}", file=sys.stderr)
     sys.exit(code)
 
 
@@ -87,10 +96,67 @@ def fmt(v):
     return f"{v:.4g}"
 
 
+_RENDERED = {}  # path -> PNG bytes: nothing is written until every plot has rendered
+
+
 def save(plt, fig, path, written):
-    fig.savefig(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
+    _RENDERED[path] = buf.getvalue()
     written.append(path)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    done = 0
+    while done < len(view):
+        done += os.write(fd, view[done:])
+
+
+def write_output(path, data, inputs, check_only=False):
+    """Writes `data` to `path` as cimsim's sim/output_file does: a symbolic link is refused, a character
+    device or FIFO is written through, anything else gets an exclusively created temporary beside it
+    (O_EXCL | O_NOFOLLOW, random name), fsync'd and renamed over it; never over one of `inputs`."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            raise BadInput(f"{path}: is a symbolic link; plot.py does not write through links")
+        if stat.S_ISDIR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+            raise BadInput(f"{path}: is not a regular file, a character device or a FIFO")
+        for i in inputs:
+            if os.path.exists(i) and os.path.samefile(i, path):
+                raise BadInput(f"{path}: is an input of this command; choose another --out")
+    if check_only:
+        return
+    if st is not None:
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+            return
+    d = os.path.dirname(path) or "."
+    tmp = os.path.join(d, "." + os.path.basename(path)[:200] + ".cimsim-" + secrets.token_hex(4))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    try:
+        _write_all(fd, data)
+        if st is not None:
+            os.fchmod(fd, st.st_mode & 0o7777)
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 # ---------------------------------------------------------------------------------------------- input
@@ -503,8 +569,15 @@ def main(argv):
             written = plot_compare(plt, data, out, stem)
         else:
             written, listing = plot_sweep(plt, data, src, out, stem, args.metric, args.x, args.color)
+        inputs = [src, args.input]
+        for p in written:  # every target checked before the first is written
+            write_output(p, None, inputs, check_only=True)
+        for p in written:
+            write_output(p, _RENDERED[p], inputs)
     except BadInput as e:
         fail(str(e))
+    except OSError as e:
+        fail(f"{e.filename or out}: cannot write ({e.strerror})")
     for p in written:
         print(p)
     for line in listing:

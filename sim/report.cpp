@@ -284,18 +284,4 @@ void print_mapping(std::ostream& os, const workloads::Graph& g, const models::Ha
   os << std::defaultfloat;
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw std::runtime_error(path + ": cannot write");
-    f << text;
-    if (!f.flush()) throw std::runtime_error(path + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot write");
-  }
-}
-
 }  // namespace cimsim::sim

@@ -8,6 +8,7 @@
 
 #include "mapper/mapping.hpp"
 #include "models/hardware_spec.hpp"
+#include "sim/output_file.hpp"  // write_output: every report file goes through it
 #include "sim/simulate.hpp"
 #include "workloads/graph.hpp"
 
@@ -23,8 +24,5 @@ nlohmann::json mapping_json(const workloads::Graph& g, const models::HardwareSpe
                             const mapper::Mapping& m);
 void print_mapping(std::ostream& os, const workloads::Graph& g, const models::HardwareSpec& hw,
                    const mapper::Mapping& m);
-
-// Writes `text` to `path` atomically (a temporary beside it, then rename): no half-written output.
-void write_file_atomic(const std::string& path, const std::string& text);
 
 }  // namespace cimsim::sim

@@ -51,6 +51,14 @@ inline std::string read_text(const std::filesystem::path& path) {
   return s.str();
 }
 
+// Temporaries an output left behind under `dir` (sim/output_file names them ".NAME.cimsim-XXXXXXXX").
+inline std::vector<std::string> leftover_temporaries(const std::filesystem::path& dir) {
+  std::vector<std::string> v;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.path().filename().string().find(".cimsim-") != std::string::npos) v.push_back(e.path().string());
+  return v;
+}
+
 // A command's exit code and what it printed.
 struct Result {
   int code = -1;

@@ -77,10 +77,8 @@ class CliTest : public ::testing::Test {
       else
         EXPECT_NE(line.find(f), std::string::npos) << "missing '" << f << "' in: " << line;
     }
-    for (const auto& o : outputs) {
-      EXPECT_FALSE(fs::exists(dir / o)) << o << " was written although the run failed";
-      EXPECT_FALSE(fs::exists(dir / (o + ".tmp"))) << o << ".tmp left behind";
-    }
+    for (const auto& o : outputs) EXPECT_FALSE(fs::exists(dir / o)) << o << " was written although the run failed";
+    EXPECT_EQ(cimsim::testing::leftover_temporaries(dir), std::vector<std::string>{}) << "temporaries left behind";
   }
 };
 
@@ -308,7 +306,7 @@ TEST_F(CliOptions, JsonIsADirectory) {
   fs::create_directories(dir / "adir");
   for (const std::string cmd : {"run", "map"}) {
     SCOPED_TRACE(cmd);
-    expect_usage_error(run(cmd + " --json adir"), {"adir"}, {"adir.tmp"});
+    expect_usage_error(run(cmd + " --json adir"), {"adir"}, {});
     EXPECT_TRUE(fs::is_directory(dir / "adir"));
   }
 }
@@ -333,7 +331,7 @@ TEST_F(CliOptions, JsonEqualToHwInputIsNotOverwritten) {
   for (const std::string& out : std::vector<std::string>{"hw.yaml", "./hw.yaml", abs}) {
     SCOPED_TRACE(out);
     expect_usage_error(run("run --hw hw.yaml --net vgg8 --json " + quote(out)), {out, "input"},
-                       {"hw.yaml.tmp"});
+                       {});
     EXPECT_EQ(read_text(dir / "hw.yaml"), yaml) << "the --hw input was modified";
   }
   expect_usage_error(run("run --hw hw.yaml --net vgg8 --vcd hw.yaml"), {"hw.yaml", "input"}, {});
@@ -383,8 +381,8 @@ TEST_F(CliRun, WritesJsonCsvAndVcd) {
   EXPECT_NE(r.out.find("vgg8"), std::string::npos) << r.out;
   for (const char* f : {"out.json", "csv/layers.csv", "csv/components.csv", "wave.vcd"}) {
     EXPECT_TRUE(fs::is_regular_file(dir / f)) << f << " not written";
-    EXPECT_FALSE(fs::exists(dir / (std::string(f) + ".tmp"))) << f << ".tmp left behind";
   }
+  EXPECT_EQ(cimsim::testing::leftover_temporaries(dir), std::vector<std::string>{}) << "temporaries left behind";
 
   // JSON: the contract of DESIGN.md, plus peak power and throughput.
   nlohmann::json j;
