@@ -179,4 +179,21 @@ TEST_F(PlotTest, BadInputExitsTwoWithOneLine) {
     EXPECT_NE(e.path().extension(), ".png") << "bad input wrote " << e.path();
 }
 
+// A planted link where a PNG will go is refused before anything is written; what it points to is untouched.
+TEST_F(PlotTest, OutputsNeverFollowLinksOrLeaveTemporaries) {
+  const auto sweep = write_text(dir / "results.csv", kSweepCsv);
+  const auto stem = dir.filename().string();
+  write_text(dir / "precious", "precious\n");
+  fs::create_symlink("precious", dir / (stem + "_pareto.png"));
+  const auto r = plot(quote(sweep) + " --metric energy_pj");
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("symbolic link"), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(dir / "precious"), "precious\n");
+  EXPECT_FALSE(fs::exists(dir / (stem + "_energy_pj.png"))) << "a PNG was written before every target was checked";
+  fs::remove(dir / (stem + "_pareto.png"));
+  const auto ok = plot(quote(sweep) + " --metric energy_pj");
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(cimsim::testing::leftover_temporaries(dir), std::vector<std::string>{});
+}
+
 }  // namespace
