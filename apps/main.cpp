@@ -3,7 +3,10 @@
 // file written; outputs are written only after the run succeeded, each atomically.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <iomanip>
+#include <set>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -56,6 +59,13 @@ struct Common {
   int crossbars = 0;
 };
 
+// The built-in chips, for --help: "default, edge-rram, isaac, rnc-box".
+std::string builtin_chips() {
+  std::string s;
+  for (const auto& h : models::builtin_hardware_names()) s += (s.empty() ? "" : ", ") + h;
+  return s;
+}
+
 void add_darts_options(CLI::App* cmd, workloads::DartsOptions& d) {
   cmd->add_option("--darts-c", d.c, "DARTS networks: initial channels C")->check(CLI::Range(1, 4096))->capture_default_str();
   cmd->add_option("--darts-layers", d.layers, "DARTS networks: cells")->check(CLI::Range(3, 200))->capture_default_str();
@@ -66,8 +76,7 @@ void add_darts_options(CLI::App* cmd, workloads::DartsOptions& d) {
 }
 
 void add_common(CLI::App* cmd, Common& c) {
-  cmd->add_option("--hw", c.hw,
-                  "hardware config: a YAML file or a built-in (isaac, edge-rram, default)")
+  cmd->add_option("--hw", c.hw, "hardware config: a YAML file or a built-in (" + builtin_chips() + ")")
       ->capture_default_str();
   cmd->add_option("--net", c.workload.net,
                   "network: a built-in (cimsim list), a .yaml network, a NeuroSim .csv, a .genotype or an "
@@ -178,6 +187,7 @@ struct CompareArgs {
   sim::CompareRequest request;
   std::string nets = "darts_v1,darts_v2,pdarts";
   std::string json_out, csv_out;
+  bool quiet = false;
 };
 
 int cmd_compare(CompareArgs& a) {
@@ -207,7 +217,7 @@ int cmd_compare(CompareArgs& a) {
   }
   const std::string sharing = hw.hypernet.sharing == models::Sharing::shared ? "shared" : "none";
   const auto rows = sim::run_compare(a.request);
-  sim::print_compare(std::cout, rows, hw.name + ", " + a.request.mapping + " mapping", sharing);
+  if (!a.quiet) sim::print_compare(std::cout, rows, hw.name + ", " + a.request.mapping + " mapping", sharing);
   if (!a.json_out.empty()) sim::write_output(a.json_out, sim::compare_json(rows, hw.name, sharing).dump(2) + "\n");
   if (!a.csv_out.empty()) sim::write_output(a.csv_out, sim::compare_csv(rows));
   return 0;
@@ -279,14 +289,26 @@ int cmd_sweep(const SweepArgs& a) {
 }
 
 int cmd_list() {
-  std::cout << "networks:\n";
-  for (const auto& b : workloads::builtin_networks()) std::cout << "  " << b.name << "  " << b.description << '\n';
-  for (const auto& g : workloads::builtin_genotypes()) std::cout << "  " << g.name << "  " << g.description << '\n';
-  std::cout << "hardware configs:\n";
-  for (const auto& h : models::builtin_hardware_names()) {
-    const auto spec = models::load_hardware(h);
-    std::cout << "  " << h << "  " << spec.description << '\n';
+  // A DARTS network is listed once, under the genotypes (it is one: --deploy hypernet and compare take it).
+  std::set<std::string> genotypes;
+  size_t w = 0;
+  for (const auto& g : workloads::builtin_genotypes()) {
+    genotypes.insert(g.name);
+    w = std::max(w, std::strlen(g.name));
   }
+  for (const auto& b : workloads::builtin_networks()) w = std::max(w, std::strlen(b.name));
+  for (const auto& h : models::builtin_hardware_names()) w = std::max(w, h.size());
+  auto line = [&](const std::string& name, const std::string& what) {
+    std::cout << "  " << std::left << std::setw(int(w) + 2) << name << what << '\n';
+  };
+  std::cout << "networks (--net NAME):\n";
+  for (const auto& b : workloads::builtin_networks())
+    if (!genotypes.count(b.name)) line(b.name, b.description);
+  std::cout << "DARTS genotypes (--net NAME, --deploy individual|hypernet, compare --nets; NetworkCIFAR, C = 36, "
+               "20 cells unless --darts-c/--darts-layers):\n";
+  for (const auto& g : workloads::builtin_genotypes()) line(g.name, g.description);
+  std::cout << "hardware configs (--hw NAME; the YAML is configs/NAME.yaml):\n";
+  for (const auto& h : models::builtin_hardware_names()) line(h, models::load_hardware(h).description);
   return 0;
 }
 
@@ -337,7 +359,9 @@ int sc_main(int argc, char* argv[]) {
   cmp.request.jobs = int(std::max(1u, std::thread::hardware_concurrency()));
   auto* compare = app.add_subcommand(
       "compare", "each DARTS architecture on its own chip and on the all-inclusive hypernetwork chip");
-  compare->add_option("--hw", cmp.request.hw, "hardware config (the tile design; both chips are sized to their mappings)")
+  compare->add_option("--hw", cmp.request.hw,
+                      "hardware config: a YAML file or a built-in (" + builtin_chips() +
+                          "); the tile design: both chips are sized to their mappings")
       ->capture_default_str();
   compare->add_option("--nets", cmp.nets, "comma-separated DARTS networks or .genotype files")->capture_default_str();
   compare->add_option("--genotype", cmp.request.genotypes, "one more architecture: a genotype text (repeatable)");
@@ -350,6 +374,7 @@ int sc_main(int argc, char* argv[]) {
   compare->add_option("--jobs", cmp.request.jobs, "simulations run side by side")->check(CLI::Range(1, 256))->capture_default_str();
   compare->add_option("--json", cmp.json_out, "write the comparison as JSON here");
   compare->add_option("--csv", cmp.csv_out, "write the comparison as CSV here");
+  compare->add_flag("-q,--quiet", cmp.quiet, "no terminal table");
   add_darts_options(compare, cmp.request.darts);
 
   Common exp_common;

@@ -80,4 +80,13 @@ inline std::string joined(const std::vector<std::string>& items, std::size_t max
   return out;
 }
 
+/// "1 tile", "34 tiles", "0 tiles": a count with its noun, pluralized ("PE" -> "PEs"; give `plural` for
+/// irregular nouns).
+inline std::string count_of(long long n, std::string_view singular, std::string_view plural = {}) {
+  std::string out = std::to_string(n) + " ";
+  if (n == 1) return out.append(singular);
+  if (!plural.empty()) return out.append(plural);
+  return out.append(singular).append("s");
+}
+
 }  // namespace cimsim::common

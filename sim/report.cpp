@@ -1,5 +1,7 @@
 #include "sim/report.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -110,27 +112,31 @@ std::string components_csv(const RunResult& r) {
 }
 
 namespace {
+// v in the base unit, with the SI prefix that puts it in [1, 1000): "36.089 uJ", "0 J" (an exact zero is
+// written as such, not as "0.000 J").
 std::string si(double v, const char* unit) {
-  static const char* prefixes[] = {"p", "n", "u", "m", "", "k", "M", "G"};
-  // v is in the base unit; choose a prefix so 1 <= |x| < 1000
-  int p = 4;
+  static const char* prefixes[] = {"a", "f", "p", "n", "u", "m", "", "k", "M", "G", "T", "P"};
+  constexpr int base = 6, top = 11;
+  if (v == 0) return std::string("0 ") + unit;
+  int p = base;
   double x = v;
-  while (std::abs(x) >= 1000 && p < 7) { x /= 1000; ++p; }
-  while (std::abs(x) < 1 && x != 0 && p > 0) { x *= 1000; --p; }
+  while (std::abs(x) >= 1000 && p < top) { x /= 1000; ++p; }
+  while (std::abs(x) < 1 && p > 0) { x *= 1000; --p; }
   std::ostringstream os;
   os << std::fixed << std::setprecision(3) << x << ' ' << prefixes[p] << unit;
   return os.str();
 }
+using common::count_of;
 }  // namespace
 
 void print_table(std::ostream& os, const RunResult& r) {
   const double e = r.energy_per_inference_pj;
   os << "cimsim: " << r.network << " on " << r.hardware << " (" << dataflow_name(r.options.dataflow)
-     << ", " << r.options.inputs << (r.options.inputs == 1 ? " input" : " inputs") << ", "
-     << r.deployment << " deployment)\n";
-  os << "  workload     " << r.layers << " layers, " << r.weights << " weights, " << r.macs << " MACs\n";
-  os << "  chip         " << r.chip_tiles << " tiles (" << r.tiles_used << " used), " << r.crossbars_used
-     << " of " << r.crossbars_total << " crossbars used, crossbar cell utilization "
+     << ", " << count_of(r.options.inputs, "input") << ", " << r.deployment << " deployment)\n";
+  os << "  workload     " << count_of(r.layers, "layer") << ", " << count_of(r.weights, "weight") << ", "
+     << count_of(r.macs, "MAC") << "\n";
+  os << "  chip         " << count_of(r.chip_tiles, "tile") << " (" << r.tiles_used << " used), " << r.crossbars_used
+     << " of " << count_of(r.crossbars_total, "crossbar") << " used, crossbar cell utilization "
      << std::setprecision(1) << std::fixed << 100 * r.crossbar_utilization << " %\n";
   os << std::defaultfloat << std::setprecision(6);
   os << "  latency      " << std::fixed << std::setprecision(0) << cycles(r, r.latency_ns) << " cycles = "

@@ -5,8 +5,14 @@
 #include <cstdlib>
 #include <systemc>
 
+// SystemC prints its banner as its library initializes, before sc_main (ctest's test discovery at build
+// time runs every test binary once): switch it off during static initialization.
+namespace {
+const bool banner_off = setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1) == 0;
+}  // namespace
+
 int sc_main(int argc, char* argv[]) {
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  (void)banner_off;
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
