@@ -101,7 +101,7 @@ _RENDERED = {}  # path -> PNG bytes: nothing is written until every plot has ren
 
 def save(plt, fig, path, written):
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", bbox_inches="tight")  # legends placed outside the axes stay in
     plt.close(fig)
     _RENDERED[path] = buf.getvalue()
     written.append(path)
@@ -400,6 +400,68 @@ def plot_compare(plt, d, out, stem):
 # ---------------------------------------------------------------------------------------------- sweep
 
 
+LAYOUT = {"labels": 0, "label_overlaps": 0, "legend_overlaps_axes": 0}  # printed by --layout-report
+
+
+def legend_overlaps_axes(fig, ax):
+    """1 if the axes' legend covers part of its plotting area, else 0."""
+    leg = ax.get_legend()
+    if leg is None:
+        return 0
+    r = fig.canvas.get_renderer()
+    return int(leg.get_window_extent(r).overlaps(ax.get_window_extent(r)))
+
+
+def place_labels(fig, ax, items):
+    """Labels for points (x, y, text) that overlap neither each other nor the marked points: points closer
+    than a marker share one label ("2, 5, 8"); each label tries offsets around its point, nearest first,
+    with a leader line once it is away from the point. Returns (labels placed, labels still overlapping)."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    clusters = []
+    for x, y, text in items:
+        dx, dy = ax.transData.transform((x, y))
+        for c in clusters:
+            if abs(c["dx"] - dx) < 14 and abs(c["dy"] - dy) < 14:
+                c["texts"].append(text)
+                break
+        else:
+            clusters.append({"x": x, "y": y, "dx": dx, "dy": dy, "texts": [text]})
+    frame = ax.get_window_extent(r)
+    # the markers themselves are obstacles too (the ring drawn around a Pareto point is ~13 px across)
+    from matplotlib.transforms import Bbox
+    placed = [Bbox.from_extents(c["dx"] - 8, c["dy"] - 8, c["dx"] + 8, c["dy"] + 8) for c in clusters]
+    offsets = [(9, 7), (9, -15), (-9, 7), (-9, -15)]
+    for ring in (1, 2, 3, 4, 5, 6):
+        offsets += [(9 + 14 * ring, 7 + 16 * ring), (9 + 14 * ring, -15 - 16 * ring),
+                    (-9 - 14 * ring, 7 + 16 * ring), (-9 - 14 * ring, -15 - 16 * ring),
+                    (9, 7 + 16 * ring), (9, -15 - 16 * ring), (-9, 7 + 16 * ring), (-9, -15 - 16 * ring)]
+    overlaps = 0
+    for c in sorted(clusters, key=lambda c: (c["dx"], c["dy"])):
+        text = ", ".join(sorted(c["texts"], key=lambda t: (len(t), t)))
+        best = None
+        for ox, oy in offsets:
+            far = abs(ox) > 12 or abs(oy) > 16
+            ann = ax.annotate(text, (c["x"], c["y"]), xytext=(ox, oy), textcoords="offset points",
+                              ha="left" if ox >= 0 else "right", va="bottom" if oy >= 0 else "top",
+                              fontsize=8, color="darkred", zorder=4,
+                              arrowprops={"arrowstyle": "-", "color": "darkred", "lw": 0.6} if far else None)
+            bb = ann.get_window_extent(r).expanded(1.04, 1.1)
+            clash = any(bb.overlaps(p) for p in placed) or not frame.contains(bb.x0, bb.y0) or \
+                not frame.contains(bb.x1, bb.y1)
+            if not clash:
+                best = (ann, bb)
+                break
+            ann.remove()
+        if best is None:  # nowhere free: the nearest spot, counted
+            ann = ax.annotate(text, (c["x"], c["y"]), xytext=offsets[0], textcoords="offset points",
+                              fontsize=8, color="darkred", zorder=4)
+            best = (ann, ann.get_window_extent(r))
+            overlaps += 1
+        placed.append(best[1])
+    return len(clusters), overlaps
+
+
 def pareto_front(pts):
     """Indices of the points no other point beats: <= in every metric and < in at least one."""
     front = []
@@ -495,8 +557,11 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
                  f"{' by ' + axis_label(caxis) if caxis else ''}{' (' + constants + ')' if constants else ''}"
                  f"\n{failed_note}{extra}")
     if len(series) > 1 or caxis:
-        ax.legend(fontsize=8, loc="best", ncol=2 if len(series) > 12 else 1)
+        # outside the axes, to the right: a legend inside may cover the curves
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                  ncol=2 if len(series) > 24 else 1)
     fig.tight_layout()
+    LAYOUT["legend_overlaps_axes"] = legend_overlaps_axes(fig, ax)
     save(plt, fig, os.path.join(out, f"{stem}_{metric}.png"), written)
 
     # -- Pareto front of (latency, energy, area)
@@ -510,12 +575,6 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
     fig.colorbar(sc, ax=ax, label="area (mm²)")
     ax.scatter([lat[i] for i in front], [en[i] for i in front], s=130, facecolors="none", edgecolors="red",
                linewidths=1.6, zorder=3, label="Pareto-optimal (latency, energy, area)")
-    at = {}  # coincident points share one label
-    for i in front:
-        at.setdefault((lat[i], en[i]), []).append(ok[i]["point"])
-    for (x, y), names in at.items():
-        ax.annotate(", ".join(names), (x, y), textcoords="offset points", xytext=(6, 5), fontsize=8,
-                    color="darkred")
     for vs, setter in ((lat, ax.set_xscale), (en, ax.set_yscale)):
         if min(vs) > 0 and max(vs) / min(vs) > 50:
             setter("log")
@@ -525,8 +584,11 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
                  f"\n{len(front)} Pareto-optimal of "
                  f"{len(ok)} ok points; {failed_note}")
     ax.margins(0.08)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.12), borderaxespad=0.0)
     fig.tight_layout()
+    LAYOUT["labels"], LAYOUT["label_overlaps"] = place_labels(
+        fig, ax, [(lat[i], en[i], ok[i]["point"]) for i in front])
+    LAYOUT["legend_overlaps_axes"] += legend_overlaps_axes(fig, ax)
     save(plt, fig, os.path.join(out, f"{stem}_pareto.png"), written)
 
     listing = []
@@ -547,6 +609,8 @@ def main(argv):
     ap.add_argument("--metric", default="latency_ns", help="sweep: the metric to plot (default latency_ns)")
     ap.add_argument("--x", dest="x", help="sweep: the axis along x (default: the first axis column)")
     ap.add_argument("--color", help="sweep: one line per value of this axis (default: the second axis)")
+    ap.add_argument("--layout-report", action="store_true",
+                    help="print one 'layout' line: labels placed, labels overlapping, legends over the axes")
     try:
         args = ap.parse_args(argv)
         kind, data, src, stem = load_input(args.input)
@@ -582,6 +646,8 @@ def main(argv):
         print(p)
     for line in listing:
         print(line)
+    if args.layout_report:
+        print("layout" + "".join(f" {k}={v}" for k, v in LAYOUT.items()))
     return 0
 
 

@@ -179,6 +179,28 @@ TEST_F(PlotTest, BadInputExitsTwoWithOneLine) {
     EXPECT_NE(e.path().extension(), ".png") << "bad input wrote " << e.path();
 }
 
+// Labels and legends never hide data: 16 Pareto points crowded along one anti-diagonal each get a label
+// that overlaps no other label and no marked point, and no legend sits over the plotting area (plot.py
+// measures the rendered boxes and reports them with --layout-report).
+TEST_F(PlotTest, ParetoLabelsDoNotOverlapAndLegendsStayOffTheCurves) {
+  std::string csv = "point,status,error,wall_s,adc.bits,crossbar.rows,latency_ns,energy_pj,area_mm2\n";
+  for (int i = 0; i < 16; ++i) {
+    const int rows = 64 << (i % 4);
+    csv += std::to_string(i) + ",ok,,0.1," + std::to_string(4 + i / 4) + "," + std::to_string(rows) + "," +
+           std::to_string(1000000 + 2000 * i) + "," + std::to_string(500000000 - 1500000 * i) + ",30\n";
+  }
+  write_text(dir / "crowd" / "results.csv", (fs::create_directories(dir / "crowd"), csv));
+  const auto r = plot(quote((dir / "crowd").string()) + " --metric energy_pj --layout-report");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(pareto_points(r.out).size(), 16u);
+  std::string layout;
+  for (const auto& l : lines_of(r.out))
+    if (l.rfind("layout ", 0) == 0) layout = l;
+  EXPECT_NE(layout.find(" label_overlaps=0"), std::string::npos) << layout;
+  EXPECT_NE(layout.find(" legend_overlaps_axes=0"), std::string::npos) << layout;
+  EXPECT_EQ(layout.find(" labels=0 "), std::string::npos) << "no label was placed: " << layout;
+}
+
 // A planted link where a PNG will go is refused before anything is written; what it points to is untouched.
 TEST_F(PlotTest, OutputsNeverFollowLinksOrLeaveTemporaries) {
   const auto sweep = write_text(dir / "results.csv", kSweepCsv);
