@@ -14,6 +14,7 @@ PACKAGES=(
   slurm-wlm munge         # the one-node Slurm cluster of tests/test_slurm.cpp
   time                    # /usr/bin/time for bench/ (peak memory)
   python3-matplotlib      # scripts/plot.py (run with /usr/bin/python3)
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan (libclang_rt.fuzzer)
 )
 
 missing=()
@@ -28,8 +29,16 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+[ "${SKIP_BUILD:-}" = "1" ] && exit 0  # packages only (scripts/fuzz.sh builds its own tree)
+
 BUILD_DIR=${BUILD_DIR:-build}
 WERROR=${CIMSIM_WERROR:-OFF}
 [ "${CI:-}" = "true" ] && WERROR=ON
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCIMSIM_WERROR="$WERROR" >/dev/null
+if [ "${SANITIZE:-}" = "1" ]; then  # scripts/test.sh --sanitize: the same tree under ASan and UBSan
+  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIMSIM_WERROR="$WERROR" -DCIMSIM_BENCH=OFF \
+    -DCMAKE_CXX_FLAGS="$SAN" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+else
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCIMSIM_WERROR="$WERROR" >/dev/null
+fi
 cmake --build "$BUILD_DIR" -j"$(nproc)"
