@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include "mapper/mapping.hpp"
@@ -21,21 +22,23 @@ namespace cimsim::fuzz {
 /// this is a finding all the same: it means a user value was pasted whole.
 constexpr std::size_t kMaxMessage = 4096;
 
-/// Runs `f`; the documented error types are expected outcomes, a too-long message aborts (a finding).
+/// A message longer than kMaxMessage aborts (a finding).
+inline void check_message(const std::exception& e) {
+  if (std::strlen(e.what()) > kMaxMessage) std::abort();
+}
+
+/// Runs `f`; the documented error types are expected outcomes, anything else propagates (a finding).
 template <class F>
 void expect_parse_or_error(F&& f) {
-  const char* msg = nullptr;
   try {
     f();
-    return;
   } catch (const models::ConfigError& e) {
-    msg = e.what();
+    check_message(e);
   } catch (const workloads::NetworkError& e) {
-    msg = e.what();
+    check_message(e);
   } catch (const mapper::MappingError& e) {
-    msg = e.what();
+    check_message(e);
   }
-  if (std::strlen(msg) > kMaxMessage) std::abort();
 }
 
 /// A network that loaded is also mapped onto the default chip (a mapping error is an expected outcome):
