@@ -256,26 +256,21 @@ int cmd_sweep(const SweepArgs& a) {
   const auto points = sim::sweep_points(spec);  // validates every point before anything runs
   if (a.slurm) {
     const int shards = a.shards > 0 ? a.shards : std::min<int>(int(points.size()), 16);
-    fs::create_directories(fs::path(a.out) / "slurm");
+    sim::prepare_sweep_dir(a.out);
+    sim::prepare_sweep_dir((fs::path(a.out) / "slurm").string());
     const std::string script = (fs::path(a.out) / "sweep.sbatch").string();
     sim::write_file_atomic(script, sim::slurm_script(spec, a.spec, a.out, shards, a.jobs));
-    std::cout << "cimsim sweep: " << points.size() << " points in " << shards << " array tasks: " << script << '\n';
-    if (a.submit) {
-      const std::string cmd = "sbatch --parsable " + script;
-      const int rc = std::system(cmd.c_str());
-      if (rc != 0) throw UsageError("sbatch failed (exit " + std::to_string(rc) + "): is Slurm running here?");
-    } else {
-      std::cout << "submit with: sbatch " << script << "   (or: cimsim sweep SPEC --out DIR --slurm --submit)\n";
-    }
+    std::cout << "cimsim sweep: " << points.size() << " points in " << shards << " array tasks: " << sim::shell_quote(script) << '\n';
+    if (a.submit) sim::submit_slurm(script);
+    else std::cout << "submit with: sbatch " << sim::shell_quote(script) << "   (or: cimsim sweep SPEC --out DIR --slurm --submit)\n";
     return 0;
   }
   const auto sum = sim::run_sweep(spec, points, o, std::cerr);
   std::cout << "cimsim sweep: " << spec.name << ": " << sum.points << " points" << (o.shards > 1 ? " in this shard" : "")
-            << ", " << sum.ok << " ran ok, " << sum.failed << " failed, " << sum.skipped
-            << " already done; results in " << a.out << (o.shards > 1 ? "/shards (merge with: cimsim sweep merge DIR)"
-                                                                     : "/results.{sqlite,csv,jsonl}")
-            << '\n';
-  return 0;
+            << ": " << sum.ok << " ok, " << sum.failed << " failed (" << sum.ran << " ran now, " << sum.skipped
+            << " already done, " << sum.retried << " retried); results in " << sim::shell_quote(a.out)
+            << (o.shards > 1 ? "/shards (merge with: cimsim sweep merge DIR)" : "/results.{sqlite,csv,jsonl}") << '\n';
+  return sum.failed > 0 ? sim::kSweepExitPointsFailed : 0;
 }
 
 int cmd_list() {

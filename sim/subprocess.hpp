@@ -13,7 +13,9 @@ struct Job {
   int exit_code = -1;             // filled by run_jobs; 128 + signal when killed by a signal
 };
 
-// Starts one job (its stdout/stderr redirected); returns its pid.
+// Starts one job (its stdout/stderr redirected to files opened here, never through a symlink; an error
+// opening them is an exception); returns its pid. The child dies with this process (PR_SET_PDEATHSIG):
+// no worker outlives a parent killed by any signal, SIGKILL included.
 int start_job(const Job& job);
 
 // Runs every job, at most `parallel` at a time; returns when all have finished.
