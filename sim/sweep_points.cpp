@@ -1,6 +1,6 @@
 // The points of a sweep spec, and everything validated before any of them runs: the point count (checked
-// arithmetic, bounded before anything is built), the base config, every network, every axis value alone
-// (errors at the value's place in the spec), then every point's whole config.
+// arithmetic, bounded before anything is built), the base config, every network, then every point's whole
+// config (a value wrong on its own is reported at its place in the spec, a bad combination at the point).
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -96,21 +96,24 @@ void check_networks(const SweepSpec& spec) {
   }
 }
 
-// Each axis value (and list setting) alone on the base config: a value the loader rejects is an error at
-// its place in the spec.
-void check_values(const SweepSpec& spec, const YAML::Node& base) {
-  auto check = [&](const std::string& key, const SweepValue& v) {
+// Why a point's config is invalid, at the right place in the spec: a value the loader rejects on its own
+// (on the base config, with the same reason) at the value; a combination of values at the point.
+[[noreturn]] void point_error(const YAML::Node& base, const SweepPoint& p, const Settings& settings,
+                              const std::string& where, const std::string& why) {
+  for (const auto& [k, v] : settings) {
     try {
-      models::parse_hardware(config_text(base, {{key, v}}), kGenerated);
+      models::parse_hardware(config_text(base, {{k, v}}), kGenerated);
     } catch (const models::ConfigError& e) {
-      throw SweepError(v.where + ": " + key + " = " + common::printable(v.text, 80) + ": " +
-                       common::printable(reason(e), 400));
+      if (reason(e) != why) continue;
+      const bool names_key = why.find(k) != std::string::npos;
+      throw SweepError(v.where + ": " + (names_key ? "" : k + " = " + common::printable(v.text, 80) + ": ") +
+                       common::printable(why, 400));
     }
-  };
-  for (const auto& a : spec.axes)
-    for (const auto& v : a.values) check(a.key, v);
-  for (const auto& p : spec.list)
-    for (const auto& [k, v] : p.settings) check(k, v);
+  }
+  std::vector<std::string> vals;
+  for (const auto& [k, v] : settings) vals.push_back(k + " = " + v.text);
+  throw SweepError(where + ": point " + std::to_string(p.index) + " (" + common::joined(vals, 6) +
+                   ") is not a valid config: " + common::printable(why, 400));
 }
 
 // The axis combinations of the spec, each with the place in the spec that describes it.
@@ -194,7 +197,6 @@ std::vector<SweepPoint> sweep_points(const SweepSpec& spec) {
     throw SweepError(at(spec, spec.hw_where) + ": hw: " + common::printable(e.what()));
   }
   check_networks(spec);
-  check_values(spec, base_node);
   const auto combos = combinations(spec);
   std::vector<SweepPoint> points;
   points.reserve(std::size_t(count));
@@ -212,10 +214,7 @@ std::vector<SweepPoint> sweep_points(const SweepSpec& spec) {
         try {  // a combination of valid values the loader rejects (adc.per_crossbar > crossbar.cols)
           models::parse_hardware(p.hw_yaml, kGenerated);
         } catch (const models::ConfigError& e) {
-          std::vector<std::string> vals;
-          for (const auto& [k, v] : settings) vals.push_back(k + " = " + v.text);
-          throw SweepError(where + ": point " + std::to_string(p.index) + " (" + common::joined(vals, 6) +
-                           ") is not a valid config: " + common::printable(reason(e), 400));
+          point_error(base_node, p, settings, where, reason(e));
         }
         points.push_back(std::move(p));
       }
