@@ -241,16 +241,7 @@ int cmd_sweep(const SweepArgs& a) {
   o.retry_failed = a.retry_failed;
   o.tty = isatty(STDERR_FILENO) != 0;
   if (!a.shard.empty()) {
-    const auto slash = a.shard.find('/');
-    try {
-      if (slash == std::string::npos) throw std::invalid_argument("no /");
-      o.shard = std::stoi(a.shard.substr(0, slash));
-      o.shards = std::stoi(a.shard.substr(slash + 1));
-    } catch (const std::exception&) {
-      throw UsageError("--shard " + a.shard + ": expected I/N with 0 <= I < N");
-    }
-    if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards)
-      throw UsageError("--shard " + a.shard + ": expected I/N with 0 <= I < N");
+    std::tie(o.shard, o.shards) = sim::parse_shard(a.shard);
   }
   const sim::SweepSpec spec = sim::load_sweep_spec(a.spec);
   const auto points = sim::sweep_points(spec);  // validates every point before anything runs

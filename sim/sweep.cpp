@@ -96,6 +96,19 @@ const std::vector<std::string>& sweep_metrics() {
   return m;
 }
 
+std::pair<int, int> parse_shard(const std::string& text) {
+  const auto number = [](const std::string& t) {  // plain digits, at most 6 of them: no overflow, no sign
+    return !t.empty() && t.size() <= 6 && t.find_first_not_of("0123456789") == std::string::npos ? std::stoi(t) : -1;
+  };
+  const auto slash = text.find('/');
+  const int i = slash == std::string::npos ? -1 : number(text.substr(0, slash));
+  const int n = slash == std::string::npos ? -1 : number(text.substr(slash + 1));
+  if (i < 0 || n < 1 || n > kMaxShards || i >= n)
+    throw SweepError("--shard " + common::printable(text, 80) + ": expected I/N; allowed: 0 <= I < N <= " +
+                     std::to_string(kMaxShards));
+  return {i, n};
+}
+
 void prepare_sweep_dir(const std::string& out) {
   std::error_code ec;
   const auto st = fs::symlink_status(out, ec);

@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/sweep_spec.hpp"
@@ -30,6 +31,10 @@ struct SweepSummary {
 
 // The exit code of `cimsim sweep` when it ran but some points failed (docs/sweeps.md).
 inline constexpr int kSweepExitPointsFailed = 3;
+
+// --shard I/N: 0 <= I < N <= kMaxShards, plain decimal numbers; a SweepError otherwise.
+inline constexpr int kMaxShards = 100000;
+std::pair<int, int> parse_shard(const std::string& text);
 
 // The sweep directory made ready: a SweepError when OUT exists and is not a directory, or cannot be made.
 void prepare_sweep_dir(const std::string& out);

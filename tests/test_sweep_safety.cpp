@@ -154,3 +154,15 @@ TEST(SweepSafety, ShellQuoteIsOneWord) {
   }
   EXPECT_FALSE(any_file_named(dir, "pwned"));
 }
+
+TEST(SweepSafety, AShardIsTwoPlainNumbers) {
+  EXPECT_EQ(sim::parse_shard("2/3"), std::make_pair(2, 3));
+  for (const std::string& bad : std::vector<std::string>{"1/2x", "0/0", "3/2", "-1/2", "+1/2", "0/100001", "1", "",
+                                                          "99999999999/2", "a\nb"})
+    EXPECT_THROW(sim::parse_shard(bad), sim::SweepError) << bad;
+  try {
+    sim::parse_shard("a\nb");
+  } catch (const sim::SweepError& e) {
+    EXPECT_STREQ(e.what(), "--shard a\\nb: expected I/N; allowed: 0 <= I < N <= 100000");
+  }
+}
