@@ -1,6 +1,7 @@
 #include "sim/sweep_db.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "common/text.hpp"
 
@@ -17,7 +18,9 @@ std::string sql_identifier(const std::string& id) {
 }
 
 SweepDb::SweepDb(const std::string& path) : path_(path) {
-  if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+  // by absolute path: a relative "file:..." is never read as a URI
+  const std::string abs = std::filesystem::absolute(path).string();
+  if (sqlite3_open(abs.c_str(), &db_) != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
