@@ -6,8 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
+#include <cstdint>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -55,11 +56,21 @@ void create_table(SweepDb& db, const SweepSpec& spec, const std::string& fingerp
 }
 
 // What identifies a sweep's points: changing it makes old results meaningless.
+// FNV-1a over the pieces, one at a time (no copy of every point's config in one string).
 std::string fingerprint(const SweepSpec& spec, const std::vector<SweepPoint>& points) {
-  std::string s = spec.mapping + "|" + spec.dataflow + "|" + std::to_string(spec.inputs) + "|" +
-                  std::to_string(spec.crossbars);
-  for (const auto& p : points) s += "|" + p.net + "|" + p.deploy + "|" + p.hw_yaml;
-  return std::to_string(std::hash<std::string>{}(s)) + "-" + std::to_string(points.size());
+  std::uint64_t h = 14695981039346656037ull;
+  auto add = [&h](const std::string& piece) {
+    for (unsigned char c : piece) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ '|') * 1099511628211ull;
+  };
+  for (const auto& piece : {spec.mapping, spec.dataflow, std::to_string(spec.inputs), std::to_string(spec.crossbars)})
+    add(piece);
+  for (const auto& p : points) {
+    add(p.net);
+    add(p.deploy);
+    add(p.hw_yaml);
+  }
+  return std::to_string(h) + "-" + std::to_string(points.size());
 }
 
 std::string num(double v) {

@@ -3,6 +3,7 @@
 // config (a value wrong on its own is reported at its place in the spec, a bad combination at the point).
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
@@ -22,6 +23,9 @@ namespace {
 
 using Settings = std::vector<std::pair<std::string, SweepValue>>;
 
+// A base config file larger than this is refused before it is read (the shipped ones are ~2 KB).
+constexpr std::uintmax_t kMaxBaseConfigBytes = 1u << 20;
+
 // The place of a spec-level default that has none of its own: the spec's first line.
 std::string at(const SweepSpec& spec, const std::string& where) {
   return where.empty() ? common::printable(spec.file) + ":1:1" : where;
@@ -33,10 +37,16 @@ std::string base_text(const SweepSpec& spec) {
   const models::BuiltinConfig* b = models::builtin_configs(&n);
   for (std::size_t i = 0; i < n; ++i)
     if (spec.hw == b[i].name) return b[i].text;
-  std::ifstream f(spec.hw);
-  if (!f)
+  std::error_code ec;
+  const bool regular = std::filesystem::is_regular_file(spec.hw, ec);
+  const auto size = regular ? std::filesystem::file_size(spec.hw, ec) : 0;
+  std::ifstream f;
+  if (regular && !ec && size <= kMaxBaseConfigBytes) f.open(spec.hw);
+  if (!f.is_open())
     throw SweepError(at(spec, spec.hw_where) + ": hw: cannot open " + common::printable(spec.hw) +
-                     "; allowed: a built-in config or a YAML file");
+                     (regular && size > kMaxBaseConfigBytes ? " (" + std::to_string(size) + " bytes)" : "") +
+                     "; allowed: a built-in config or a YAML file of at most " + std::to_string(kMaxBaseConfigBytes) +
+                     " bytes");
   std::stringstream s;
   s << f.rdbuf();
   return s.str();

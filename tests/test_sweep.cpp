@@ -127,7 +127,10 @@ TEST(SweepSpec, ValuesAndNetworksAreCheckedAtTheirPlaceInTheSpec) {
   EXPECT_EQ(spec_error("nets: [darts_v2, vgg8]\ndeploy: [individual, hypernet]\n"),
             "spec.yaml:1:18: nets: vgg8 cannot be deployed on the hypernetwork (deploy: hypernet); allowed: a DARTS "
             "genotype (darts_v1, darts_v2, pdarts or a .genotype file)");
-  EXPECT_EQ(spec_error("hw: no-such-chip.yaml\n").rfind("spec.yaml:1:5: hw: cannot open no-such-chip.yaml", 0), 0u);
+  EXPECT_EQ(spec_error("hw: no-such-chip.yaml\n"),
+            "spec.yaml:1:5: hw: cannot open no-such-chip.yaml; allowed: a built-in config or a YAML file of at most "
+            "1048576 bytes");
+  EXPECT_EQ(spec_error("hw: /dev/zero\n").rfind("spec.yaml:1:5: hw: cannot open /dev/zero;", 0), 0u);  // never read
 }
 
 TEST(SweepSpec, ThePointCountIsBoundedBeforeAnyPointIsBuilt) {
