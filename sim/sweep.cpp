@@ -212,10 +212,11 @@ class Runner {
     write_output(dir / "hw.yaml", p.hw_yaml);
     fs::remove(dir / "result.json");
     Job j;
-    j.argv = {self_, "run", "--hw", (dir / "hw.yaml").string(), "--net", p.net, "--deploy", p.deploy,
-              "--mapping", spec_.mapping, "--dataflow", spec_.dataflow, "--inputs", std::to_string(spec_.inputs),
-              "-q", "--json", (dir / "result.json").string()};
-    if (spec_.crossbars > 0) j.argv.insert(j.argv.end(), {"--crossbars", std::to_string(spec_.crossbars)});
+    // --option=value: a value that starts with '-' (a network file "-x.yaml") stays a value
+    j.argv = {self_, "run", "--hw=" + (dir / "hw.yaml").string(), "--net=" + p.net, "--deploy=" + p.deploy,
+              "--mapping=" + spec_.mapping, "--dataflow=" + spec_.dataflow,
+              "--inputs=" + std::to_string(spec_.inputs), "-q", "--json=" + (dir / "result.json").string()};
+    if (spec_.crossbars > 0) j.argv.push_back("--crossbars=" + std::to_string(spec_.crossbars));
     j.stdout_path = (dir / "stdout.txt").string();
     j.stderr_path = (dir / "stderr.txt").string();
     pid_t pid = 0;

@@ -51,7 +51,7 @@ std::string slurm_script(const SweepSpec& spec, const std::string& spec_path, co
 }
 
 void submit_slurm(const std::string& script) {
-  std::vector<std::string> args = {"sbatch", "--parsable", script};
+  std::vector<std::string> args = {"sbatch", "--parsable", fs::absolute(script).string()};  // never read as an option
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

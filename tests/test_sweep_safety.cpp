@@ -166,3 +166,13 @@ TEST(SweepSafety, AShardIsTwoPlainNumbers) {
     EXPECT_STREQ(e.what(), "--shard a\\nb: expected I/N; allowed: 0 <= I < N <= 100000");
   }
 }
+
+TEST(SweepSafety, AValueThatLooksLikeAnOptionStaysAValue) {
+  // a worker gets --net=VALUE: a network file called "-tiny.yaml" is a network, not an option
+  const auto dir = scratch_dir();
+  fs::copy_file(CIMSIM_SOURCE_DIR "/workloads/nets/tiny.yaml", dir / "-tiny.yaml");
+  write_text(dir / "s.yaml", "nets: [-tiny.yaml]\naxes:\n  adc.bits: [6]\n");
+  const auto r = shell(dir, "cd " + quote(dir.string()) + " && " + kBin + " sweep s.yaml --out ./-out");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 point: 1 ok, 0 failed"), std::string::npos) << r.out;
+}
