@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <climits>
 #include <map>
@@ -86,7 +87,12 @@ std::string read_file(const std::string& path) {
 }
 
 std::string child_error(const std::string& stderr_path) {
-  std::string text = read_file(stderr_path);
+  // only the end of the file: a child may have written gigabytes before its error line
+  constexpr std::streamoff kTail = 64 * 1024;
+  std::ifstream f(stderr_path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = f ? std::streamoff(f.tellg()) : 0;
+  f.seekg(size > kTail ? size - kTail : 0);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   while (!text.empty() && text.back() == '\n') text.pop_back();
   const size_t nl = text.rfind('\n');
   if (nl != std::string::npos) text = text.substr(nl + 1);

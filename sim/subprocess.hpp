@@ -27,7 +27,8 @@ std::string self_executable();
 // The whole text of a file ("" when it cannot be read): a child's report or output.
 std::string read_file(const std::string& path);
 
-// What a failed cimsim child said: the last line of its stderr, without the "cimsim: error: " prefix.
+// What a failed cimsim child said: the last line of its stderr (read from the file's last 64 KiB), without
+// the "cimsim: error: " prefix.
 std::string child_error(const std::string& stderr_path);
 
 }  // namespace cimsim::sim

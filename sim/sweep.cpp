@@ -1,10 +1,13 @@
 #include "sim/sweep.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -241,7 +244,7 @@ class Runner {
     } else if (WIFSIGNALED(st)) {
       record(p, "failed", "worker killed by " + signal_name(WTERMSIG(st)) + ", also on its retry", wall, {}, sum);
     } else {
-      const std::string err = child_error((dir / "stderr.txt").string());
+      const std::string err = common::printable(child_error((dir / "stderr.txt").string()), 2000);
       record(p, "failed", "exit " + std::to_string(WEXITSTATUS(st)) + (err.empty() ? "" : ": " + err), wall, {}, sum);
     }
   }
@@ -293,6 +296,32 @@ class Runner {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
+// One sweep at a time on a database: an exclusive lock on DB.lock for the run (released by the kernel
+// however the process ends, kill -9 included), so a second sweep on the same directory or shard is refused
+// instead of running the same points beside the first.
+class RunLock {
+ public:
+  explicit RunLock(const std::string& db) {
+    const std::string path = db + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw SweepError(common::printable(path) + ": cannot open the lock file (" + std::strerror(errno) +
+                       "); allowed: a writable sweep directory");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw SweepError(common::printable(db) +
+                       ": another cimsim sweep is running on it; allowed: one sweep per directory (or shard) at a "
+                       "time: wait for it, or stop it");
+    }
+  }
+  ~RunLock() { ::close(fd_); }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 // Every point's recorded status in the database.
 std::map<int, std::string> statuses(SweepDb& db) {
   std::map<int, std::string> status;
@@ -309,6 +338,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poi
   try {
     fs::create_directories(fs::path(o.out) / "points");
     if (o.shards > 1) fs::create_directories(fs::path(o.out) / "shards");
+    const RunLock lock(db_path(o));
     SweepDb db(db_path(o));
     create_table(db, spec, fingerprint(spec, points));
     const auto before = statuses(db);

@@ -181,3 +181,19 @@ TEST(SweepFaults, KillingTheParentLeavesNoWorkerAndAResumeRerunsOnlyWhatWasInFli
   ASSERT_EQ(after.size(), 3u);
   EXPECT_EQ(after.at(0), before.at(0));
 }
+
+TEST(SweepFaults, ASecondSweepOnTheSameDirectoryIsRefusedWhileTheFirstRuns) {
+  const auto dir = scratch_dir();
+  const auto spec = write_text(dir / "slow.yaml", kSlow);
+  const auto out = dir / "out";
+  const pid_t sweep = start_sweep(dir, spec, out, "run");
+  ASSERT_TRUE(wait_for([&] { return !workers_of(sweep).empty(); }));
+  const auto second = cimsim::testing::shell(dir, std::string(CIMSIM_BINARY) + " sweep " + spec + " --out " + out.string());
+  EXPECT_EQ(second.code, 2);
+  EXPECT_EQ(second.err, "cimsim: error: " + (out / "results.sqlite").string() +
+                            ": another cimsim sweep is running on it; allowed: one sweep per directory (or shard) at a "
+                            "time: wait for it, or stop it\n");
+  EXPECT_EQ(exit_code(sweep), 0) << read_text(dir / "run.err");
+  EXPECT_NE(read_text(dir / "run.out").find("3 points: 3 ok, 0 failed (3 ran now, 0 already done, 0 retried)"),
+            std::string::npos);
+}
