@@ -251,41 +251,35 @@ int cmd_sweep(const SweepArgs& a) {
   o.retry_failed = a.retry_failed;
   o.tty = isatty(STDERR_FILENO) != 0;
   if (!a.shard.empty()) {
-    const auto slash = a.shard.find('/');
-    try {
-      if (slash == std::string::npos) throw std::invalid_argument("no /");
-      o.shard = std::stoi(a.shard.substr(0, slash));
-      o.shards = std::stoi(a.shard.substr(slash + 1));
-    } catch (const std::exception&) {
-      throw UsageError("--shard " + a.shard + ": expected I/N with 0 <= I < N");
-    }
-    if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards)
-      throw UsageError("--shard " + a.shard + ": expected I/N with 0 <= I < N");
+    std::tie(o.shard, o.shards) = sim::parse_shard(a.shard);
   }
   const sim::SweepSpec spec = sim::load_sweep_spec(a.spec);
+  // nothing the sweep writes may be one of the files it reads (the spec, its base config, its networks)
+  sim::OutputPlan plan;
+  plan.input(a.spec);
+  plan.input(spec.hw);  // the spec's relative paths are already resolved against its directory
+  for (const auto& n : spec.nets) plan.input(n.text);
+  plan.output_dir(a.out, "--out");
+  for (const char* f : {"results.sqlite", "results.csv", "results.jsonl", "sweep.sbatch"})
+    plan.output((fs::path(a.out) / f).string(), std::string("--out (") + f + ")");
   const auto points = sim::sweep_points(spec);  // validates every point before anything runs
   if (a.slurm) {
     const int shards = a.shards > 0 ? a.shards : std::min<int>(int(points.size()), 16);
-    fs::create_directories(fs::path(a.out) / "slurm");
+    sim::prepare_sweep_dir(a.out);
+    sim::prepare_sweep_dir((fs::path(a.out) / "slurm").string());
     const std::string script = (fs::path(a.out) / "sweep.sbatch").string();
     sim::write_output(script, sim::slurm_script(spec, a.spec, a.out, shards, a.jobs));
-    std::cout << "cimsim sweep: " << points.size() << " points in " << shards << " array tasks: " << script << '\n';
-    if (a.submit) {
-      const std::string cmd = "sbatch --parsable " + script;
-      const int rc = std::system(cmd.c_str());
-      if (rc != 0) throw UsageError("sbatch failed (exit " + std::to_string(rc) + "): is Slurm running here?");
-    } else {
-      std::cout << "submit with: sbatch " << script << "   (or: cimsim sweep SPEC --out DIR --slurm --submit)\n";
-    }
+    std::cout << "cimsim sweep: " << points.size() << " points in " << shards << " array tasks: " << sim::shell_quote(script) << '\n';
+    if (a.submit) sim::submit_slurm(script);
+    else std::cout << "submit with: sbatch " << sim::shell_quote(script) << "   (or: cimsim sweep SPEC --out DIR --slurm --submit)\n";
     return 0;
   }
   const auto sum = sim::run_sweep(spec, points, o, std::cerr);
-  std::cout << "cimsim sweep: " << spec.name << ": " << sum.points << " points" << (o.shards > 1 ? " in this shard" : "")
-            << ", " << sum.ok << " ran ok, " << sum.failed << " failed, " << sum.skipped
-            << " already done; results in " << a.out << (o.shards > 1 ? "/shards (merge with: cimsim sweep merge DIR)"
-                                                                     : "/results.{sqlite,csv,jsonl}")
-            << '\n';
-  return 0;
+  std::cout << "cimsim sweep: " << spec.name << ": " << sum.points << (sum.points == 1 ? " point" : " points") << (o.shards > 1 ? " in this shard" : "")
+            << ": " << sum.ok << " ok, " << sum.failed << " failed (" << sum.ran << " ran now, " << sum.skipped
+            << " already done, " << sum.retried << " retried); results in " << sim::shell_quote(a.out)
+            << (o.shards > 1 ? "/shards (merge with: cimsim sweep merge DIR)" : "/results.{sqlite,csv,jsonl}") << '\n';
+  return sum.failed > 0 ? sim::kSweepExitPointsFailed : 0;
 }
 
 int cmd_list() {

@@ -1,33 +1,60 @@
 #include "sim/subprocess.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <climits>
 #include <map>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace cimsim::sim {
 
+namespace {
+
+// An output file of a child, opened by the parent (so an error is an exception here, not an exit code of
+// the child): created or truncated, never through a symlink, closed in this process at exec.
+int open_output(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
+  return fd;
+}
+
+}  // namespace
+
 int start_job(const Job& job) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, job.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, job.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> argv;
   for (const auto& a : job.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("cannot start " + job.argv[0]);
+  const int out = open_output(job.stdout_path);
+  int err = -1;
+  try {
+    err = open_output(job.stderr_path);
+  } catch (...) {
+    ::close(out);
+    throw;
+  }
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // the child: only async-signal-safe calls until exec. It dies with its parent (SIGKILL when the parent
+    // thread that forked it ends, whatever killed it); a parent already gone before prctl is caught by getppid.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    if (::dup2(out, STDOUT_FILENO) < 0 || ::dup2(err, STDERR_FILENO) < 0) ::_exit(127);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(out);
+  ::close(err);
+  if (pid < 0) throw std::runtime_error("cannot start " + job.argv[0] + " (" + std::strerror(errno) + ")");
   return pid;
 }
 
@@ -60,7 +87,12 @@ std::string read_file(const std::string& path) {
 }
 
 std::string child_error(const std::string& stderr_path) {
-  std::string text = read_file(stderr_path);
+  // only the end of the file: a child may have written gigabytes before its error line
+  constexpr std::streamoff kTail = 64 * 1024;
+  std::ifstream f(stderr_path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = f ? std::streamoff(f.tellg()) : 0;
+  f.seekg(size > kTail ? size - kTail : 0);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   while (!text.empty() && text.back() == '\n') text.pop_back();
   const size_t nl = text.rfind('\n');
   if (nl != std::string::npos) text = text.substr(nl + 1);

@@ -1,11 +1,17 @@
 #include "sim/sweep.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,8 +21,10 @@
 #include <sstream>
 #include <thread>
 
+#include "common/text.hpp"
 #include "sim/report.hpp"
 #include "sim/subprocess.hpp"
+#include "sim/sweep_db.hpp"
 
 namespace cimsim::sim {
 
@@ -24,81 +32,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::string quote(const std::string& id) { return "\"" + id + "\""; }
-
-// A small RAII wrapper: every statement checked, errors are SweepErrors naming the database.
-class Db {
- public:
-  explicit Db(const std::string& path) : path_(path) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw SweepError(path + ": cannot open the results database");
-    sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL");
-  }
-  ~Db() { sqlite3_close(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-  void exec(const std::string& sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      const std::string msg = err ? err : "?";
-      sqlite3_free(err);
-      throw SweepError(path_ + ": " + msg + " (in: " + sql.substr(0, 80) + ")");
-    }
-  }
-  // Runs a query; calls `row` with the column values (text; empty for NULL) of each result row.
-  void query(const std::string& sql, const std::function<void(const std::vector<std::string>&)>& row,
-             std::vector<std::string>* names = nullptr) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
-      throw SweepError(path_ + ": " + sqlite3_errmsg(db_));
-    const int n = sqlite3_column_count(st);
-    if (names) {
-      names->clear();
-      for (int i = 0; i < n; ++i) names->push_back(sqlite3_column_name(st, i));
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      std::vector<std::string> v;
-      for (int i = 0; i < n; ++i) {
-        const unsigned char* t = sqlite3_column_text(st, i);
-        v.push_back(t ? reinterpret_cast<const char*>(t) : "");
-      }
-      row(v);
-    }
-    sqlite3_finalize(st);
-  }
-  // Inserts or replaces one row in one transaction.
-  void put(const std::string& table, const std::vector<std::string>& cols, const std::vector<std::string>& vals,
-           const std::vector<bool>& numeric) {
-    std::string sql = "INSERT OR REPLACE INTO " + table + " (";
-    for (size_t i = 0; i < cols.size(); ++i) sql += (i ? "," : "") + quote(cols[i]);
-    sql += ") VALUES (";
-    for (size_t i = 0; i < cols.size(); ++i) sql += std::string(i ? "," : "") + "?";
-    sql += ")";
-    exec("BEGIN IMMEDIATE");
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      exec("ROLLBACK");
-      throw SweepError(path_ + ": " + sqlite3_errmsg(db_));
-    }
-    for (size_t i = 0; i < vals.size(); ++i) {
-      if (vals[i].empty()) sqlite3_bind_null(st, int(i + 1));
-      else if (numeric[i]) sqlite3_bind_double(st, int(i + 1), std::stod(vals[i]));
-      else sqlite3_bind_text(st, int(i + 1), vals[i].c_str(), -1, SQLITE_TRANSIENT);
-    }
-    const int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-      exec("ROLLBACK");
-      throw SweepError(path_ + ": " + sqlite3_errmsg(db_));
-    }
-    exec("COMMIT");
-  }
-
- private:
-  std::string path_;
-  sqlite3* db_ = nullptr;
-};
 
 // The columns of the results table: point, status, error, wall_s, the axes, the metrics.
 std::vector<std::string> table_columns(const SweepSpec& spec) {
@@ -108,11 +41,11 @@ std::vector<std::string> table_columns(const SweepSpec& spec) {
   return c;
 }
 
-void create_table(Db& db, const SweepSpec& spec, const std::string& fingerprint) {
+void create_table(SweepDb& db, const SweepSpec& spec, const std::string& fingerprint) {
   db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
   std::string sql = "CREATE TABLE IF NOT EXISTS results (point INTEGER PRIMARY KEY, status TEXT, error TEXT, wall_s REAL";
-  for (const auto& a : spec.columns()) sql += ", " + quote(a) + " TEXT";
-  for (const auto& m : sweep_metrics()) sql += ", " + quote(m) + " REAL";
+  for (const auto& a : spec.columns()) sql += ", " + sql_identifier(a) + " TEXT";
+  for (const auto& m : sweep_metrics()) sql += ", " + sql_identifier(m) + " REAL";
   db.exec(sql + ")");
   std::string stored;
   db.query("SELECT value FROM meta WHERE key = 'fingerprint'", [&](const auto& v) { stored = v[0]; });
@@ -126,11 +59,21 @@ void create_table(Db& db, const SweepSpec& spec, const std::string& fingerprint)
 }
 
 // What identifies a sweep's points: changing it makes old results meaningless.
+// FNV-1a over the pieces, one at a time (no copy of every point's config in one string).
 std::string fingerprint(const SweepSpec& spec, const std::vector<SweepPoint>& points) {
-  std::string s = spec.mapping + "|" + spec.dataflow + "|" + std::to_string(spec.inputs) + "|" +
-                  std::to_string(spec.crossbars);
-  for (const auto& p : points) s += "|" + p.net + "|" + p.deploy + "|" + p.hw_yaml;
-  return std::to_string(std::hash<std::string>{}(s)) + "-" + std::to_string(points.size());
+  std::uint64_t h = 14695981039346656037ull;
+  auto add = [&h](const std::string& piece) {
+    for (unsigned char c : piece) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ '|') * 1099511628211ull;
+  };
+  for (const auto& piece : {spec.mapping, spec.dataflow, std::to_string(spec.inputs), std::to_string(spec.crossbars)})
+    add(piece);
+  for (const auto& p : points) {
+    add(p.net);
+    add(p.deploy);
+    add(p.hw_yaml);
+  }
+  return std::to_string(h) + "-" + std::to_string(points.size());
 }
 
 std::string num(double v) {
@@ -167,59 +110,149 @@ const std::vector<std::string>& sweep_metrics() {
   return m;
 }
 
-SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& o,
-                       std::ostream& log) {
-  fs::create_directories(fs::path(o.out) / "points");
-  if (o.shards > 1) fs::create_directories(fs::path(o.out) / "shards");
-  Db db(db_path(o));
-  create_table(db, spec, fingerprint(spec, points));
-  std::map<int, std::string> status;
-  db.query("SELECT point, status FROM results", [&](const auto& v) { status[std::stoi(v[0])] = v[1]; });
+std::pair<int, int> parse_shard(const std::string& text) {
+  const auto number = [](const std::string& t) {  // plain digits, at most 6 of them: no overflow, no sign
+    return !t.empty() && t.size() <= 6 && t.find_first_not_of("0123456789") == std::string::npos ? std::stoi(t) : -1;
+  };
+  const auto slash = text.find('/');
+  const int i = slash == std::string::npos ? -1 : number(text.substr(0, slash));
+  const int n = slash == std::string::npos ? -1 : number(text.substr(slash + 1));
+  if (i < 0 || n < 1 || n > kMaxShards || i >= n)
+    throw SweepError("--shard " + common::printable(text, 80) + ": expected I/N; allowed: 0 <= I < N <= " +
+                     std::to_string(kMaxShards));
+  return {i, n};
+}
 
-  SweepSummary sum;
-  std::vector<const SweepPoint*> todo;
-  for (const auto& p : points) {
-    if (p.index % o.shards != o.shard) continue;
-    ++sum.points;
-    const auto it = status.find(p.index);
-    if (it != status.end() && (it->second == "ok" || !o.retry_failed)) {
-      ++sum.skipped;
-      continue;
-    }
-    todo.push_back(&p);
+void prepare_sweep_dir(const std::string& out) {
+  std::error_code ec;
+  const auto st = fs::symlink_status(out, ec);
+  if (!ec && fs::exists(st) && !fs::is_directory(fs::status(out, ec)))
+    throw SweepError("--out " + common::printable(out) +
+                     ": exists and is not a directory; allowed: a directory or a path that does not exist yet");
+  fs::create_directories(out, ec);
+  if (ec)
+    throw SweepError("--out " + common::printable(out) + ": cannot make the directory (" + ec.message() +
+                     "); allowed: a writable directory");
+}
+
+namespace {
+
+// SIGKILL (signal 9)
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return (abbrev ? "SIG" + std::string(abbrev) + " " : std::string()) + "(signal " + std::to_string(sig) + ")";
+}
+
+// A file of the sweep's own (not a report of a point): any failure to write it is the user's disk or
+// directory, an exit-2 error naming the file.
+void write_output(const fs::path& path, const std::string& text) {
+  try {
+    write_file_atomic(path.string(), text);
+  } catch (const SweepError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw SweepError(common::printable(e.what()) + "; allowed: a writable sweep directory");
   }
-  const std::vector<std::string> cols = table_columns(spec);
-  std::vector<bool> numeric(cols.size(), false);
-  for (size_t i = 0; i < cols.size(); ++i)
-    numeric[i] = i == 0 || cols[i] == "wall_s" ||
-                 std::find(sweep_metrics().begin(), sweep_metrics().end(), cols[i]) != sweep_metrics().end();
-  const std::string self = self_executable();
+}
+
+class Runner {
+ public:
+  Runner(const SweepSpec& spec, const SweepOptions& o, SweepDb& db, std::ostream& log)
+      : spec_(spec), o_(o), db_(db), log_(log), cols_(table_columns(spec)), self_(self_executable()) {
+    for (const auto& c : cols_)
+      numeric_.push_back(c == "point" || c == "wall_s" ||
+                         std::find(sweep_metrics().begin(), sweep_metrics().end(), c) != sweep_metrics().end());
+  }
+
+  // Runs `todo`, o.jobs at a time; a worker killed by a signal from outside runs once more.
+  void run(const std::vector<const SweepPoint*>& todo, SweepSummary& sum) {
+    total_ = todo.size();
+    std::deque<std::pair<const SweepPoint*, int>> queue;  // point, attempt (1 or 2)
+    for (const auto* p : todo) queue.push_back({p, 1});
+    while (!queue.empty() || !running_.empty()) {
+      while (!queue.empty() && int(running_.size()) < std::max(1, o_.jobs)) {
+        start(*queue.front().first, queue.front().second);
+        queue.pop_front();
+      }
+      int st = 0;
+      const pid_t pid = waitpid(-1, &st, WNOHANG);
+      if (pid > 0 && running_.count(pid)) {
+        const Running r = running_[pid];
+        running_.erase(pid);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
+        if (WIFSIGNALED(st) && !r.timed_out && r.attempt == 1) {
+          ++sum.retried;
+          log_ << "sweep: point " << r.p->index << ": worker killed by " << signal_name(WTERMSIG(st))
+               << "; running it once more\n" << std::flush;
+          queue.push_front({r.p, 2});
+          continue;
+        }
+        outcome(*r.p, r, st, wall, sum);
+        continue;
+      }
+      for (auto& [p, r] : running_)  // time limits
+        if (!r.timed_out &&
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count() > spec_.timeout_s) {
+          r.timed_out = true;
+          ::kill(p, SIGKILL);
+        }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (o_.tty) log_ << "\n";
+  }
+
+ private:
   struct Running {
-    const SweepPoint* p;
+    const SweepPoint* p = nullptr;
+    int attempt = 1;
+    bool timed_out = false;
     std::chrono::steady_clock::time_point start;
   };
-  std::map<pid_t, Running> running;
-  size_t next = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  auto elapsed = [&t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  auto progress = [&](const SweepPoint& p, const std::string& st, double wall) {
-    const int done = sum.ok + sum.failed;
-    const double eta = done > 0 ? elapsed() / done * double(todo.size() - size_t(done)) : 0.0;
-    if (o.tty) {
-      const int width = 30, filled = todo.empty() ? width : int(width * done / double(todo.size()));
-      log << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done
-          << "/" << todo.size() << "  ok " << sum.ok << "  failed " << sum.failed << "  ETA " << std::fixed
-          << std::setprecision(0) << eta << " s   " << std::defaultfloat << std::flush;
-    } else {
-      log << "sweep: [" << done << "/" << todo.size() << "] point " << p.index << " " << st << " in " << std::fixed
-          << std::setprecision(2) << wall << " s, ETA " << std::setprecision(0) << eta << " s\n"
-          << std::defaultfloat << std::flush;
+
+  void start(const SweepPoint& p, int attempt) {
+    const fs::path dir = fs::path(o_.out) / "points" / std::to_string(p.index);
+    fs::create_directories(dir);
+    write_output(dir / "hw.yaml", p.hw_yaml);
+    fs::remove(dir / "result.json");
+    Job j;
+    // --option=value: a value that starts with '-' (a network file "-x.yaml") stays a value
+    j.argv = {self_, "run", "--hw=" + (dir / "hw.yaml").string(), "--net=" + p.net, "--deploy=" + p.deploy,
+              "--mapping=" + spec_.mapping, "--dataflow=" + spec_.dataflow,
+              "--inputs=" + std::to_string(spec_.inputs), "-q", "--json=" + (dir / "result.json").string()};
+    if (spec_.crossbars > 0) j.argv.push_back("--crossbars=" + std::to_string(spec_.crossbars));
+    j.stdout_path = (dir / "stdout.txt").string();
+    j.stderr_path = (dir / "stderr.txt").string();
+    pid_t pid = 0;
+    try {
+      pid = start_job(j);
+    } catch (const std::runtime_error& e) {
+      throw SweepError(common::printable(e.what()) + "; allowed: a writable sweep directory");
     }
-  };
-  auto finish = [&](const SweepPoint& p, const std::string& st, const std::string& error, double wall,
-                    const std::map<std::string, std::string>& metrics) {
+    running_[pid] = {&p, attempt, false, std::chrono::steady_clock::now()};
+  }
+
+  void outcome(const SweepPoint& p, const Running& r, int st, double wall, SweepSummary& sum) {
+    const fs::path dir = fs::path(o_.out) / "points" / std::to_string(p.index);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && fs::exists(dir / "result.json")) {
+      try {
+        record(p, "ok", "", wall, metrics_of(json::parse(read_file((dir / "result.json").string()))), sum);
+      } catch (const json::exception& e) {
+        record(p, "failed", std::string("unreadable result: ") + e.what(), wall, {}, sum);
+      }
+    } else if (r.timed_out) {
+      record(p, "failed", "time limit of " + num(spec_.timeout_s) + " s exceeded", wall, {}, sum);
+    } else if (WIFSIGNALED(st)) {
+      record(p, "failed", "worker killed by " + signal_name(WTERMSIG(st)) + ", also on its retry", wall, {}, sum);
+    } else {
+      const std::string err = common::printable(child_error((dir / "stderr.txt").string()), 2000);
+      record(p, "failed", "exit " + std::to_string(WEXITSTATUS(st)) + (err.empty() ? "" : ": " + err), wall, {}, sum);
+    }
+  }
+
+  void record(const SweepPoint& p, const std::string& st, const std::string& error, double wall,
+              const std::map<std::string, std::string>& metrics, SweepSummary& sum) {
     std::vector<std::string> vals;
-    for (const auto& c : cols) {
+    for (const auto& c : cols_) {
       if (c == "point") vals.push_back(std::to_string(p.index));
       else if (c == "status") vals.push_back(st);
       else if (c == "error") vals.push_back(error);
@@ -228,69 +261,121 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poi
       else if (metrics.count(c)) vals.push_back(metrics.at(c));
       else vals.push_back("");
     }
-    db.put("results", cols, vals, numeric);
-    (st == "ok" ? sum.ok : sum.failed)++;
+    db_.put("results", cols_, vals, numeric_);
     ++sum.ran;
+    (st == "ok" ? ran_ok_ : ran_failed_)++;
     progress(p, st == "ok" ? "ok" : "FAILED: " + error, wall);
-  };
-  auto start = [&](const SweepPoint& p) {
-    const fs::path dir = fs::path(o.out) / "points" / std::to_string(p.index);
-    fs::create_directories(dir);
-    write_file_atomic((dir / "hw.yaml").string(), p.hw_yaml);
-    fs::remove(dir / "result.json");
-    Job j;
-    j.argv = {self, "run", "--hw", (dir / "hw.yaml").string(), "--net", p.net, "--deploy", p.deploy,
-              "--mapping", spec.mapping, "--dataflow", spec.dataflow, "--inputs", std::to_string(spec.inputs),
-              "-q", "--json", (dir / "result.json").string()};
-    if (spec.crossbars > 0) j.argv.insert(j.argv.end(), {"--crossbars", std::to_string(spec.crossbars)});
-    j.stdout_path = (dir / "stdout.txt").string();
-    j.stderr_path = (dir / "stderr.txt").string();
-    running[start_job(j)] = {&p, std::chrono::steady_clock::now()};
-  };
-  while (next < todo.size() || !running.empty()) {
-    while (next < todo.size() && int(running.size()) < std::max(1, o.jobs)) start(*todo[next++]);
-    int st = 0;
-    const pid_t pid = waitpid(-1, &st, WNOHANG);
-    if (pid > 0 && running.count(pid)) {
-      const Running r = running[pid];
-      running.erase(pid);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
-      const fs::path dir = fs::path(o.out) / "points" / std::to_string(r.p->index);
-      if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && fs::exists(dir / "result.json")) {
-        try {
-          finish(*r.p, "ok", "", wall, metrics_of(json::parse(read_file((dir / "result.json").string()))));
-        } catch (const json::exception& e) {
-          finish(*r.p, "failed", std::string("unreadable result: ") + e.what(), wall, {});
-        }
-      } else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && wall >= spec.timeout_s) {
-        finish(*r.p, "failed", "time limit of " + num(spec.timeout_s) + " s exceeded", wall, {});
-      } else {
-        const std::string why = WIFSIGNALED(st) ? "crashed (signal " + std::to_string(WTERMSIG(st)) + ")"
-                                                : "exit " + std::to_string(WEXITSTATUS(st));
-        const std::string err = child_error((dir / "stderr.txt").string());
-        finish(*r.p, "failed", why + (err.empty() ? "" : ": " + err), wall, {});
-      }
-      continue;
-    }
-    // time limits
-    for (const auto& [p, r] : running)
-      if (std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count() > spec.timeout_s)
-        ::kill(p, SIGKILL);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (o.tty) log << "\n";
+
+  void progress(const SweepPoint& p, const std::string& st, double wall) {
+    const int done = ran_ok_ + ran_failed_;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    const double eta = done > 0 ? elapsed / done * double(total_ - size_t(done)) : 0.0;
+    if (o_.tty) {
+      const int width = 30, filled = total_ == 0 ? width : int(width * done / double(total_));
+      log_ << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done
+           << "/" << total_ << "  ok " << ran_ok_ << "  failed " << ran_failed_ << "  ETA " << std::fixed
+           << std::setprecision(0) << eta << " s   " << std::defaultfloat << std::flush;
+    } else {
+      log_ << "sweep: [" << done << "/" << total_ << "] point " << p.index << " " << common::printable(st, 300)
+           << " in " << std::fixed << std::setprecision(2) << wall << " s, ETA " << std::setprecision(0) << eta
+           << " s\n" << std::defaultfloat << std::flush;
+    }
+  }
+
+  const SweepSpec& spec_;
+  const SweepOptions& o_;
+  SweepDb& db_;
+  std::ostream& log_;
+  std::vector<std::string> cols_;
+  std::vector<bool> numeric_;
+  std::string self_;
+  std::map<pid_t, Running> running_;
+  std::size_t total_ = 0;
+  int ran_ok_ = 0, ran_failed_ = 0;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+// One sweep at a time on a database: an exclusive lock on DB.lock for the run (released by the kernel
+// however the process ends, kill -9 included), so a second sweep on the same directory or shard is refused
+// instead of running the same points beside the first.
+class RunLock {
+ public:
+  explicit RunLock(const std::string& db) {
+    const std::string path = db + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw SweepError(common::printable(path) + ": cannot open the lock file (" + std::strerror(errno) +
+                       "); allowed: a writable sweep directory");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw SweepError(common::printable(db) +
+                       ": another cimsim sweep is running on it; allowed: one sweep per directory (or shard) at a "
+                       "time: wait for it, or stop it");
+    }
+  }
+  ~RunLock() { ::close(fd_); }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Every point's recorded status in the database.
+std::map<int, std::string> statuses(SweepDb& db) {
+  std::map<int, std::string> status;
+  db.query("SELECT point, status FROM results", [&](const auto& v) { status[std::stoi(v[0])] = v[1]; });
+  return status;
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& o,
+                       std::ostream& log) {
+  prepare_sweep_dir(o.out);
+  SweepSummary sum;
+  try {
+    fs::create_directories(fs::path(o.out) / "points");
+    if (o.shards > 1) fs::create_directories(fs::path(o.out) / "shards");
+    const RunLock lock(db_path(o));
+    SweepDb db(db_path(o));
+    create_table(db, spec, fingerprint(spec, points));
+    const auto before = statuses(db);
+    std::vector<const SweepPoint*> todo;
+    for (const auto& p : points) {
+      if (p.index % o.shards != o.shard) continue;
+      ++sum.points;
+      const auto it = before.find(p.index);
+      if (it != before.end() && (it->second == "ok" || !o.retry_failed)) {
+        ++sum.skipped;
+        continue;
+      }
+      todo.push_back(&p);
+    }
+    Runner(spec, o, db, log).run(todo, sum);
+    // the summary counts what is recorded, earlier runs included
+    const auto after = statuses(db);
+    for (const auto& p : points) {
+      if (p.index % o.shards != o.shard) continue;
+      const auto it = after.find(p.index);
+      if (it != after.end()) (it->second == "ok" ? sum.ok : sum.failed)++;
+    }
+  } catch (const fs::filesystem_error& e) {
+    throw SweepError(common::printable(e.what()) + "; allowed: a writable sweep directory");
+  }
   if (o.shards <= 1) export_sweep(o.out);
   return sum;
 }
 
 void export_sweep(const std::string& dir) {
-  Db db((fs::path(dir) / "results.sqlite").string());
+  SweepDb db((fs::path(dir) / "results.sqlite").string());
   std::vector<std::string> names;
   std::vector<std::vector<std::string>> rows;
   db.query("SELECT * FROM results ORDER BY point", [&](const auto& v) { rows.push_back(v); }, &names);
   std::ostringstream csv, jsonl;
   auto csv_field = [](const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
     std::string q = "\"";
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
@@ -308,50 +393,54 @@ void export_sweep(const std::string& dir) {
       else j[names[i]] = r[i];
     }
     csv << "\n";
-    jsonl << j.dump() << "\n";
+    jsonl << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   }
-  write_file_atomic((fs::path(dir) / "results.csv").string(), csv.str());
-  write_file_atomic((fs::path(dir) / "results.jsonl").string(), jsonl.str());
+  write_output(fs::path(dir) / "results.csv", csv.str());
+  write_output(fs::path(dir) / "results.jsonl", jsonl.str());
 }
 
 int merge_sweep(const std::string& dir) {
-  const fs::path shards = fs::path(dir) / "shards";
-  if (!fs::is_directory(shards)) throw SweepError(dir + ": no shards/ directory; allowed: a sweep run with --shard");
-  Db out((fs::path(dir) / "results.sqlite").string());
-  int n = 0;
-  for (const auto& e : fs::directory_iterator(shards)) {
-    if (e.path().extension() != ".sqlite") continue;
-    const std::string alias = "s" + std::to_string(n++);
-    out.exec("ATTACH DATABASE '" + e.path().string() + "' AS " + alias);
-    out.exec("CREATE TABLE IF NOT EXISTS meta AS SELECT * FROM " + alias + ".meta WHERE 0");
-    out.exec("CREATE TABLE IF NOT EXISTS results AS SELECT * FROM " + alias + ".results WHERE 0");
-    out.exec("INSERT OR REPLACE INTO meta SELECT * FROM " + alias + ".meta");
-    out.exec("INSERT INTO results SELECT * FROM " + alias + ".results WHERE point NOT IN (SELECT point FROM results)");
-    out.exec("DETACH DATABASE " + alias);
+  const fs::path shards = fs::absolute(fs::path(dir) / "shards");  // absolute: never read as a file: URI
+  if (!fs::is_directory(shards))
+    throw SweepError(common::printable(dir) + ": no shards/ directory; allowed: a sweep run with --shard");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(shards))
+    if (e.path().extension() == ".sqlite") files.push_back(e.path());
+  if (files.empty()) throw SweepError(common::printable(dir) + ": shards/ holds no shard database");
+  std::sort(files.begin(), files.end());
+  SweepDb out(fs::absolute(fs::path(dir) / "results.sqlite").string());
+  auto fingerprint_in = [&out](const std::string& schema) {
+    std::string fp;
+    bool has_meta = false;
+    out.query("SELECT name FROM " + schema + ".sqlite_master WHERE type = 'table' AND name = 'meta'",
+              [&](const auto&) { has_meta = true; });
+    if (has_meta) out.query("SELECT value FROM " + schema + ".meta WHERE key = 'fingerprint'", [&](const auto& v) { fp = v[0]; });
+    return fp;
+  };
+  std::string fp = fingerprint_in("main");
+  for (const auto& f : files) {
+    out.exec("ATTACH DATABASE ? AS s", {f.string()});  // the path is a bound value, never SQL text
+    const std::string shard_fp = fingerprint_in("s");
+    if (shard_fp.empty() || (!fp.empty() && shard_fp != fp)) {
+      out.exec("DETACH DATABASE s");
+      throw SweepError(common::printable(f.string()) +
+                       ": holds the results of a different sweep than the other shards; allowed: the shards of one "
+                       "sweep (same spec) in DIR/shards");
+    }
+    fp = shard_fp;
+    out.exec("CREATE TABLE IF NOT EXISTS meta AS SELECT * FROM s.meta WHERE 0");
+    out.exec("CREATE TABLE IF NOT EXISTS results AS SELECT * FROM s.results WHERE 0");
+    // AS SELECT copies no keys: these make INSERT OR REPLACE replace a point merged before
+    out.exec("CREATE UNIQUE INDEX IF NOT EXISTS meta_key ON meta (key)");
+    out.exec("CREATE UNIQUE INDEX IF NOT EXISTS results_point ON results (point)");
+    out.exec("INSERT OR REPLACE INTO meta SELECT * FROM s.meta");
+    out.exec("INSERT OR REPLACE INTO results SELECT * FROM s.results");
+    out.exec("DETACH DATABASE s");
   }
-  if (n == 0) throw SweepError(dir + ": shards/ holds no shard database");
   int rows = 0;
   out.query("SELECT COUNT(*) FROM results", [&](const auto& v) { rows = std::stoi(v[0]); });
   export_sweep(dir);
   return rows;
-}
-
-std::string slurm_script(const SweepSpec& spec, const std::string& spec_path, const std::string& out_dir,
-                         int shards, int jobs_per_task) {
-  const std::string self = self_executable();
-  const std::string spec_abs = fs::absolute(spec_path).string(), out_abs = fs::absolute(out_dir).string();
-  std::ostringstream s;
-  s << "#!/bin/bash\n"
-    << "# cimsim sweep '" << spec.name << "': one array task per shard; merge with\n"
-    << "#   " << self << " sweep merge " << out_abs << "\n"
-    << "#SBATCH --job-name=cimsim-" << spec.name << "\n"
-    << "#SBATCH --array=0-" << shards - 1 << "\n"
-    << "#SBATCH --cpus-per-task=" << jobs_per_task << "\n"
-    << "#SBATCH --output=" << out_abs << "/slurm/%A_%a.out\n"
-    << "set -euo pipefail\n"
-    << "exec " << self << " sweep " << spec_abs << " --out " << out_abs << " --shard ${SLURM_ARRAY_TASK_ID}/"
-    << shards << " --jobs " << jobs_per_task << "\n";
-  return s.str();
 }
 
 }  // namespace cimsim::sim

@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/sweep_spec.hpp"
@@ -18,9 +19,25 @@ struct SweepOptions {
   bool tty = false;         // progress bar (else plain progress lines)
 };
 
+// What a run did. `ok` and `failed` count every point of this shard as recorded after the run (those run
+// now and those already done), so a resume reports earlier failures too.
 struct SweepSummary {
-  int points = 0, ran = 0, skipped = 0, ok = 0, failed = 0;
+  int points = 0;          // this shard's points
+  int ran = 0;             // points run to an outcome now
+  int skipped = 0;         // points already done (not rerun)
+  int ok = 0, failed = 0;  // recorded status of all this shard's points
+  int retried = 0;         // workers killed by a signal from outside and run once more
 };
+
+// The exit code of `cimsim sweep` when it ran but some points failed (docs/sweeps.md).
+inline constexpr int kSweepExitPointsFailed = 3;
+
+// --shard I/N: 0 <= I < N <= kMaxShards, plain decimal numbers; a SweepError otherwise.
+inline constexpr int kMaxShards = 100000;
+std::pair<int, int> parse_shard(const std::string& text);
+
+// The sweep directory made ready: a SweepError when OUT exists and is not a directory, or cannot be made.
+void prepare_sweep_dir(const std::string& out);
 
 // The metrics of a run report that a sweep records (columns of results.csv).
 const std::vector<std::string>& sweep_metrics();
@@ -36,7 +53,15 @@ int merge_sweep(const std::string& dir);
 void export_sweep(const std::string& dir);
 
 // An sbatch job-array script: one array task per shard, each `cimsim sweep SPEC --out DIR --shard I/N`.
+// Every path is a single-quoted shell word in the script's body (never in an #SBATCH line or a comment);
+// the name is the spec's validated [A-Za-z0-9._-] name (sim/sweep_slurm.cpp).
 std::string slurm_script(const SweepSpec& spec, const std::string& spec_path, const std::string& out_dir,
                          int shards, int jobs_per_task);
+
+// `s` as one POSIX shell word: single-quoted, each ' written as '\''.
+std::string shell_quote(const std::string& s);
+
+// Runs `sbatch --parsable SCRIPT` (no shell: the path is one argument); a SweepError when it fails.
+void submit_slurm(const std::string& script);
 
 }  // namespace cimsim::sim

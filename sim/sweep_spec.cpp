@@ -1,16 +1,17 @@
+// Parsing a sweep spec: every key, type and value checked where it is written (FILE:LINE:COL).
+// The points themselves, and the validation that needs the base config and the networks: sweep_points.cpp.
 #include "sim/sweep_spec.hpp"
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <set>
 #include <sstream>
 
-#include "models/builtin_configs.hpp"
+#include "common/text.hpp"
 #include "models/config_loader.hpp"
-#include "workloads/loader.hpp"
 
 namespace cimsim::sim {
 
@@ -18,9 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A spec file larger than this is refused before it is read (a list of 10^5 points is ~4 MB).
+constexpr std::uintmax_t kMaxSweepSpecBytes = 16u << 20;
+
 std::string where(const std::string& file, const YAML::Node& n) {
   const auto m = n.Mark();
-  return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  const int line = m.line < 0 ? 1 : m.line + 1, col = m.column < 0 ? 1 : m.column + 1;
+  return common::printable(file) + ":" + std::to_string(line) + ":" + std::to_string(col);
 }
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& what,
@@ -28,28 +33,41 @@ std::string where(const std::string& file, const YAML::Node& n) {
   throw SweepError(where(file, n) + ": " + what + "; allowed: " + allowed);
 }
 
+// A map key: a plain scalar, else an error at the key.
+std::string key_of(const std::string& file, const YAML::Node& k, const std::string& allowed) {
+  if (!k.IsScalar()) fail(file, k, "a key must be a plain name", allowed);
+  return k.Scalar();
+}
+
 std::string scalar(const std::string& file, const YAML::Node& n, const std::string& key) {
   if (!n.IsScalar()) fail(file, n, key + ": expected a single value", "a string or number");
-  return n.as<std::string>();
+  return n.Scalar();
 }
 
-// A config value as YAML text: a scalar, or a flow sequence such as chip.tiles' [12, 14].
-std::string value_text(const YAML::Node& n) {
-  if (n.IsScalar()) return n.as<std::string>();
+// A config value as the spec wrote it: a scalar, or a flow sequence such as chip.tiles' [12, 14].
+SweepValue value_of(const std::string& file, const YAML::Node& n) {
+  if (n.IsScalar()) return {n.Scalar(), true, where(file, n)};
   YAML::Emitter e;
   e << YAML::Flow << n;
-  return e.c_str();
+  return {e.c_str(), false, where(file, n)};
 }
 
-std::vector<std::string> list_of(const std::string& file, const YAML::Node& n, const std::string& key) {
-  std::vector<std::string> v;
-  if (n.IsScalar()) return {n.as<std::string>()};
+std::vector<SweepValue> list_of(const std::string& file, const YAML::Node& n, const std::string& key,
+                                bool scalars_only) {
+  if (n.IsScalar()) return {value_of(file, n)};
   if (!n.IsSequence() || n.size() == 0) fail(file, n, key + ": expected a non-empty list", "[a, b, ...]");
-  for (const auto& x : n) v.push_back(value_text(x));
+  if (n.size() > kMaxSweepValues)
+    fail(file, n, key + ": " + std::to_string(n.size()) + " values",
+         "at most " + std::to_string(kMaxSweepValues) + " values per list (kMaxSweepValues)");
+  std::vector<SweepValue> v;
+  for (const auto& x : n) {
+    if (scalars_only && !x.IsScalar()) fail(file, x, key + ": expected a name", "a string");
+    v.push_back(value_of(file, x));
+  }
   return v;
 }
 
-int integer(const std::string& file, const YAML::Node& n, const std::string& key, int lo, int hi) {
+int integer(const std::string& file, const YAML::Node& n, const std::string& key, long lo, long hi) {
   const std::string s = scalar(file, n, key);
   try {
     size_t used = 0;
@@ -57,50 +75,59 @@ int integer(const std::string& file, const YAML::Node& n, const std::string& key
     if (used == s.size() && v >= lo && v <= hi) return int(v);
   } catch (const std::exception&) {
   }
-  fail(file, n, key + " = " + s + " is not allowed",
+  fail(file, n, key + " = " + common::printable(s) + " is not allowed",
        "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
-std::set<std::string> config_keys() {
-  std::set<std::string> keys;
-  for (const auto& k : models::hardware_schema()) keys.insert(k.key);
-  return keys;
+bool safe_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
 }
 
-// The base config's YAML text.
-std::string base_text(const SweepSpec& spec) {
-  std::size_t n = 0;
-  const models::BuiltinConfig* b = models::builtin_configs(&n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (spec.hw == b[i].name) return b[i].text;
-  std::ifstream f(spec.hw);
-  if (!f) throw SweepError(spec.file + ": hw: cannot open " + spec.hw + "; allowed: a built-in config or a YAML file");
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
+// The name a spec without `name:` gets: its file's stem, every other character made '_', bounded.
+std::string default_name(const std::string& file) {
+  std::string s = fs::path(file).stem().string();
+  for (char& c : s)
+    if (!safe_name_char(c)) c = '_';
+  s = s.substr(0, kMaxSweepNameLength);
+  return s.empty() ? "sweep" : s;
 }
 
-// The base config with `key` (dotted) set to `value`.
-void set_key(YAML::Node root, const std::string& key, const std::string& value) {
-  std::vector<std::string> parts;
-  std::stringstream in(key);
-  for (std::string p; std::getline(in, p, '.');) parts.push_back(p);
-  YAML::Node node = root;
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (!node[parts[i]] || !node[parts[i]].IsMap()) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
-    node.reset(node[parts[i]]);
-  }
-  // numbers stay numbers: let YAML read the value as it would in a config file
-  node[parts.back()] = YAML::Load(value);
+std::string checked_name(const std::string& file, const YAML::Node& n) {
+  const std::string s = scalar(file, n, "name");
+  const std::string allowed = "1 to " + std::to_string(kMaxSweepNameLength) +
+                              " characters from A-Z a-z 0-9 . _ - (it names the Slurm job and the results)";
+  if (s.empty() || s.size() > kMaxSweepNameLength || !std::all_of(s.begin(), s.end(), safe_name_char))
+    fail(file, n, "name \"" + common::printable(s, 80) + "\" is not allowed", allowed);
+  return s;
+}
+
+// Columns of the results table that are not axes: an axis may not take their names.
+const std::set<std::string>& reserved_columns() {
+  static const std::set<std::string> r = {"point", "status", "error", "wall_s", "net", "deploy",
+                                          "latency_ns", "latency_cycles", "energy_pj", "power_mw",
+                                          "peak_power_mw", "area_mm2", "throughput_per_s", "crossbars_used",
+                                          "utilization", "tiles"};
+  return r;
+}
+
+// A config key used as an axis or a list point's setting: known, not a reserved column.
+std::string config_key(const std::string& file, const YAML::Node& k, const std::set<std::string>& keys,
+                       const std::string& in) {
+  const std::string key = key_of(file, k, "a dotted config key (docs/config.md)");
+  if (!keys.count(key) || reserved_columns().count(key))
+    fail(file, k, "unknown config key '" + common::printable(key, 80) + "' in " + in,
+         "a dotted config key (docs/config.md)");
+  return key;
 }
 
 }  // namespace
 
 std::vector<std::string> SweepSpec::columns() const {
   std::vector<std::string> c;
-  for (const auto& [k, v] : axes) c.push_back(k);
+  for (const auto& a : axes) c.push_back(a.key);
   for (const auto& p : list)
-    for (const auto& [k, v] : p)
+    for (const auto& [k, v] : p.settings)
       if (std::find(c.begin(), c.end(), k) == c.end()) c.push_back(k);
   c.push_back("net");
   c.push_back("deploy");
@@ -110,74 +137,107 @@ std::vector<std::string> SweepSpec::columns() const {
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
   SweepSpec s;
   s.file = file;
-  s.name = fs::path(file).stem().string();
+  s.name = default_name(file);
+  const std::string label = common::printable(file);
   YAML::Node root;
   try {
     root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw SweepError(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+  } catch (const YAML::Exception& e) {
+    throw SweepError(label + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                      ": " + e.msg + "; allowed: a YAML map (docs/sweeps.md)");
   }
-  if (!root.IsMap()) throw SweepError(file + ":1:1: expected a map; allowed: a YAML map (docs/sweeps.md)");
+  if (!root.IsMap()) throw SweepError(label + ":1:1: expected a map; allowed: a YAML map (docs/sweeps.md)");
   const std::string allowed_keys =
       "name, hw, nets, deploy, mapping, dataflow, inputs, crossbars, mode, axes, points, samples, seed, timeout_s";
-  const auto keys = config_keys();
+  std::set<std::string> keys;
+  for (const auto& k : models::hardware_schema()) keys.insert(k.key);
+  std::set<std::string> seen;
   for (const auto& kv : root) {
-    const std::string k = kv.first.as<std::string>();
+    const std::string k = key_of(file, kv.first, allowed_keys);
     const YAML::Node& v = kv.second;
-    if (k == "name") s.name = scalar(file, v, k);
-    else if (k == "hw") s.hw = scalar(file, v, k);
-    else if (k == "nets") s.nets = list_of(file, v, k);
-    else if (k == "deploy") {
-      s.deploys = list_of(file, v, k);
+    if (!seen.insert(k).second) fail(file, kv.first, "duplicate key '" + common::printable(k, 80) + "'", "each key once");
+    if (k == "name") {
+      s.name = checked_name(file, v);
+      s.name_where = where(file, v);
+    } else if (k == "hw") {
+      s.hw = scalar(file, v, k);
+      s.hw_where = where(file, v);
+    } else if (k == "nets") {
+      s.nets = list_of(file, v, k, true);
+    } else if (k == "deploy") {
+      s.deploys = list_of(file, v, k, true);
       for (const auto& d : s.deploys)
-        if (d != "individual" && d != "hypernet") fail(file, v, "deploy " + d + " is not allowed", "individual, hypernet");
+        if (d.text != "individual" && d.text != "hypernet")
+          throw SweepError(d.where + ": deploy " + common::printable(d.text, 80) +
+                           " is not allowed; allowed: individual, hypernet");
     } else if (k == "mapping") {
       s.mapping = scalar(file, v, k);
-      if (s.mapping != "compiled" && s.mapping != "isaac") fail(file, v, "mapping " + s.mapping + " is not allowed", "compiled, isaac");
+      if (s.mapping != "compiled" && s.mapping != "isaac")
+        fail(file, v, "mapping " + common::printable(s.mapping, 80) + " is not allowed", "compiled, isaac");
     } else if (k == "dataflow") {
       s.dataflow = scalar(file, v, k);
-      if (s.dataflow != "pipelined" && s.dataflow != "layer_by_layer") fail(file, v, "dataflow " + s.dataflow + " is not allowed", "pipelined, layer_by_layer");
-    } else if (k == "inputs") s.inputs = integer(file, v, k, 1, 1000000);
-    else if (k == "crossbars") s.crossbars = integer(file, v, k, 1, 100000000);
-    else if (k == "mode") {
+      if (s.dataflow != "pipelined" && s.dataflow != "layer_by_layer")
+        fail(file, v, "dataflow " + common::printable(s.dataflow, 80) + " is not allowed", "pipelined, layer_by_layer");
+    } else if (k == "inputs") {
+      s.inputs = integer(file, v, k, 1, 1000000);
+    } else if (k == "crossbars") {
+      s.crossbars = integer(file, v, k, 1, 100000000);
+    } else if (k == "mode") {
       s.mode = scalar(file, v, k);
+      s.mode_where = where(file, v);
       if (s.mode != "grid" && s.mode != "zip" && s.mode != "list" && s.mode != "random")
-        fail(file, v, "mode " + s.mode + " is not allowed", "grid, zip, list, random");
+        fail(file, v, "mode " + common::printable(s.mode, 80) + " is not allowed", "grid, zip, list, random");
     } else if (k == "axes") {
+      s.axes_where = where(file, kv.first);
       if (!v.IsMap()) fail(file, v, "axes: expected a map of config key -> list of values", "{adc.bits: [4, 8], ...}");
+      std::set<std::string> axis_seen;
       for (const auto& a : v) {
-        const std::string key = a.first.as<std::string>();
-        if (!keys.count(key)) fail(file, a.first, "unknown config key '" + key + "' in axes", "a dotted config key (docs/config.md)");
-        s.axes.push_back({key, list_of(file, a.second, key)});
+        const std::string key = config_key(file, a.first, keys, "axes");
+        if (!axis_seen.insert(key).second)
+          fail(file, a.first, "duplicate axis '" + key + "'", "each config key once in axes (give it all its values)");
+        s.axes.push_back({key, where(file, a.first), list_of(file, a.second, key, false)});
       }
     } else if (k == "points") {
       if (!v.IsSequence()) fail(file, v, "points: expected a list of maps", "[{adc.bits: 4}, ...]");
+      if (v.size() > std::size_t(kMaxSweepPoints))
+        fail(file, v, "points: " + std::to_string(v.size()) + " points",
+             "at most " + std::to_string(kMaxSweepPoints) + " (kMaxSweepPoints)");
       for (const auto& p : v) {
         if (!p.IsMap()) fail(file, p, "a point: expected a map of config key -> value", "{adc.bits: 4, ...}");
-        std::map<std::string, std::string> point;
+        SweepListPoint point{where(file, p), {}};
+        std::set<std::string> point_seen;
         for (const auto& a : p) {
-          const std::string key = a.first.as<std::string>();
-          if (!keys.count(key)) fail(file, a.first, "unknown config key '" + key + "' in a point", "a dotted config key (docs/config.md)");
-          point[key] = value_text(a.second);
+          const std::string key = config_key(file, a.first, keys, "a point");
+          if (!point_seen.insert(key).second)
+            fail(file, a.first, "duplicate key '" + key + "' in a point", "each config key once per point");
+          point.settings.push_back({key, value_of(file, a.second)});
         }
-        s.list.push_back(point);
+        s.list.push_back(std::move(point));
       }
-    } else if (k == "samples") s.samples = integer(file, v, k, 1, 1000000);
-    else if (k == "seed") s.seed = uint64_t(integer(file, v, k, 0, 2147483647));
-    else if (k == "timeout_s") {
+    } else if (k == "samples") {
+      s.samples = integer(file, v, k, 1, long(kMaxSweepPoints));
+      s.samples_where = where(file, v);
+    } else if (k == "seed") {
+      s.seed = uint64_t(integer(file, v, k, 0, 2147483647));
+    } else if (k == "timeout_s") {
       s.timeout_s = integer(file, v, k, 1, 86400);
-    } else fail(file, kv.first, "unknown key '" + k + "'", allowed_keys);
+    } else {
+      fail(file, kv.first, "unknown key '" + common::printable(k, 80) + "'", allowed_keys);
+    }
   }
-  if (s.mode == "list" && s.list.empty()) throw SweepError(file + ":1:1: mode list needs points; allowed: points: [{key: value}, ...]");
-  if (s.mode != "list" && !s.list.empty()) throw SweepError(file + ":1:1: points are for mode list; allowed: mode: list");
-  if (s.mode == "random" && s.samples == 0) throw SweepError(file + ":1:1: mode random needs samples; allowed: samples: N");
+  const std::string at_mode = s.mode_where.empty() ? label + ":1:1" : s.mode_where;
+  if (s.mode == "list" && s.list.empty())
+    throw SweepError(at_mode + ": mode list needs points; allowed: points: [{key: value}, ...]");
+  if (s.mode != "list" && !s.list.empty())
+    throw SweepError(at_mode + ": points are for mode list; allowed: mode: list");
+  if (s.mode == "random" && s.samples == 0)
+    throw SweepError(at_mode + ": mode random needs samples; allowed: samples: N");
   if (s.mode == "zip")
-    for (const auto& [k, v] : s.axes)
-      if (v.size() != s.axes.front().second.size())
-        throw SweepError(file + ":1:1: mode zip needs axes of one length; " + k + " has " + std::to_string(v.size()) +
-                         ", " + s.axes.front().first + " has " + std::to_string(s.axes.front().second.size()) +
-                         "; allowed: equal lengths");
+    for (const auto& a : s.axes)
+      if (a.values.size() != s.axes.front().values.size())
+        throw SweepError(a.where + ": mode zip needs axes of one length; " + a.key + " has " +
+                         std::to_string(a.values.size()) + ", " + s.axes.front().key + " has " +
+                         std::to_string(s.axes.front().values.size()) + "; allowed: equal lengths");
   // relative paths are relative to the spec
   const fs::path dir = fs::path(file).parent_path();
   auto resolve = [&dir](std::string& p) {
@@ -186,76 +246,24 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
       p = (dir / p).string();
   };
   resolve(s.hw);
-  for (auto& n : s.nets) resolve(n);
+  for (auto& n : s.nets) resolve(n.text);
   return s;
 }
 
 SweepSpec load_sweep_spec(const std::string& path) {
+  const std::string label = common::printable(path);
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw SweepError(label + ": cannot open (not a regular file); allowed: a sweep spec YAML file (docs/sweeps.md)");
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxSweepSpecBytes)
+    throw SweepError(label + ": " + std::to_string(size) + " bytes; allowed: a spec of at most " +
+                     std::to_string(kMaxSweepSpecBytes) + " bytes (kMaxSweepSpecBytes)");
   std::ifstream f(path);
-  if (!f) throw SweepError(path + ": cannot open; allowed: a sweep spec YAML file (docs/sweeps.md)");
+  if (!f) throw SweepError(label + ": cannot open; allowed: a sweep spec YAML file (docs/sweeps.md)");
   std::stringstream s;
   s << f.rdbuf();
   return parse_sweep_spec(s.str(), path);
-}
-
-std::vector<SweepPoint> sweep_points(const SweepSpec& spec) {
-  // the axis combinations
-  std::vector<std::map<std::string, std::string>> combos;
-  if (spec.mode == "list") {
-    combos = spec.list;
-  } else if (spec.mode == "zip") {
-    const size_t n = spec.axes.empty() ? 1 : spec.axes.front().second.size();
-    for (size_t i = 0; i < n; ++i) {
-      std::map<std::string, std::string> c;
-      for (const auto& [k, v] : spec.axes) c[k] = v[i];
-      combos.push_back(c);
-    }
-  } else if (spec.mode == "random") {
-    std::mt19937_64 rng(spec.seed);
-    for (int i = 0; i < spec.samples; ++i) {
-      std::map<std::string, std::string> c;
-      for (const auto& [k, v] : spec.axes) c[k] = v[size_t(rng() % v.size())];
-      combos.push_back(c);
-    }
-  } else {  // grid: the last axis varies fastest
-    combos.push_back({});
-    for (const auto& [k, v] : spec.axes) {
-      std::vector<std::map<std::string, std::string>> next;
-      for (const auto& c : combos)
-        for (const auto& x : v) {
-          auto d = c;
-          d[k] = x;
-          next.push_back(d);
-        }
-      combos = std::move(next);
-    }
-  }
-  const std::string base = base_text(spec);
-  std::vector<SweepPoint> points;
-  for (const auto& net : spec.nets)
-    for (const auto& deploy : spec.deploys)
-      for (const auto& c : combos) {
-        SweepPoint p;
-        p.index = int(points.size());
-        p.values = c;
-        p.values["net"] = net;
-        p.values["deploy"] = deploy;
-        p.net = net;
-        p.deploy = deploy;
-        YAML::Node root = YAML::Load(base);
-        for (const auto& [k, v] : c) set_key(root, k, v);
-        YAML::Emitter out;
-        out << root;
-        p.hw_yaml = std::string(out.c_str()) + "\n";
-        try {  // every point's config must be valid before anything runs
-          models::parse_hardware(p.hw_yaml, spec.file + " point " + std::to_string(p.index));
-        } catch (const models::ConfigError& e) {
-          std::string what = e.what();
-          throw SweepError(spec.file + ": point " + std::to_string(p.index) + " is not a valid config: " + what);
-        }
-        points.push_back(std::move(p));
-      }
-  return points;
 }
 
 }  // namespace cimsim::sim
