@@ -191,7 +191,9 @@ void OutputPlan::output_dir(const std::string& path, const std::string& what) {
   if (fs::is_symlink(fs::symlink_status(path, ec)) && !fs::exists(path, ec))
     fail(path, std::string("is a dangling symbolic link; ") + what + " takes a directory");
   if (fs::exists(path, ec)) {
-    if (!fs::is_directory(path, ec)) fail(path, std::string("is not a directory; ") + what + " takes a directory");
+    if (!fs::is_directory(path, ec))
+      throw OutputError(what + " " + shown(path) +
+                        ": exists and is not a directory; allowed: a directory or a path that does not exist yet");
     return;
   }
   dirs_.push_back(normal(path));

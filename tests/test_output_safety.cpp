@@ -158,7 +158,7 @@ TEST(OutputPlan, TheSameOutputTwiceIsRefusedAndPlannedDirectoriesCount) {
   plan.output_dir((d / "csv").string(), "--csv");
   plan.output((d / "csv" / "layers.csv").string(), "--csv (layers.csv)");  // the directory will be created
   write_text(d / "file", "x");
-  EXPECT_NE(error_of([&] { plan.output_dir((d / "file").string(), "--csv"); }).find("is not a directory"),
+  EXPECT_NE(error_of([&] { plan.output_dir((d / "file").string(), "--csv"); }).find("exists and is not a directory"),
             std::string::npos);
 }
 
