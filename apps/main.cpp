@@ -415,7 +415,8 @@ int sc_main(int argc, char* argv[]) {
     if (*exp) return cmd_export(exp_common, onnx_out);
     if (*merge) {
       const int rows = sim::merge_sweep(sw.merge_dir);
-      std::cout << "cimsim sweep merge: " << rows << " points in " << sw.merge_dir << "/results.{sqlite,csv,jsonl}\n";
+      std::cout << "cimsim sweep merge: " << common::count_of(rows, "point") << " in "
+                << common::printable(sw.merge_dir) << "/results.{sqlite,csv,jsonl}\n";
       return 0;
     }
     if (*sweep) return cmd_sweep(sw);

@@ -18,9 +18,11 @@ std::string sql_identifier(const std::string& id) {
 }
 
 SweepDb::SweepDb(const std::string& path) : path_(path) {
-  // by absolute path: a relative "file:..." is never read as a URI
+  // by absolute path: a relative "file:..." is never read as a URI; never through a symbolic link (a
+  // planted link would redirect the results, and SQLite's -wal/-shm files, elsewhere)
   const std::string abs = std::filesystem::absolute(path).string();
-  if (sqlite3_open(abs.c_str(), &db_) != SQLITE_OK) {
+  constexpr int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW;
+  if (sqlite3_open_v2(abs.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;

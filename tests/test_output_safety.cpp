@@ -207,6 +207,28 @@ TEST_F(OutputCli, MapAndExportRefuseTheirInputsAndLinks) {
   EXPECT_EQ(read_text(dir / "net.csv"), "32,32,3,3,3,16,0,1\n");
 }
 
+// A sweep neither writes its results over its own spec or network nor follows a link planted where its
+// results database or CSV will go.
+TEST_F(OutputCli, SweepResultsNeverReplaceInputsOrFollowLinks) {
+  write_text(dir / "net.yaml", read_text(fs::path(CIMSIM_SOURCE_DIR) / "workloads/nets/tiny.yaml"));
+  write_text(dir / "s.yaml", "name: s\nhw: default\nnets: [net.yaml]\naxes:\n  adc.bits: [8]\n");
+  fs::create_directories(dir / "out");
+  write_text(dir / "precious", "precious\n");
+  for (const char* f : {"results.sqlite", "results.csv"}) {
+    SCOPED_TRACE(f);
+    fs::create_symlink(dir / "precious", dir / "out" / f);
+    expect_refused(run("sweep s.yaml --out out --jobs 1"), "symbolic link");
+    EXPECT_EQ(read_text(dir / "precious"), "precious\n");
+    fs::remove(dir / "out" / f);
+  }
+  fs::create_hard_link(dir / "s.yaml", dir / "out" / "results.jsonl");
+  expect_refused(run("sweep s.yaml --out out --jobs 1"), "is an input of this command");
+  fs::remove(dir / "out" / "results.jsonl");
+  const auto ok = run("sweep s.yaml --out out --jobs 1");
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(read_text(dir / "s.yaml"), "name: s\nhw: default\nnets: [net.yaml]\naxes:\n  adc.bits: [8]\n");
+}
+
 TEST_F(OutputCli, AnInputNamedLikeAnOldTemporaryIsUntouched) {
   write_text(dir / "chip.json.tmp", read_text(fs::path(CIMSIM_SOURCE_DIR) / "configs/isaac.yaml"));
   const auto r = run("run --hw chip.json.tmp --net vgg8 -q --json chip.json");
