@@ -1,5 +1,9 @@
 #include "sim/compare.hpp"
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -36,8 +40,14 @@ json metrics_json(const Metrics& m) {
 }  // namespace
 
 std::vector<CompareRow> run_compare(const CompareRequest& r) {
-  const fs::path dir = fs::temp_directory_path() / ("cimsim-compare-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  // the children's reports go to a private directory made by mkdtemp (mode 0700, a name nobody can plant
+  // beforehand): a predictable /tmp name would let another user read or forge them
+  std::string templ = (fs::temp_directory_path() / "cimsim-compare-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr)
+    throw CompareError("cannot create a private directory in " + fs::temp_directory_path().string() + ": " +
+                           std::strerror(errno),
+                       2);
+  const fs::path dir = templ;
   struct Arch {
     std::string label, net, genotype;
   };
@@ -66,7 +76,12 @@ std::vector<CompareRow> run_compare(const CompareRequest& r) {
       jobs.push_back(std::move(j));
     }
   }
-  run_jobs(jobs, r.jobs);
+  try {
+    run_jobs(jobs, r.jobs);
+  } catch (const std::runtime_error& e) {  // the system refused (a full disk, no more processes)
+    fs::remove_all(dir);
+    throw CompareError(std::string("cannot run the simulations: ") + e.what(), 2);
+  }
   std::vector<CompareRow> rows;
   for (size_t a = 0; a < archs.size(); ++a) {
     CompareRow row;
