@@ -23,7 +23,10 @@ constexpr int64_t kMaxNetworkWeights = int64_t(1) << 34;       // 1.7e10
 constexpr int64_t kMaxNetworkMacs = int64_t(1) << 44;          // 1.8e13
 constexpr int64_t kMaxNetworkActivations = int64_t(1) << 36;   // output elements summed over all layers
 // ---- files and names ------------------------------------------------------------------------------
-constexpr int64_t kMaxNetworkFileBytes = int64_t(64) << 20;  // a YAML network or NeuroSim CSV
+// yaml-cpp holds the whole document as a tree of ~70-100 bytes per byte of YAML before cimsim reads it:
+// 8 MiB (10^5 layers written one a line) load in about 3 s and under 800 MB
+constexpr int64_t kMaxYamlNetworkBytes = int64_t(8) << 20;
+constexpr int64_t kMaxCsvNetworkBytes = int64_t(32) << 20;  // a NeuroSim CSV: 10^6 rows of 32 bytes
 constexpr int64_t kMaxGenotypeBytes = int64_t(64) << 10;     // a genotype (a file or --genotype text)
 constexpr int64_t kMaxOnnxFileBytes = int64_t(1) << 30;      // an ONNX model (weights only declared count)
 constexpr size_t kMaxNameBytes = 1024;                       // a layer or network name

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -19,6 +20,20 @@ namespace cimsim::workloads {
 namespace {
 
 using Keys = std::vector<std::string>;
+
+struct Field {
+  std::string key;
+  YAML::Node key_node, value;
+};
+using Fields = std::vector<Field>;
+
+// The value of `key`, or nullptr.
+const YAML::Node* find(const Fields& fields, const char* key) {
+  for (const Field& f : fields) {
+    if (f.key == key) return &f.value;
+  }
+  return nullptr;
+}
 
 std::string join(const Keys& items) { return common::joined(items, 24); }
 
@@ -62,19 +77,35 @@ class Parser {
   }
   std::string where(const YAML::Mark& mark) const { return position(mark) + ": "; }
 
-  // Checks that `node` is a mapping whose keys are all in `allowed`, each given once.
-  void check_map(const YAML::Node& node, const std::string& what, const Keys& allowed,
-                 const std::string& context = "") const {
-    if (!node.IsMap()) fail(node, what + " must be a mapping; allowed keys: " + join(allowed));
-    std::set<std::string> seen;
+  // The entries of a mapping, read once. (yaml-cpp's node[key] searches the mapping and allocates a node
+  // for every key it does not find: a layer read with a dozen lookups cost more than parsing it.)
+  Fields fields_of(const YAML::Node& node, const Keys& allowed) const {
+    Fields fields;
     for (const auto& kv : node) {
       if (!kv.first.IsScalar()) fail(kv.first, "keys must be plain names; allowed: " + join(allowed));
-      const auto key = kv.first.Scalar();
-      if (!contains(allowed, key)) {
-        fail(kv.first, "unknown key '" + q(key) + "'" + context + "; allowed: " + join(allowed));
-      }
-      if (!seen.insert(key).second) fail(kv.first, "duplicate key '" + q(key) + "'");
+      fields.push_back({kv.first.Scalar(), kv.first, kv.second});
     }
+    return fields;
+  }
+  // Checks that every key is in `allowed`, each given once.
+  void check_keys(const Fields& fields, const Keys& allowed, const std::string& context = "") const {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const Field& f = fields[i];
+      if (!contains(allowed, f.key)) {
+        fail(f.key_node, "unknown key '" + q(f.key) + "'" + context + "; allowed: " + join(allowed));
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if (fields[j].key == f.key) fail(f.key_node, "duplicate key '" + q(f.key) + "'");
+      }
+    }
+  }
+  // Checks that `node` is a mapping whose keys are all in `allowed`, each given once; its entries.
+  Fields check_map(const YAML::Node& node, const std::string& what, const Keys& allowed,
+                   const std::string& context = "") const {
+    if (!node.IsMap()) fail(node, what + " must be a mapping; allowed keys: " + join(allowed));
+    Fields fields = fields_of(node, allowed);
+    check_keys(fields, allowed, context);
+    return fields;
   }
 
   // An integer in [min, max] (max: its bound in workloads/limits.hpp), read as 64 bits so that a huge
@@ -115,7 +146,7 @@ class Parser {
                                 const std::unordered_set<std::string>& all_names) const;
 
   std::string source_;
-  std::map<std::string, YAML::Mark> defined_;  // layer name -> where it was defined
+  std::unordered_map<std::string, YAML::Mark> defined_;  // layer name -> where it was defined
   std::map<OpKind, int> op_counts_;             // for default names
 };
 
@@ -150,51 +181,67 @@ Graph Parser::parse(const YAML::Node& root, const std::string& default_name) {
   }
   std::unordered_set<std::string> all_names;  // explicit names, to tell forward references from typos
   for (const auto& l : layers) {
-    if (l.IsMap() && l["name"] && l["name"].IsScalar()) all_names.insert(l["name"].Scalar());
+    if (!l.IsMap()) continue;
+    for (const auto& kv : l) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "name" && kv.second.IsScalar()) all_names.insert(kv.second.Scalar());
+    }
   }
   for (const auto& l : layers) parse_layer(l, g, all_names);
   return g;
 }
 
 void Parser::parse_layer(const YAML::Node& node, Graph& g, const std::unordered_set<std::string>& all_names) {
-  Keys op_names;
-  for (const auto& [op, keys] : op_keys()) op_names.push_back(op_name(op));
+  static const Keys op_names = [] {
+    Keys names;
+    for (const auto& [op, keys] : op_keys()) names.push_back(op_name(op));
+    return names;
+  }();
+  static const Keys any_layer_key = [] {  // for a key that is no name, before the op is known
+    Keys keys = {"name", "op", "inputs"};
+    for (const auto& [op, op_specific] : op_keys())
+      for (const auto& k : op_specific)
+        if (!contains(keys, k)) keys.push_back(k);
+    return keys;
+  }();
   if (!node.IsMap()) fail(node, "a layer must be a mapping with at least 'op'");
-  if (!node["op"]) fail(node, "missing key 'op'; allowed ops: " + join(op_names));
-  const std::string op_text = get_string(node["op"], "op");
+  const Fields fields = fields_of(node, any_layer_key);
+  const YAML::Node* op = find(fields, "op");
+  if (!op) fail(node, "missing key 'op'; allowed ops: " + join(op_names));
+  const std::string op_text = get_string(*op, "op");
   const auto entry = std::find_if(op_keys().begin(), op_keys().end(),
                                   [&](const auto& e) { return op_text == op_name(e.first); });
   if (entry == op_keys().end()) {
-    fail(node["op"], "unknown op '" + q(op_text) + "'" +
-                         (op_text == "input" ? " (the input is given by the top-level 'input' key)" : "") +
-                         "; allowed: " + join(op_names));
+    fail(*op, "unknown op '" + q(op_text) + "'" +
+                  (op_text == "input" ? " (the input is given by the top-level 'input' key)" : "") +
+                  "; allowed: " + join(op_names));
   }
   Keys allowed = {"name", "op", "inputs"};
   allowed.insert(allowed.end(), entry->second.begin(), entry->second.end());
-  check_map(node, "a layer", allowed, " for op '" + op_text + "'");
+  check_keys(fields, allowed, " for op '" + op_text + "'");
 
   Layer l;
   l.op = entry->first;
   const int count = ++op_counts_[l.op];
-  l.name = node["name"] ? get_name(node["name"], "name") : op_text + std::to_string(count);
-  const YAML::Mark mark = node["name"] ? node["name"].Mark() : node.Mark();
+  const YAML::Node* name = find(fields, "name");
+  l.name = name ? get_name(*name, "name") : op_text + std::to_string(count);
+  const YAML::Mark mark = name ? name->Mark() : node.Mark();
   if (auto it = defined_.find(l.name); it != defined_.end()) {
     fail_at(mark, "duplicate layer name '" + q(l.name) + "' (first defined at " + position(it->second) + ")");
   }
-  l.inputs = node["inputs"] ? parse_inputs(node["inputs"], g, all_names)
-                            : std::vector<int>{int(g.layers.size()) - 1};
+  const YAML::Node* inputs = find(fields, "inputs");
+  l.inputs = inputs ? parse_inputs(*inputs, g, all_names) : std::vector<int>{int(g.layers.size()) - 1};
 
-  const auto has = [&](const char* key) { return bool(node[key]); };
-  const auto require = [&](const char* key) {
-    if (!has(key)) fail(node, "missing key '" + std::string(key) + "' for op '" + op_text + "'");
+  const auto has = [&](const char* key) { return find(fields, key) != nullptr; };
+  const auto value = [&](const char* key) -> const YAML::Node& {
+    const YAML::Node* v = find(fields, key);
+    if (!v) fail(node, "missing key '" + std::string(key) + "' for op '" + op_text + "'");
+    return *v;
   };
   if (contains(entry->second, "out_channels")) {
-    require("out_channels");
-    l.out_channels = get_int(node["out_channels"], "out_channels", 1, kMaxChannels);
+    l.out_channels = get_int(value("out_channels"), "out_channels", 1, kMaxChannels);
   }
   if (contains(entry->second, "kernel")) {
-    require("kernel");
-    const YAML::Node k = node["kernel"];
+    const YAML::Node& k = value("kernel");
     if (k.IsSequence()) {
       if (k.size() != 2) fail(k, "'kernel' must be an integer or [kh, kw]");
       l.kernel_h = get_int(k[0], "kernel", 1, kMaxSpatial);
@@ -204,15 +251,15 @@ void Parser::parse_layer(const YAML::Node& node, Graph& g, const std::unordered_
     }
     const bool pool = l.op != OpKind::conv;
     if (has("stride")) {
-      l.stride = get_int(node["stride"], "stride", 1, kMaxSpatial);
+      l.stride = get_int(value("stride"), "stride", 1, kMaxSpatial);
     } else if (pool) {  // pools default to non-overlapping windows
       if (l.kernel_h != l.kernel_w) fail(k, "a non-square pooling kernel needs an explicit 'stride'");
       l.stride = l.kernel_h;
     }
-    if (has("pad")) l.pad = get_int(node["pad"], "pad", 0, kMaxSpatial);
+    if (has("pad")) l.pad = get_int(value("pad"), "pad", 0, kMaxSpatial);
   }
-  if (has("dilation")) l.dilation = get_int(node["dilation"], "dilation", 1, kMaxSpatial);
-  if (has("groups")) l.groups = get_int(node["groups"], "groups", 1, kMaxChannels);
+  if (has("dilation")) l.dilation = get_int(value("dilation"), "dilation", 1, kMaxSpatial);
+  if (has("groups")) l.groups = get_int(value("groups"), "groups", 1, kMaxChannels);
 
   defined_[l.name] = mark;
   try {
@@ -278,9 +325,9 @@ YAML::Mark second_document_mark(const std::string& text) {
 Graph parse_network_yaml(const std::string& text, const std::string& source,
                          const std::string& default_name) {
   Parser parser(common::printable(source));
-  if (int64_t(text.size()) > kMaxNetworkFileBytes) {
+  if (int64_t(text.size()) > kMaxYamlNetworkBytes) {
     throw NetworkError(parser.where(YAML::Mark::null_mark()) + std::to_string(text.size()) +
-                       " bytes is above the bound " + std::to_string(kMaxNetworkFileBytes) +
+                       " bytes is above the bound " + std::to_string(kMaxYamlNetworkBytes) +
                        " bytes for a YAML network (" + kLimitsDoc + ")");
   }
   try {
@@ -296,7 +343,7 @@ Graph parse_network_yaml(const std::string& text, const std::string& source,
 }
 
 Graph load_network_yaml(const std::string& path) {
-  const std::string text = read_bounded_file(path, kMaxNetworkFileBytes, "a YAML network");
+  const std::string text = read_bounded_file(path, kMaxYamlNetworkBytes, "a YAML network");
   return parse_network_yaml(text, path, std::filesystem::path(path).stem().string());
 }
 

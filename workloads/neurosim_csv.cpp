@@ -111,9 +111,9 @@ void check_control_bytes(std::string_view line, int number, const std::string& s
 
 Graph parse_neurosim_csv(const std::string& raw_text, const std::string& raw_source, const std::string& name) {
   const std::string source = common::printable(raw_source);
-  if (int64_t(raw_text.size()) > kMaxNetworkFileBytes) {
+  if (int64_t(raw_text.size()) > kMaxCsvNetworkBytes) {
     throw NetworkError(source + ": " + std::to_string(raw_text.size()) + " bytes is above the bound " +
-                       std::to_string(kMaxNetworkFileBytes) + " bytes for a NeuroSim CSV (" + kLimitsDoc + ")");
+                       std::to_string(kMaxCsvNetworkBytes) + " bytes for a NeuroSim CSV (" + kLimitsDoc + ")");
   }
   const std::string_view text = without_bom(raw_text);
   std::vector<Row> rows;
@@ -196,7 +196,7 @@ Graph parse_neurosim_csv(const std::string& raw_text, const std::string& raw_sou
 }
 
 Graph load_neurosim_csv(const std::string& path) {
-  const std::string text = read_bounded_file(path, kMaxNetworkFileBytes, "a NeuroSim CSV");
+  const std::string text = read_bounded_file(path, kMaxCsvNetworkBytes, "a NeuroSim CSV");
   return parse_neurosim_csv(text, path, common::printable(std::filesystem::path(path).stem().string()));
 }
 
