@@ -24,7 +24,7 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
                                      LayerMapping& lm) {
   const int rows = hw.crossbar.rows, cols = hw.crossbar.cols, cpw = hw.cells_per_weight();
   if (cpw > cols) {
-    throw MappingError("layer '" + l.name + "': one weight needs " + std::to_string(cpw) +
+    throw MappingError("layer '" + common::printable(l.name) + "': one weight needs " + std::to_string(cpw) +
                        " columns (" + std::to_string(hw.precision.weight_bits) + " bits / " +
                        std::to_string(hw.crossbar.bits_per_cell) +
                        " bits per cell) but a crossbar has " + std::to_string(cols));
@@ -216,17 +216,17 @@ Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const Ma
   if (options.crossbars > 0) {
     m.chip_tiles = ceil_div(options.crossbars, per_tile);
     if (slots > options.crossbars)
-      throw MappingError("network '" + graph.name + "' needs " + std::to_string(slots) + " crossbars with the " +
+      throw MappingError("network '" + common::printable(graph.name) + "' needs " + std::to_string(slots) + " crossbars with the " +
                          m.mode + " mapping, but the budget is " + std::to_string(options.crossbars) +
                          "; use --crossbars " + std::to_string(slots) + " or more");
   } else {
     m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
     if (m.tiles_used > m.chip_tiles)
       throw MappingError(
-          "network '" + graph.name + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
+          "network '" + common::printable(graph.name) + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
           std::to_string(m.pes_used) + " PEs = " + std::to_string(m.tiles_used) + " tiles, but chip '" +
-          hw.name + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
-          std::to_string(m.chip_tiles * per_tile) + " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
+          common::printable(hw.name) + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
+          std::to_string(int64_t(m.chip_tiles) * per_tile) + " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
   }
   place_digital(graph, graph.consumers(), m);
   m.bottleneck_ns = crossbar_bottleneck_ns(graph, hw, m);
@@ -259,13 +259,13 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
     if (!lm.weighted) continue;
     const int s = super.index_of(l.site_of());
     if (s < 0)
-      throw MappingError("layer '" + name + "': its site '" + l.site_of() +
-                         "' is not in the hypernetwork '" + super.name + "'");
+      throw MappingError("layer '" + common::printable(name) + "': its site '" + common::printable(l.site_of()) +
+                         "' is not in the hypernetwork '" + common::printable(super.name) + "'");
     const Layer& sl = super.layers[s];
     const LayerMapping& sm = super_mapping.layers[s];
     if (sl.op != l.op || sl.out_channels != l.out_channels || sl.groups != l.groups ||
         sl.stride != l.stride || sl.in.c != l.in.c || sl.kernel_h < l.kernel_h)
-      throw MappingError("layer '" + name + "' does not fit its site '" + sl.name + "'");
+      throw MappingError("layer '" + common::printable(name) + "' does not fit its site '" + common::printable(sl.name) + "'");
     lm.rows_per_group = sm.rows_per_group;
     lm.outputs_per_group = sm.outputs_per_group;
     lm.groups = sm.groups;

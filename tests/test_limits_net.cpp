@@ -19,6 +19,7 @@
 #include "workloads/network_yaml.hpp"
 #include "workloads/neurosim_csv.hpp"
 #include "workloads/onnx_loader.hpp"
+#include "workloads/onnx_writer.hpp"
 
 using namespace cimsim::workloads;
 using cimsim::testing::error_of;
@@ -392,4 +393,20 @@ TEST(LimitsNet, DartsOptionsAreBoundedBeforeTheNetworkIsComplete) {
   DartsOptions inside;
   inside.c = 1024;  // 1.4e9 weights: built
   EXPECT_GT(build_network_cifar(v2, inside, "v2").weights(), int64_t(1000000000));
+}
+
+TEST(LimitsNet, OnnxExportIsBoundedByWhatLoadsBack) {
+  // 2^28 weights are exactly 1 GiB of zero initializers (allowed; not exported here: it would allocate
+  // 1 GiB); one weight more is refused before anything is allocated
+  Graph g = with_input({1024, 512, 512});
+  add(g, "fc", OpKind::fc, {0}, 1);
+  ASSERT_EQ(g.weights() * 4, kMaxOnnxFileBytes);
+  Graph h = with_input({1, 1, 1});
+  add(h, "fc", OpKind::fc, {0}, 1);
+  EXPECT_EQ(to_onnx(h).graph().initializer(0).raw_data().size(), 4u);
+  add(g, "fc2", OpKind::fc, {1}, 1);
+  EXPECT_EQ(g.weights() * 4, kMaxOnnxFileBytes + 4);
+  EXPECT_EQ(error_of([&] { to_onnx(g); }),
+            "cannot export network 'g' as ONNX: its 268435457 weights take 1073741828 bytes as initializers, above "
+            "the bound 1073741824 bytes of an ONNX model that cimsim reads back (docs/workloads.md#limits)");
 }
