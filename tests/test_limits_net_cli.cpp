@@ -100,6 +100,13 @@ TEST(LimitsNetCli, DartsOptionsInsideTheirRangesAreBounded) {
   EXPECT_CONTAINS(refused(dir, "darts_v2", "--darts-c 4096"),
                   "DARTS options c 4096, layers 20, classes 10, input_size 32: layer 'cells.");
   EXPECT_CONTAINS(refused(dir, "darts_v2", "--darts-c 4096 --deploy hypernet"), "DARTS options c 4096");
+  // a .genotype file: the file is named too
+  write_text(dir / "v2.genotype", "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+                                  "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
+                                  "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+                                  "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+                                  "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])\n");
+  EXPECT_CONTAINS(refused(dir, "v2.genotype", "--darts-c 4096"), "cimsim: error: v2.genotype: DARTS options c 4096");
   EXPECT_CONTAINS(refused(dir, "pdarts", "--input-size 4096"),
                   "layer 'stem': output 108x4096x4096: elements 1811939328 is above the bound 1073741824 per layer");
   std::filesystem::remove_all(dir);

@@ -312,7 +312,12 @@ Graph load_genotype_file(const std::string& path, const DartsOptions& o) {
   std::string stem =
       path.substr(path.find_last_of("/\\") == std::string::npos ? 0 : path.find_last_of("/\\") + 1);
   stem = stem.substr(0, stem.find_last_of('.'));
-  return build_network_cifar(parse_genotype(text, path), o, common::printable(stem));
+  const Genotype g = parse_genotype(text, path);  // its errors name the file, line and column
+  try {
+    return build_network_cifar(g, o, common::printable(stem));
+  } catch (const NetworkError& e) {  // a shape or a bound of the network it builds: name the file too
+    throw NetworkError(common::printable(path) + ": " + e.what());
+  }
 }
 
 Graph darts_v1_network() { return build_network_cifar(builtin_genotype("darts_v1"), {}, "darts_v1"); }
