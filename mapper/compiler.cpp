@@ -184,6 +184,12 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
   std::vector<Item> items;
   std::vector<Placement> placed;
   int bins = 0;
+  // blocks of all copies: a duplication whose blocks would pass the bound is not built
+  auto block_count = [&](const std::vector<int>& copies) {
+    int64_t n = 0;
+    for (size_t k = 0; k < weighted.size(); ++k) n += int64_t(copies[k]) * int64_t(parts[size_t(weighted[k])].size());
+    return n;
+  };
   auto try_pack = [&](const std::vector<int>& copies, double target) {
     items.clear();
     for (size_t k = 0; k < weighted.size(); ++k)
@@ -195,29 +201,24 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
       const auto& y = parts[size_t(b.layer)][size_t(b.part)];
       return int64_t(x.rows_used) * x.cols_used > int64_t(y.rows_used) * y.cols_used;
     });
-    std::vector<PackItem> pi;
-    for (size_t k = 0; k < items.size(); ++k) {
-      const auto& b = parts[size_t(items[k].layer)][size_t(items[k].part)];
-      pi.push_back({b.rows_used, b.cols_used, int(k)});
-    }
-    // The sharing rule: a crossbar is read once per activation for each block it holds (blocks of one
-    // layer too: those reads take turns), so its busy time per inference is the sum of its blocks' layer
-    // times; it must not exceed the pipeline's bottleneck layer, so sharing never makes a new bottleneck.
+    std::vector<int> index_of(graph.layers.size(), -1);
+    for (size_t k = 0; k < weighted.size(); ++k) index_of[size_t(weighted[k])] = int(k);
     std::vector<double> load(weighted.size());
     double bottleneck = target;
     for (size_t k = 0; k < weighted.size(); ++k) {
       load[k] = costs[k].time_ns / copies[k];
       bottleneck = std::max(bottleneck, load[k]);
     }
-    std::vector<int> index_of(graph.layers.size(), -1);
-    for (size_t k = 0; k < weighted.size(); ++k) index_of[size_t(weighted[k])] = int(k);
-    auto load_of = [&](int key) { return load[size_t(index_of[size_t(items[size_t(key)].layer)])]; };
-    auto allowed = [&](const std::vector<int>& in_bin, const PackItem& it) {
-      double busy = load_of(it.key);
-      for (int k : in_bin) busy += load_of(k);
-      return busy <= bottleneck * (1 + 1e-9);
-    };
-    placed = pack(pi, R, C, kMaxBlocksPerCrossbar, allowed, &bins);
+    std::vector<PackItem> pi;
+    pi.reserve(items.size());
+    for (size_t k = 0; k < items.size(); ++k) {
+      const auto& b = parts[size_t(items[k].layer)][size_t(items[k].part)];
+      pi.push_back({b.rows_used, b.cols_used, int(k), load[size_t(index_of[size_t(items[k].layer)])]});
+    }
+    // The sharing rule: a crossbar is read once per activation for each block it holds (blocks of one
+    // layer too: those reads take turns), so its busy time per inference is the sum of its blocks' layer
+    // times; it must not exceed the pipeline's bottleneck layer, so sharing never makes a new bottleneck.
+    placed = pack(pi, R, C, kMaxBlocksPerCrossbar, bottleneck, &bins);
   };
 
   // 4. placement: crossbars in pipeline order (the earliest layer they hold), filling PEs and tiles in
@@ -301,6 +302,7 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
     for (int k = 0; k < kCandidates; ++k) {  // geometric from t_lo to t_hi
       const double t = t_lo * std::pow(t_hi / t_lo, double(k) / kCandidates);
       const auto x = copies_for(t);
+      if (block_count(x) > kMaxCrossbarBlocks) continue;  // more copies than the mapper may hold
       Mapping c = build(x, t);
       if (c.crossbars_used > options.crossbars) continue;
       const double sc = score(c);

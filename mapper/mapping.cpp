@@ -7,6 +7,9 @@
 #include <cmath>
 #include <set>
 
+#include "common/checked.hpp"
+#include "common/text.hpp"
+
 namespace cimsim::mapper {
 
 using workloads::Graph;
@@ -21,7 +24,7 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
                                      LayerMapping& lm) {
   const int rows = hw.crossbar.rows, cols = hw.crossbar.cols, cpw = hw.cells_per_weight();
   if (cpw > cols) {
-    throw MappingError("layer '" + l.name + "': one weight needs " + std::to_string(cpw) +
+    throw MappingError("layer '" + common::printable(l.name) + "': one weight needs " + std::to_string(cpw) +
                        " columns (" + std::to_string(hw.precision.weight_bits) + " bits / " +
                        std::to_string(hw.crossbar.bits_per_cell) +
                        " bits per cell) but a crossbar has " + std::to_string(cols));
@@ -72,6 +75,49 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
     }
   }
   return out;
+}
+
+namespace {
+
+// The blocks partition() makes of one weighted layer, counted: the same cases, no allocation.
+int64_t blocks_of(const Layer& l, const models::HardwareSpec& hw) {
+  const int64_t rows = hw.crossbar.rows, cpw = hw.cells_per_weight();
+  if (cpw > hw.crossbar.cols || rows <= 0) return 0;  // partition() refuses it with its own message
+  const int64_t outs_per_xbar = hw.crossbar.cols / cpw;
+  const int64_t G = l.op == OpKind::conv ? std::max(1, l.groups) : 1;
+  const int64_t rows_g = l.op == OpKind::conv ? int64_t(l.kernel_h) * l.kernel_w * (l.in.c / G) : l.in.elements();
+  const int64_t outs_g = l.out_channels / G;
+  if (G > 1 && rows_g <= rows && outs_g <= outs_per_xbar && rows_g > 0 && outs_g > 0) {
+    const int64_t gpx = std::min(rows / rows_g, outs_per_xbar / outs_g);
+    return (G + gpx - 1) / gpx;
+  }
+  return common::checked_product({G, (rows_g + rows - 1) / rows, (outs_g + outs_per_xbar - 1) / outs_per_xbar})
+      .value_or(INT64_MAX);
+}
+
+}  // namespace
+
+int64_t check_block_count(const Graph& graph, const models::HardwareSpec& hw) {
+  int64_t total = 0, largest = 0;
+  int largest_layer = -1;
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    if (!workloads::is_weighted(graph.layers[i].op)) continue;
+    const int64_t n = blocks_of(graph.layers[i], hw);
+    total = common::checked_add(total, n).value_or(INT64_MAX);
+    if (n > largest) {
+      largest = n;
+      largest_layer = int(i);
+    }
+  }
+  if (total > kMaxCrossbarBlocks) {
+    throw MappingError(
+        "network '" + common::printable(graph.name) + "' needs " + std::to_string(total) + " crossbar blocks on " +
+        std::to_string(hw.crossbar.rows) + "x" + std::to_string(hw.crossbar.cols) + " crossbars with " +
+        std::to_string(hw.cells_per_weight()) + " cells per weight (layer '" +
+        common::printable(graph.layers[size_t(largest_layer)].name) + "' alone " + std::to_string(largest) +
+        "), above the bound " + std::to_string(kMaxCrossbarBlocks) + " (docs/mapping.md#limits)");
+  }
+  return total;
 }
 
 bool is_node_layer(const std::string& name) {
@@ -162,6 +208,7 @@ Mapping map_isaac(const Graph& graph, const models::HardwareSpec& hw) {
 }  // namespace
 
 Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const MapOptions& options) {
+  check_block_count(graph, hw);  // the memory estimate, before any block is built
   Mapping m = options.mode == MappingMode::isaac ? map_isaac(graph, hw) : compile(graph, hw, options);
   m.budget = options.crossbars;
   const int per_tile = hw.crossbars_per_tile();
@@ -169,17 +216,17 @@ Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const Ma
   if (options.crossbars > 0) {
     m.chip_tiles = ceil_div(options.crossbars, per_tile);
     if (slots > options.crossbars)
-      throw MappingError("network '" + graph.name + "' needs " + std::to_string(slots) + " crossbars with the " +
+      throw MappingError("network '" + common::printable(graph.name) + "' needs " + std::to_string(slots) + " crossbars with the " +
                          m.mode + " mapping, but the budget is " + std::to_string(options.crossbars) +
                          "; use --crossbars " + std::to_string(slots) + " or more");
   } else {
     m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
     if (m.tiles_used > m.chip_tiles)
       throw MappingError(
-          "network '" + graph.name + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
+          "network '" + common::printable(graph.name) + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
           std::to_string(m.pes_used) + " PEs = " + std::to_string(m.tiles_used) + " tiles, but chip '" +
-          hw.name + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
-          std::to_string(m.chip_tiles * per_tile) + " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
+          common::printable(hw.name) + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
+          std::to_string(int64_t(m.chip_tiles) * per_tile) + " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
   }
   place_digital(graph, graph.consumers(), m);
   m.bottleneck_ns = crossbar_bottleneck_ns(graph, hw, m);
@@ -212,13 +259,13 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
     if (!lm.weighted) continue;
     const int s = super.index_of(l.site_of());
     if (s < 0)
-      throw MappingError("layer '" + name + "': its site '" + l.site_of() +
-                         "' is not in the hypernetwork '" + super.name + "'");
+      throw MappingError("layer '" + common::printable(name) + "': its site '" + common::printable(l.site_of()) +
+                         "' is not in the hypernetwork '" + common::printable(super.name) + "'");
     const Layer& sl = super.layers[s];
     const LayerMapping& sm = super_mapping.layers[s];
     if (sl.op != l.op || sl.out_channels != l.out_channels || sl.groups != l.groups ||
         sl.stride != l.stride || sl.in.c != l.in.c || sl.kernel_h < l.kernel_h)
-      throw MappingError("layer '" + name + "' does not fit its site '" + sl.name + "'");
+      throw MappingError("layer '" + common::printable(name) + "' does not fit its site '" + common::printable(sl.name) + "'");
     lm.rows_per_group = sm.rows_per_group;
     lm.outputs_per_group = sm.outputs_per_group;
     lm.groups = sm.groups;
@@ -253,7 +300,15 @@ std::vector<TileWork> work_lists(const Mapping& mapping, const Graph& graph) {
       work[lm.home_tile].items.push_back({int(i), true, {}});
       continue;
     }
-    for (int t : lm.tiles) work[t].items.push_back({int(i), t == lm.home_tile, mapping.blocks_on(int(i), t)});
+    // the layer's blocks by tile in one pass (blocks_on per tile would be O(tiles x blocks))
+    std::vector<WorkItem> items(lm.tiles.size());
+    for (size_t k = 0; k < lm.tiles.size(); ++k) items[k] = {int(i), lm.tiles[k] == lm.home_tile, {}};
+    for (int b : lm.blocks) {
+      const int tile = mapping.blocks[size_t(b)].tile;
+      const auto at = std::lower_bound(lm.tiles.begin(), lm.tiles.end(), tile);
+      if (at != lm.tiles.end() && *at == tile) items[size_t(at - lm.tiles.begin())].blocks.push_back(b);
+    }
+    for (size_t k = 0; k < lm.tiles.size(); ++k) work[size_t(lm.tiles[k])].items.push_back(std::move(items[k]));
   }
   return work;
 }

@@ -16,6 +16,17 @@ struct MappingError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The most crossbar blocks a mapping may hold (all copies of all layers; docs/mapping.md#limits). The
+// compiled mapping keeps about 250 bytes per block while it builds (the partition, the packing and two
+// candidate mappings), so this bounds the mapper at about 256 MB; the largest torchvision models
+// (6.4e8 weights) need about 3e5 blocks on the default chip.
+constexpr int64_t kMaxCrossbarBlocks = int64_t(1) << 20;
+
+// The crossbar blocks of one copy of every weighted layer of `graph` on `hw` (what partitioning makes),
+// counted without building them; a MappingError when the count passes kMaxCrossbarBlocks, naming the
+// count, the largest layer's share and the bound. map_network() calls it before anything is built.
+int64_t check_block_count(const workloads::Graph& graph, const models::HardwareSpec& hw);
+
 // The content of one crossbar: a block of one layer's unrolled weight matrix.
 struct CrossbarBlock {
   int layer = 0;

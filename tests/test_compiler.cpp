@@ -3,6 +3,8 @@
 // network that cannot fit says how many crossbars it needs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -67,7 +69,7 @@ TEST(Packing, MaximalRectanglesNeverOverlap) {
   std::vector<mapper::PackItem> items;
   for (int k = 0; k < 300; ++k) items.push_back({1 + int(rng() % 128), 1 + int(rng() % 128), k});
   int bins = 0;
-  const auto placed = mapper::pack(items, 128, 128, 64, [](const auto&, const auto&) { return true; }, &bins);
+  const auto placed = mapper::pack(items, 128, 128, 64, std::numeric_limits<double>::infinity(), &bins);
   std::map<int, std::vector<size_t>> per_bin;
   int64_t area = 0;
   for (size_t k = 0; k < items.size(); ++k) {
@@ -86,6 +88,112 @@ TEST(Packing, MaximalRectanglesNeverOverlap) {
       }
   EXPECT_GE(int64_t(bins) * 128 * 128, area);
   EXPECT_LT(bins, int(items.size()));  // it does share
+}
+
+namespace {
+
+// The packer as it was before the segment tree: a plain scan of the open bins in order, each tested with
+// the sharing rule and then for an empty rectangle. mapper::pack must give exactly its placements.
+struct RefRect {
+  int r = 0, c = 0, h = 0, w = 0;
+  bool contains(const RefRect& o) const { return o.r >= r && o.c >= c && o.r + o.h <= r + h && o.c + o.w <= c + w; }
+  bool intersects(const RefRect& o) const { return o.r < r + h && r < o.r + o.h && o.c < c + w && c < o.c + o.w; }
+};
+
+std::vector<mapper::Placement> reference_pack(const std::vector<mapper::PackItem>& items, int rows, int cols,
+                                              int max_items, double capacity, int* bins_used) {
+  struct Bin {
+    std::vector<RefRect> free;
+    std::vector<double> loads;
+  };
+  std::vector<mapper::Placement> out(items.size());
+  std::vector<Bin> bins;
+  std::vector<int> open;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& it = items[i];
+    int chosen = -1;
+    RefRect where;
+    for (size_t k = 0; k < open.size() && chosen < 0; ++k) {
+      const Bin& b = bins[size_t(open[k])];
+      double busy = it.load;
+      for (double l : b.loads) busy += l;
+      if (!(busy <= capacity * (1 + 1e-9))) continue;
+      const RefRect* best = nullptr;
+      for (const auto& f : b.free)
+        if (f.h >= it.rows && f.w >= it.cols && (!best || f.r < best->r || (f.r == best->r && f.c < best->c)))
+          best = &f;
+      if (best) {
+        chosen = open[k];
+        where = {best->r, best->c, it.rows, it.cols};
+      }
+    }
+    if (chosen < 0) {
+      bins.push_back({{{0, 0, rows, cols}}, {}});
+      chosen = int(bins.size()) - 1;
+      open.push_back(chosen);
+      where = {0, 0, it.rows, it.cols};
+    }
+    Bin& b = bins[size_t(chosen)];
+    std::vector<RefRect> next;
+    for (const auto& f : b.free) {
+      if (!f.intersects(where)) {
+        next.push_back(f);
+        continue;
+      }
+      const RefRect& p = where;
+      if (p.c > f.c) next.push_back({f.r, f.c, f.h, p.c - f.c});
+      if (p.c + p.w < f.c + f.w) next.push_back({f.r, p.c + p.w, f.h, f.c + f.w - (p.c + p.w)});
+      if (p.r > f.r) next.push_back({f.r, f.c, p.r - f.r, f.w});
+      if (p.r + p.h < f.r + f.h) next.push_back({p.r + p.h, f.c, f.r + f.h - (p.r + p.h), f.w});
+    }
+    std::vector<RefRect> pruned;
+    for (size_t x = 0; x < next.size(); ++x) {
+      bool inside = false;
+      for (size_t y = 0; y < next.size() && !inside; ++y)
+        inside = y != x && next[y].contains(next[x]) && (!next[x].contains(next[y]) || y < x);
+      if (!inside) pruned.push_back(next[x]);
+    }
+    b.free = std::move(pruned);
+    b.loads.push_back(it.load);
+    out[i] = {chosen, where.r, where.c};
+    if (b.free.empty() || int(b.loads.size()) >= max_items) open.erase(std::find(open.begin(), open.end(), chosen));
+  }
+  *bins_used = int(bins.size());
+  return out;
+}
+
+}  // namespace
+
+// The segment tree and the per-kind memo only skip bins the plain first fit would refuse: on random
+// instances (few and many kinds of block, loads that make the sharing rule bind or not, small item limits)
+// every placement equals the plain scan's.
+TEST(Packing, EqualsThePlainFirstFitScan) {
+  std::mt19937 rng(11);
+  for (int instance = 0; instance < 300; ++instance) {
+    const int kinds = 1 + int(rng() % 40);
+    std::vector<mapper::PackItem> shapes;
+    for (int k = 0; k < kinds; ++k) {
+      shapes.push_back({1 + int(rng() % 128), 1 + int(rng() % 128), 0, double(1 + rng() % 8)});
+    }
+    std::vector<mapper::PackItem> items;
+    const int n = 1 + int(rng() % 400);
+    for (int k = 0; k < n; ++k) {
+      mapper::PackItem it = shapes[rng() % shapes.size()];
+      it.key = k;
+      items.push_back(it);
+    }
+    const double capacity = instance % 3 == 0 ? std::numeric_limits<double>::infinity() : double(4 + rng() % 20);
+    const int max_items = instance % 4 == 0 ? 2 + int(rng() % 5) : 64;
+    int bins = 0, ref_bins = 0;
+    const auto got = mapper::pack(items, 128, 128, max_items, capacity, &bins);
+    const auto want = reference_pack(items, 128, 128, max_items, capacity, &ref_bins);
+    ASSERT_EQ(bins, ref_bins) << "instance " << instance;
+    for (size_t k = 0; k < items.size(); ++k) {
+      ASSERT_EQ(got[k].bin, want[k].bin) << "instance " << instance << " item " << k;
+      ASSERT_EQ(got[k].row, want[k].row) << "instance " << instance << " item " << k;
+      ASSERT_EQ(got[k].col, want[k].col) << "instance " << instance << " item " << k;
+    }
+  }
 }
 
 TEST(Compiler, SmallNetworksPackValidlyWithinEveryBudget) {

@@ -1,5 +1,8 @@
 #include "workloads/darts.hpp"
 
+#include "common/text.hpp"
+#include "workloads/limits.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <functional>
@@ -155,12 +158,33 @@ struct Cell {
 // The cell body: fills states 2..5 and returns the cell output layer.
 using CellBody = std::function<int(Cell&, int index)>;
 
+std::string options_text(const DartsOptions& o) {
+  return "DARTS options c " + std::to_string(o.c) + ", layers " + std::to_string(o.layers) + ", classes " +
+         std::to_string(o.classes) + ", input_size " + std::to_string(o.input_size);
+}
+
+Graph build_macro_unchecked(const DartsOptions& o, const std::string& name, const CellBody& body);
+
+// Every size and total of the network is checked as its layers are added (Graph::infer_layer against
+// workloads/limits.hpp), so options whose network would pass a bound stop at the layer that passes it,
+// before the network is complete and long before a mapping is built (--darts-c 4096: at the first cells).
+// The channel count is checked first: C doubles twice (4C), and the stem has 3C channels.
 Graph build_macro(const DartsOptions& o, const std::string& name, const CellBody& body) {
   if (o.c <= 0 || o.layers <= 0 || o.classes <= 0 || o.input_size <= 0) {
-    throw NetworkError("DARTS options c " + std::to_string(o.c) + ", layers " + std::to_string(o.layers) +
-                       ", classes " + std::to_string(o.classes) + ", input_size " +
-                       std::to_string(o.input_size) + " must all be positive");
+    throw NetworkError(options_text(o) + " must all be positive");
   }
+  if (int64_t(o.c) * 4 > kMaxChannels) {
+    throw NetworkError(options_text(o) + ": " + over_bound("channels after the reductions (4c)", int64_t(o.c) * 4, kMaxChannels));
+  }
+  try {
+    return build_macro_unchecked(o, name, body);
+  } catch (const NetworkError& e) {  // a bound passed: say which options made the network that large
+    if (std::string(e.what()).find(kLimitsDoc) == std::string::npos) throw;
+    throw NetworkError(options_text(o) + ": " + e.what());
+  }
+}
+
+Graph build_macro_unchecked(const DartsOptions& o, const std::string& name, const CellBody& body) {
   Net net(name, o.input_size);
   const int stem = net.conv("stem", 0, 3 * o.c, 3, 1, 1);
   int s0 = stem, s1 = stem;
@@ -284,14 +308,16 @@ Graph network_from_genotype_text(const std::string& text, const DartsOptions& o)
 }
 
 Graph load_genotype_file(const std::string& path, const DartsOptions& o) {
-  std::ifstream file(path);
-  if (!file) throw NetworkError("cannot open " + path);
-  std::stringstream text;
-  text << file.rdbuf();
+  const std::string text = read_bounded_file(path, kMaxGenotypeBytes, "a genotype");
   std::string stem =
       path.substr(path.find_last_of("/\\") == std::string::npos ? 0 : path.find_last_of("/\\") + 1);
   stem = stem.substr(0, stem.find_last_of('.'));
-  return build_network_cifar(parse_genotype(text.str(), path), o, stem);
+  const Genotype g = parse_genotype(text, path);  // its errors name the file, line and column
+  try {
+    return build_network_cifar(g, o, common::printable(stem));
+  } catch (const NetworkError& e) {  // a shape or a bound of the network it builds: name the file too
+    throw NetworkError(common::printable(path) + ": " + e.what());
+  }
 }
 
 Graph darts_v1_network() { return build_network_cifar(builtin_genotype("darts_v1"), {}, "darts_v1"); }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
 #include "workloads/graph.hpp"
+#include "workloads/limits.hpp"
 
 namespace cimsim::workloads {
 
@@ -35,8 +37,8 @@ struct Token {
 
 std::string describe(const Token& t) {
   if (t.kind == Token::end) return "end of input";
-  if (t.kind == Token::string) return t.text;
-  return "'" + t.text + "'";
+  if (t.kind == Token::string) return common::printable(t.text, 80);
+  return "'" + common::printable(t.text, 80) + "'";
 }
 
 // Splits the text into tokens, skipping blanks, line breaks and '#' comments.
@@ -130,7 +132,9 @@ class Parser {
   Genotype parse() {
     Genotype g;
     if (peek().kind == Token::ident && peek(1).is('=')) {
-      g.name = next().text;
+      const Token& name = next();
+      if (const std::string problem = name_problem(name.text); !problem.empty()) fail(name, problem);
+      g.name = name.text;
       next();
     }
     const Token& head = next();
@@ -209,7 +213,7 @@ class Parser {
       if (op.kind != Token::string) expected(op, "a quoted primitive name");
       Entry e;
       if (!primitive_from_name(op.value, e.edge.op)) {
-        fail(op, "unknown primitive '" + op.value + "'; allowed: " + join(primitive_names()));
+        fail(op, "unknown primitive '" + common::printable(op.value, 80) + "'; allowed: " + join(primitive_names()));
       }
       expect(',', "',' after the primitive name");
       e.index = integer("a state index");
@@ -361,7 +365,12 @@ bool primitive_from_name(const std::string& name, Primitive& out) {
   return false;
 }
 
-Genotype parse_genotype(const std::string& text, const std::string& source) {
+Genotype parse_genotype(const std::string& text, const std::string& raw_source) {
+  const std::string source = common::printable(raw_source);
+  if (int64_t(text.size()) > kMaxGenotypeBytes) {  // before tokenizing: a token costs ~100 bytes
+    throw NetworkError(source + ": " + std::to_string(text.size()) + " bytes is above the bound " +
+                       std::to_string(kMaxGenotypeBytes) + " bytes for a genotype (" + kLimitsDoc + ")");
+  }
   return Parser(text, source).parse();
 }
 

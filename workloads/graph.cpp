@@ -3,6 +3,10 @@
 #include <climits>
 #include <string>
 
+#include "common/checked.hpp"
+#include "common/text.hpp"
+#include "workloads/limits.hpp"
+
 namespace cimsim::workloads {
 
 namespace {
@@ -30,11 +34,68 @@ std::string shape_text(const Shape& s) {
 }
 
 [[noreturn]] void fail(const Layer& layer, const std::string& message) {
-  throw NetworkError("layer '" + layer.name + "': " + message);
+  throw NetworkError("layer '" + common::printable(layer.name) + "': " + message);
 }
 
 void require_positive(const Layer& layer, const char* what, int value) {
   if (value <= 0) fail(layer, std::string(what) + " " + std::to_string(value) + " must be positive");
+}
+
+// A parameter a file sets: positive (or non-negative) and at most `bound`.
+void require_range(const Layer& layer, const char* what, int value, int min, int64_t bound) {
+  if (value < min) {
+    fail(layer, std::string(what) + " " + std::to_string(value) + (min > 0 ? " must be positive" : " must not be negative"));
+  }
+  if (value > bound) fail(layer, over_bound(what, value, bound));
+}
+
+// A shape a layer produces (or the input's): every extent and the element count within their bounds.
+void check_shape(const Layer& layer, const Shape& s, const char* what) {
+  if (s.h > kMaxSpatial) fail(layer, over_bound(std::string(what) + " height", s.h, kMaxSpatial));
+  if (s.w > kMaxSpatial) fail(layer, over_bound(std::string(what) + " width", s.w, kMaxSpatial));
+  const int64_t n = s.elements();
+  if (n > kMaxLayerActivations) {
+    fail(layer, over_bound(std::string(what) + " " + shape_text(s) + ": elements", n, kMaxLayerActivations, " per layer"));
+  }
+}
+
+// The parameters a layer of this op reads, each within its bound (before any shape is computed).
+void check_parameters(const Layer& layer) {
+  switch (layer.op) {
+    case OpKind::conv:
+      require_range(layer, "out_channels", layer.out_channels, 1, kMaxChannels);
+      require_range(layer, "groups", layer.groups, 1, kMaxChannels);
+      require_range(layer, "dilation", layer.dilation, 1, kMaxSpatial);
+      [[fallthrough]];
+    case OpKind::max_pool:
+    case OpKind::avg_pool:
+      require_range(layer, "kernel height", layer.kernel_h, 1, kMaxSpatial);
+      require_range(layer, "kernel width", layer.kernel_w, 1, kMaxSpatial);
+      require_range(layer, "stride", layer.stride, 1, kMaxSpatial);
+      require_range(layer, "pad", layer.pad, 0, kMaxSpatial);
+      return;
+    case OpKind::fc:
+      require_range(layer, "out_channels", layer.out_channels, 1, kMaxChannels);
+      return;
+    case OpKind::zero:
+      require_range(layer, "stride", layer.stride, 1, kMaxSpatial);
+      return;
+    case OpKind::pad:
+    case OpKind::slice:
+      for (int k = 0; k < 4; ++k) require_range(layer, "pads", layer.pads[k], 0, kMaxSpatial);
+      return;
+    default:
+      return;
+  }
+}
+
+// The layer's weights and MACs (its output elements are checked with its shape).
+void check_counts(const Layer& layer) {
+  if (!is_weighted(layer.op)) return;
+  const int64_t w = layer.weights();
+  if (w > kMaxLayerWeights) fail(layer, over_bound("weight count", w, kMaxLayerWeights, " per layer"));
+  const int64_t m = layer.macs();
+  if (m > kMaxLayerMacs) fail(layer, over_bound("MAC count", m, kMaxLayerMacs, " per layer"));
 }
 
 // Output size of a sliding window along one axis; throws when the window does not fit.
@@ -76,16 +137,9 @@ void check_input_count(const Layer& layer) {
 
 void infer_window_op(Layer& layer, bool is_conv) {
   const Shape in = layer.in;
-  require_positive(layer, "kernel height", layer.kernel_h);
-  require_positive(layer, "kernel width", layer.kernel_w);
-  require_positive(layer, "stride", layer.stride);
-  if (layer.pad < 0) fail(layer, "pad " + std::to_string(layer.pad) + " must not be negative");
   int dilation = 1;
   int out_c = in.c;
   if (is_conv) {
-    require_positive(layer, "out_channels", layer.out_channels);
-    require_positive(layer, "dilation", layer.dilation);
-    require_positive(layer, "groups", layer.groups);
     if (in.c % layer.groups != 0) {
       fail(layer, "in_channels " + std::to_string(in.c) + " not divisible by groups " +
                       std::to_string(layer.groups));
@@ -124,12 +178,17 @@ bool is_activation(OpKind op) {
   return op == OpKind::relu || op == OpKind::hardswish || op == OpKind::hardsigmoid || op == OpKind::sigmoid;
 }
 
+int64_t Shape::elements() const {
+  return common::checked_product({c, h, w}).value_or(INT64_MAX);
+}
+
 int64_t Layer::weights() const {
   switch (op) {
     case OpKind::conv:
-      return int64_t(out_channels) * (in.c / (groups > 0 ? groups : 1)) * kernel_h * kernel_w;
+      return common::checked_product({out_channels, in.c / (groups > 0 ? groups : 1), kernel_h, kernel_w})
+          .value_or(INT64_MAX);
     case OpKind::fc:
-      return int64_t(out_channels) * in.elements();
+      return common::checked_mul(out_channels, in.elements()).value_or(INT64_MAX);
     default:
       return 0;
   }
@@ -138,7 +197,7 @@ int64_t Layer::weights() const {
 int64_t Layer::macs() const {
   switch (op) {
     case OpKind::conv:
-      return int64_t(out.h) * out.w * weights();
+      return common::checked_product({out.h, out.w, weights()}).value_or(INT64_MAX);
     case OpKind::fc:
       return weights();
     default:
@@ -147,26 +206,58 @@ int64_t Layer::macs() const {
 }
 
 int Graph::add(Layer layer) {
-  if (layer.name.empty()) throw NetworkError("layer " + std::to_string(layers.size()) + " has no name");
-  if (index_of(layer.name) >= 0) throw NetworkError("duplicate layer name '" + layer.name + "'");
+  const std::string problem = name_problem(layer.name);
+  if (!problem.empty()) throw NetworkError("layer " + std::to_string(layers.size()) + ": " + problem);
+  if (int64_t(layers.size()) >= kMaxLayers) {
+    fail(layer, over_bound("layer count", int64_t(layers.size()) + 1, kMaxLayers));
+  }
+  const int64_t refs = input_refs_ + int64_t(layer.inputs.size());
+  if (refs > kMaxLayerInputs) fail(layer, over_bound("input references of the network", refs, kMaxLayerInputs));
+  if (index_of(layer.name) >= 0) {
+    throw NetworkError("duplicate layer name '" + common::printable(layer.name) + "'");
+  }
   for (int i : layer.inputs) {
     if (i < 0 || i >= int(layers.size())) {
       fail(layer, "input index " + std::to_string(i) + " does not refer to an earlier layer");
     }
   }
+  input_refs_ = refs;
+  by_name_.emplace(layer.name, int(layers.size()));
   layers.push_back(std::move(layer));
   return int(layers.size()) - 1;
 }
 
+void Graph::rename(int index, std::string new_name) {
+  Layer& l = layers.at(size_t(index));
+  if (new_name == l.name) return;
+  const std::string problem = name_problem(new_name);
+  if (!problem.empty()) throw NetworkError("layer " + std::to_string(index) + ": " + problem);
+  if (index_of(new_name) >= 0) throw NetworkError("duplicate layer name '" + common::printable(new_name) + "'");
+  by_name_.erase(l.name);
+  by_name_.emplace(new_name, index);
+  l.name = std::move(new_name);
+}
+
+void Graph::reindex() const {
+  by_name_.clear();
+  for (size_t i = 0; i < layers.size(); ++i) by_name_.emplace(layers[i].name, int(i));
+}
+
 int Graph::index_of(const std::string& layer_name) const {
-  for (size_t i = 0; i < layers.size(); ++i) {
-    if (layers[i].name == layer_name) return int(i);
+  // the index is exact when every layer came through add() and rename(); otherwise rebuild it
+  if (by_name_.size() != layers.size()) reindex();
+  auto it = by_name_.find(layer_name);
+  if (it != by_name_.end() && (size_t(it->second) >= layers.size() || layers[size_t(it->second)].name != layer_name)) {
+    reindex();
+    it = by_name_.find(layer_name);
   }
-  return -1;
+  return it == by_name_.end() ? -1 : it->second;
 }
 
 void Graph::infer_shapes() {
-  if (layers.empty()) throw NetworkError("network '" + name + "' has no layers");
+  if (layers.empty()) throw NetworkError("network '" + common::printable(name) + "' has no layers");
+  counted_ = 0;
+  total_weights_ = total_macs_ = total_activations_ = 0;
   for (int i = 0; i < int(layers.size()); ++i) infer_layer(i);
 }
 
@@ -179,14 +270,42 @@ void Graph::infer_layer(int index) {
   for (int i : layer.inputs) {
     if (i < 0 || i >= index) fail(layer, "input index " + std::to_string(i) + " is not an earlier layer");
   }
+  check_parameters(layer);
   if (layer.op == OpKind::input) {
     if (layer.out.c <= 0 || layer.out.h <= 0 || layer.out.w <= 0) {
       fail(layer, "input shape " + shape_text(layer.out) + " (CxHxW) must be positive");
     }
+    if (layer.out.c > kMaxChannels) fail(layer, over_bound("input channels", layer.out.c, kMaxChannels));
     layer.in = layer.out;
-    return;
+  } else {
+    layer.in = layers[size_t(layer.inputs[0])].out;
+    infer_output(layer);
   }
-  layer.in = layers[size_t(layer.inputs[0])].out;
+  check_shape(layer, layer.out, "output");
+  check_counts(layer);
+  add_to_totals(index);
+}
+
+void Graph::add_to_totals(int index) {
+  // counted in order, once: a layer inferred again (a builder's final infer_shapes) is not counted twice
+  if (size_t(index) != counted_) return;
+  const Layer& layer = layers[size_t(index)];
+  // per-layer values are bounded above, so none of these sums can overflow (kMaxLayers layers)
+  total_weights_ += layer.weights();
+  total_macs_ += layer.macs();
+  total_activations_ += layer.out.elements();
+  ++counted_;
+  const std::string at = "the network's ";
+  if (total_weights_ > kMaxNetworkWeights) {
+    fail(layer, over_bound(at + "weights up to this layer", total_weights_, kMaxNetworkWeights));
+  }
+  if (total_macs_ > kMaxNetworkMacs) fail(layer, over_bound(at + "MACs up to this layer", total_macs_, kMaxNetworkMacs));
+  if (total_activations_ > kMaxNetworkActivations) {
+    fail(layer, over_bound(at + "output elements up to this layer", total_activations_, kMaxNetworkActivations));
+  }
+}
+
+void Graph::infer_output(Layer& layer) const {
   switch (layer.op) {
     case OpKind::conv:
       infer_window_op(layer, true);
@@ -265,13 +384,13 @@ void Graph::infer_layer(int index) {
 
 int64_t Graph::weights() const {
   int64_t total = 0;
-  for (const auto& l : layers) total += l.weights();
+  for (const auto& l : layers) total = common::checked_add(total, l.weights()).value_or(INT64_MAX);
   return total;
 }
 
 int64_t Graph::macs() const {
   int64_t total = 0;
-  for (const auto& l : layers) total += l.macs();
+  for (const auto& l : layers) total = common::checked_add(total, l.macs()).value_or(INT64_MAX);
   return total;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace cimsim::workloads {
@@ -38,7 +39,8 @@ bool is_weighted(OpKind op);  // conv and fc: the ops that occupy crossbars
 
 struct Shape {
   int c = 0, h = 0, w = 0;  // channels, height, width (one input; batch is a run option)
-  int64_t elements() const { return int64_t(c) * h * w; }
+  // C*H*W; saturates at INT64_MAX (a shape that large is refused by the limits, workloads/limits.hpp)
+  int64_t elements() const;
   bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
   bool operator!=(const Shape& o) const { return !(*this == o); }
 };
@@ -62,8 +64,9 @@ struct Layer {
   Shape in;   // shape of inputs[0] (for concat: the concatenated shape)
   Shape out;
 
-  int64_t weights() const;  // crossbar-resident weight elements (conv kernels, fc matrices); 0 otherwise
-  int64_t macs() const;     // multiply-accumulates of one inference; 0 for non-weighted ops
+  // crossbar-resident weight elements (conv kernels, fc matrices); 0 otherwise. Saturates at INT64_MAX.
+  int64_t weights() const;
+  int64_t macs() const;  // multiply-accumulates of one inference; 0 for non-weighted ops. Saturates.
   const std::string& site_of() const { return site.empty() ? name : site; }
 };
 
@@ -75,23 +78,41 @@ struct NetworkError : std::runtime_error {
 class Graph {
  public:
   std::string name;
-  std::vector<Layer> layers;  // topological order; layers[0] is the input
+  // Topological order; layers[0] is the input. Add layers with add() and rename them with rename(): the
+  // name index behind index_of() follows those two (a vector changed directly is re-indexed on the next
+  // lookup whose answer it cannot vouch for).
+  std::vector<Layer> layers;
 
-  // Adds a layer, returns its index. Throws NetworkError on a bad reference.
+  // Adds a layer, returns its index. Throws NetworkError on a bad reference, a duplicate or unusable
+  // name, or a layer or input-reference count above its bound (workloads/limits.hpp). O(1) amortized.
   int add(Layer layer);
-  int index_of(const std::string& layer_name) const;  // -1 if absent
+  void rename(int index, std::string new_name);  // throws NetworkError on a duplicate
+  int index_of(const std::string& layer_name) const;  // -1 if absent; O(1) expected
 
   // Computes `in` and `out` for every layer; validates parameters (kernel fits, channels divisible by
-  // groups, add shapes equal, concat spatial sizes equal). Throws NetworkError naming the layer.
-  // The input layer's `out` is the network input shape and must be set by whoever builds the graph.
+  // groups, add shapes equal, concat spatial sizes equal) and the limits of workloads/limits.hpp (every
+  // parameter, the layer's weights, MACs and output elements, the network's totals). Throws NetworkError
+  // naming the layer. The input layer's `out` is the network input shape, set by whoever builds the graph.
   void infer_shapes();
   // The same for one layer, whose producers must already have their shapes: lets loaders attach a
-  // file position to the error of the layer that fails.
+  // file position to the error of the layer that fails. Layers inferred in order are added to the
+  // network's totals as they come, so a network passing a total bound fails at the layer that passes it.
   void infer_layer(int index);
 
   int64_t weights() const;
   int64_t macs() const;
   std::vector<std::vector<int>> consumers() const;  // consumers()[i]: layers reading layer i
+
+ private:
+  void reindex() const;
+  void infer_output(Layer& layer) const;  // `out` of a non-input layer from its `in` and parameters
+  void add_to_totals(int index);
+
+  mutable std::unordered_map<std::string, int> by_name_;  // layer name -> index
+  int64_t input_refs_ = 0;                                 // inputs summed over all layers
+  // the totals of layers [0, counted_) as infer_layer() saw them
+  size_t counted_ = 0;
+  int64_t total_weights_ = 0, total_macs_ = 0, total_activations_ = 0;
 };
 
 }  // namespace cimsim::workloads

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
 #include "workloads/builtins.hpp"
 #include "workloads/darts.hpp"
 #include "workloads/network_yaml.hpp"
@@ -40,7 +41,7 @@ Graph load_network(const std::string& name_or_path) {
   if (ends_with(name_or_path, ".onnx")) return load_onnx(name_or_path);
   std::string names;
   for (const auto& n : builtin_network_names()) names += (names.empty() ? "" : ", ") + n;
-  throw NetworkError("unknown network '" + name_or_path + "': expected a built-in name (" + names +
+  throw NetworkError("unknown network '" + common::printable(name_or_path) + "': expected a built-in name (" + names +
                      ") or a file ending .yaml, .yml (YAML network), .csv (NeuroSim network CSV), "
                      ".genotype (DARTS genotype) or .onnx (ONNX model)");
 }

@@ -1,14 +1,19 @@
 #include "workloads/network_yaml.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
+
+#include "common/text.hpp"
+#include "workloads/limits.hpp"
 
 namespace cimsim::workloads {
 
@@ -16,11 +21,24 @@ namespace {
 
 using Keys = std::vector<std::string>;
 
-std::string join(const Keys& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
+struct Field {
+  std::string key;
+  YAML::Node key_node, value;
+};
+using Fields = std::vector<Field>;
+
+// The value of `key`, or nullptr.
+const YAML::Node* find(const Fields& fields, const char* key) {
+  for (const Field& f : fields) {
+    if (f.key == key) return &f.value;
+  }
+  return nullptr;
 }
+
+std::string join(const Keys& items) { return common::joined(items, 24); }
+
+// A user's text inside a message: escaped, one line, bounded.
+std::string q(const std::string& text) { return common::printable(text, 80); }
 
 bool contains(const Keys& items, const std::string& s) {
   return std::find(items.begin(), items.end(), s) != items.end();
@@ -59,50 +77,76 @@ class Parser {
   }
   std::string where(const YAML::Mark& mark) const { return position(mark) + ": "; }
 
-  // Checks that `node` is a mapping whose keys are all in `allowed`, each given once.
-  void check_map(const YAML::Node& node, const std::string& what, const Keys& allowed,
-                 const std::string& context = "") const {
-    if (!node.IsMap()) fail(node, what + " must be a mapping; allowed keys: " + join(allowed));
-    std::set<std::string> seen;
+  // The entries of a mapping, read once. (yaml-cpp's node[key] searches the mapping and allocates a node
+  // for every key it does not find: a layer read with a dozen lookups cost more than parsing it.)
+  Fields fields_of(const YAML::Node& node, const Keys& allowed) const {
+    Fields fields;
     for (const auto& kv : node) {
       if (!kv.first.IsScalar()) fail(kv.first, "keys must be plain names; allowed: " + join(allowed));
-      const auto key = kv.first.Scalar();
-      if (!contains(allowed, key)) {
-        fail(kv.first, "unknown key '" + key + "'" + context + "; allowed: " + join(allowed));
+      fields.push_back({kv.first.Scalar(), kv.first, kv.second});
+    }
+    return fields;
+  }
+  // Checks that every key is in `allowed`, each given once.
+  void check_keys(const Fields& fields, const Keys& allowed, const std::string& context = "") const {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const Field& f = fields[i];
+      if (!contains(allowed, f.key)) {
+        fail(f.key_node, "unknown key '" + q(f.key) + "'" + context + "; allowed: " + join(allowed));
       }
-      if (!seen.insert(key).second) fail(kv.first, "duplicate key '" + key + "'");
+      for (size_t j = 0; j < i; ++j) {
+        if (fields[j].key == f.key) fail(f.key_node, "duplicate key '" + q(f.key) + "'");
+      }
     }
   }
+  // Checks that `node` is a mapping whose keys are all in `allowed`, each given once; its entries.
+  Fields check_map(const YAML::Node& node, const std::string& what, const Keys& allowed,
+                   const std::string& context = "") const {
+    if (!node.IsMap()) fail(node, what + " must be a mapping; allowed keys: " + join(allowed));
+    Fields fields = fields_of(node, allowed);
+    check_keys(fields, allowed, context);
+    return fields;
+  }
 
-  int get_int(const YAML::Node& node, const std::string& key, int min) const {
+  // An integer in [min, max] (max: its bound in workloads/limits.hpp), read as 64 bits so that a huge
+  // value is reported as out of range rather than as not an integer.
+  int get_int(const YAML::Node& node, const std::string& key, int min, int64_t max) const {
     if (!node.IsScalar()) fail(node, "'" + key + "' must be an integer");
-    int value = 0;
+    long long value = 0;
     try {
-      value = node.as<int>();
+      value = node.as<long long>();
     } catch (const YAML::BadConversion&) {
-      fail(node, "'" + key + "' must be an integer, got '" + node.Scalar() + "'");
+      fail(node, "'" + key + "' must be an integer, got '" + q(node.Scalar()) + "'");
     }
     if (value < min) {
       fail(node, "'" + key + "' must be " + (min == 0 ? "non-negative" : "positive") + ", got " +
                      std::to_string(value));
     }
-    return value;
+    if (value > max) fail(node, over_bound("'" + key + "'", value, max));
+    return int(value);
   }
 
   std::string get_string(const YAML::Node& node, const std::string& key) const {
     if (!node.IsScalar() || node.Scalar().empty()) fail(node, "'" + key + "' must be a non-empty string");
     return node.Scalar();
   }
+  // A layer or network name: a string that may appear in reports (workloads/limits.hpp name_problem).
+  std::string get_name(const YAML::Node& node, const std::string& key) const {
+    std::string name = get_string(node, key);
+    const std::string problem = name_problem(name);
+    if (!problem.empty()) fail(node, "'" + key + "': " + problem);
+    return name;
+  }
 
   Graph parse(const YAML::Node& root, const std::string& default_name);
 
  private:
-  void parse_layer(const YAML::Node& node, Graph& g, const std::vector<std::string>& all_names);
+  void parse_layer(const YAML::Node& node, Graph& g, const std::unordered_set<std::string>& all_names);
   std::vector<int> parse_inputs(const YAML::Node& node, const Graph& g,
-                                const std::vector<std::string>& all_names) const;
+                                const std::unordered_set<std::string>& all_names) const;
 
   std::string source_;
-  std::map<std::string, YAML::Mark> defined_;  // layer name -> where it was defined
+  std::unordered_map<std::string, YAML::Mark> defined_;  // layer name -> where it was defined
   std::map<OpKind, int> op_counts_;             // for default names
 };
 
@@ -110,7 +154,7 @@ Graph Parser::parse(const YAML::Node& root, const std::string& default_name) {
   if (root.IsNull()) throw NetworkError(source_ + ": empty network file; expected keys: name, input, layers");
   check_map(root, "a network", {"name", "input", "layers"});
   Graph g;
-  g.name = root["name"] ? get_string(root["name"], "name") : default_name;
+  g.name = root["name"] ? get_name(root["name"], "name") : default_name;
 
   if (!root["input"]) fail(root, "missing key 'input' ({channels: C, height: H, width: W})");
   const YAML::Node input = root["input"];
@@ -122,79 +166,100 @@ Graph Parser::parse(const YAML::Node& root, const std::string& default_name) {
   for (const auto& key : input_keys) {
     if (!input[key]) fail(input, "missing key '" + key + "' in 'input'; required: " + join(input_keys));
   }
-  in.out = Shape{get_int(input["channels"], "channels", 1), get_int(input["height"], "height", 1),
-                 get_int(input["width"], "width", 1)};
+  in.out = Shape{get_int(input["channels"], "channels", 1, kMaxChannels),
+                 get_int(input["height"], "height", 1, kMaxSpatial),
+                 get_int(input["width"], "width", 1, kMaxSpatial)};
   g.infer_layer(g.add(std::move(in)));
   defined_["input"] = input.Mark();
 
   if (!root["layers"]) fail(root, "missing key 'layers' (a list of layers)");
   const YAML::Node layers = root["layers"];
   if (!layers.IsSequence() || layers.size() == 0) fail(layers, "'layers' must be a non-empty list");
-  std::vector<std::string> all_names;  // explicit names, to tell forward references from typos
+  if (int64_t(layers.size()) >= kMaxLayers) {
+    fail(layers, over_bound("'layers' has " + std::to_string(layers.size()) + " entries; with the input, the layer count",
+                            int64_t(layers.size()) + 1, kMaxLayers));
+  }
+  std::unordered_set<std::string> all_names;  // explicit names, to tell forward references from typos
   for (const auto& l : layers) {
-    if (l.IsMap() && l["name"] && l["name"].IsScalar()) all_names.push_back(l["name"].Scalar());
+    if (!l.IsMap()) continue;
+    for (const auto& kv : l) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "name" && kv.second.IsScalar()) all_names.insert(kv.second.Scalar());
+    }
   }
   for (const auto& l : layers) parse_layer(l, g, all_names);
   return g;
 }
 
-void Parser::parse_layer(const YAML::Node& node, Graph& g, const std::vector<std::string>& all_names) {
-  Keys op_names;
-  for (const auto& [op, keys] : op_keys()) op_names.push_back(op_name(op));
+void Parser::parse_layer(const YAML::Node& node, Graph& g, const std::unordered_set<std::string>& all_names) {
+  static const Keys op_names = [] {
+    Keys names;
+    for (const auto& [op, keys] : op_keys()) names.push_back(op_name(op));
+    return names;
+  }();
+  static const Keys any_layer_key = [] {  // for a key that is no name, before the op is known
+    Keys keys = {"name", "op", "inputs"};
+    for (const auto& [op, op_specific] : op_keys())
+      for (const auto& k : op_specific)
+        if (!contains(keys, k)) keys.push_back(k);
+    return keys;
+  }();
   if (!node.IsMap()) fail(node, "a layer must be a mapping with at least 'op'");
-  if (!node["op"]) fail(node, "missing key 'op'; allowed ops: " + join(op_names));
-  const std::string op_text = get_string(node["op"], "op");
+  const Fields fields = fields_of(node, any_layer_key);
+  const YAML::Node* op = find(fields, "op");
+  if (!op) fail(node, "missing key 'op'; allowed ops: " + join(op_names));
+  const std::string op_text = get_string(*op, "op");
   const auto entry = std::find_if(op_keys().begin(), op_keys().end(),
                                   [&](const auto& e) { return op_text == op_name(e.first); });
   if (entry == op_keys().end()) {
-    fail(node["op"], "unknown op '" + op_text + "'" +
-                         (op_text == "input" ? " (the input is given by the top-level 'input' key)" : "") +
-                         "; allowed: " + join(op_names));
+    fail(*op, "unknown op '" + q(op_text) + "'" +
+                  (op_text == "input" ? " (the input is given by the top-level 'input' key)" : "") +
+                  "; allowed: " + join(op_names));
   }
   Keys allowed = {"name", "op", "inputs"};
   allowed.insert(allowed.end(), entry->second.begin(), entry->second.end());
-  check_map(node, "a layer", allowed, " for op '" + op_text + "'");
+  check_keys(fields, allowed, " for op '" + op_text + "'");
 
   Layer l;
   l.op = entry->first;
   const int count = ++op_counts_[l.op];
-  l.name = node["name"] ? get_string(node["name"], "name") : op_text + std::to_string(count);
-  const YAML::Mark mark = node["name"] ? node["name"].Mark() : node.Mark();
+  const YAML::Node* name = find(fields, "name");
+  l.name = name ? get_name(*name, "name") : op_text + std::to_string(count);
+  const YAML::Mark mark = name ? name->Mark() : node.Mark();
   if (auto it = defined_.find(l.name); it != defined_.end()) {
-    fail_at(mark, "duplicate layer name '" + l.name + "' (first defined at " + position(it->second) + ")");
+    fail_at(mark, "duplicate layer name '" + q(l.name) + "' (first defined at " + position(it->second) + ")");
   }
-  l.inputs = node["inputs"] ? parse_inputs(node["inputs"], g, all_names)
-                            : std::vector<int>{int(g.layers.size()) - 1};
+  const YAML::Node* inputs = find(fields, "inputs");
+  l.inputs = inputs ? parse_inputs(*inputs, g, all_names) : std::vector<int>{int(g.layers.size()) - 1};
 
-  const auto has = [&](const char* key) { return bool(node[key]); };
-  const auto require = [&](const char* key) {
-    if (!has(key)) fail(node, "missing key '" + std::string(key) + "' for op '" + op_text + "'");
+  const auto has = [&](const char* key) { return find(fields, key) != nullptr; };
+  const auto value = [&](const char* key) -> const YAML::Node& {
+    const YAML::Node* v = find(fields, key);
+    if (!v) fail(node, "missing key '" + std::string(key) + "' for op '" + op_text + "'");
+    return *v;
   };
   if (contains(entry->second, "out_channels")) {
-    require("out_channels");
-    l.out_channels = get_int(node["out_channels"], "out_channels", 1);
+    l.out_channels = get_int(value("out_channels"), "out_channels", 1, kMaxChannels);
   }
   if (contains(entry->second, "kernel")) {
-    require("kernel");
-    const YAML::Node k = node["kernel"];
+    const YAML::Node& k = value("kernel");
     if (k.IsSequence()) {
       if (k.size() != 2) fail(k, "'kernel' must be an integer or [kh, kw]");
-      l.kernel_h = get_int(k[0], "kernel", 1);
-      l.kernel_w = get_int(k[1], "kernel", 1);
+      l.kernel_h = get_int(k[0], "kernel", 1, kMaxSpatial);
+      l.kernel_w = get_int(k[1], "kernel", 1, kMaxSpatial);
     } else {
-      l.kernel_h = l.kernel_w = get_int(k, "kernel", 1);
+      l.kernel_h = l.kernel_w = get_int(k, "kernel", 1, kMaxSpatial);
     }
     const bool pool = l.op != OpKind::conv;
     if (has("stride")) {
-      l.stride = get_int(node["stride"], "stride", 1);
+      l.stride = get_int(value("stride"), "stride", 1, kMaxSpatial);
     } else if (pool) {  // pools default to non-overlapping windows
       if (l.kernel_h != l.kernel_w) fail(k, "a non-square pooling kernel needs an explicit 'stride'");
       l.stride = l.kernel_h;
     }
-    if (has("pad")) l.pad = get_int(node["pad"], "pad", 0);
+    if (has("pad")) l.pad = get_int(value("pad"), "pad", 0, kMaxSpatial);
   }
-  if (has("dilation")) l.dilation = get_int(node["dilation"], "dilation", 1);
-  if (has("groups")) l.groups = get_int(node["groups"], "groups", 1);
+  if (has("dilation")) l.dilation = get_int(value("dilation"), "dilation", 1, kMaxSpatial);
+  if (has("groups")) l.groups = get_int(value("groups"), "groups", 1, kMaxChannels);
 
   defined_[l.name] = mark;
   try {
@@ -205,7 +270,7 @@ void Parser::parse_layer(const YAML::Node& node, Graph& g, const std::vector<std
 }
 
 std::vector<int> Parser::parse_inputs(const YAML::Node& node, const Graph& g,
-                                      const std::vector<std::string>& all_names) const {
+                                      const std::unordered_set<std::string>& all_names) const {
   std::vector<YAML::Node> refs;
   if (node.IsScalar()) {
     refs.push_back(node);
@@ -220,35 +285,66 @@ std::vector<int> Parser::parse_inputs(const YAML::Node& node, const Graph& g,
     const int index = g.index_of(ref);
     if (index >= 0) {
       result.push_back(index);
-    } else if (contains(all_names, ref)) {
-      fail(r, "input '" + ref + "' is defined later; a layer may only read earlier layers");
+    } else if (all_names.count(ref)) {
+      fail(r, "input '" + q(ref) + "' is defined later; a layer may only read earlier layers");
     } else {
       Keys earlier;
       for (const auto& l : g.layers) earlier.push_back(l.name);
-      fail(r, "unknown layer '" + ref + "'; allowed: " + join(earlier));
+      fail(r, "unknown layer '" + q(ref) + "'; allowed: " + join(earlier));
     }
   }
   return result;
+}
+
+// Where the second document of `text` starts (its '---' or first node).
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+YAML::Mark second_document_mark(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts handler;
+  while (handler.starts.size() < 2 && parser.HandleNextDocument(handler)) {
+  }
+  return handler.starts.size() >= 2 ? handler.starts[1] : YAML::Mark::null_mark();
 }
 
 }  // namespace
 
 Graph parse_network_yaml(const std::string& text, const std::string& source,
                          const std::string& default_name) {
-  Parser parser(source);
+  Parser parser(common::printable(source));
+  if (int64_t(text.size()) > kMaxYamlNetworkBytes) {
+    throw NetworkError(parser.where(YAML::Mark::null_mark()) + std::to_string(text.size()) +
+                       " bytes is above the bound " + std::to_string(kMaxYamlNetworkBytes) +
+                       " bytes for a YAML network (" + kLimitsDoc + ")");
+  }
   try {
-    return parser.parse(YAML::Load(text), default_name);
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      parser.fail_at(second_document_mark(text), "a second YAML document; a network file holds one (remove "
+                                                 "the '---' line and what follows)");
+    }
+    return parser.parse(documents.empty() ? YAML::Node() : documents[0], common::printable(default_name));
   } catch (const YAML::Exception& e) {  // syntax errors, and anything the checks above missed
     throw NetworkError(parser.where(e.mark) + "YAML error: " + e.msg);
   }
 }
 
 Graph load_network_yaml(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw NetworkError("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return parse_network_yaml(text.str(), path, std::filesystem::path(path).stem().string());
+  const std::string text = read_bounded_file(path, kMaxYamlNetworkBytes, "a YAML network");
+  return parse_network_yaml(text, path, std::filesystem::path(path).stem().string());
 }
 
 }  // namespace cimsim::workloads

@@ -5,9 +5,11 @@
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "common/text.hpp"
+#include "workloads/limits.hpp"
 
 namespace cimsim::workloads {
 
@@ -16,6 +18,9 @@ namespace {
 constexpr const char* field_names[] = {"IFM_H", "IFM_W", "IFM_C",          "kH",
                                        "kW",    "OFM_C", "followedByPool", "stride"};
 constexpr int field_count = 8;
+// the bound of each field (workloads/limits.hpp): spatial sizes, channels, 0/1, spatial
+constexpr int64_t field_bounds[] = {kMaxSpatial, kMaxSpatial, kMaxChannels, kMaxSpatial,
+                                    kMaxSpatial, kMaxChannels, 1,            kMaxSpatial};
 
 struct Row {
   int line = 0;
@@ -48,14 +53,20 @@ Row parse_row(const std::string& text, int line, const std::string& source) {
     const std::string at = where + ":" + std::to_string(b + 1) + ": field " + field_names[count];
     char* stop = nullptr;
     errno = 0;
-    const long value = field.empty() ? 0 : std::strtol(field.c_str(), &stop, 10);
-    if (field.empty() || *stop != '\0' || errno != 0 || value > INT_MAX || value < INT_MIN) {
-      throw NetworkError(at + " is not an integer: '" + field + "'");
+    const long long value = field.empty() ? 0 : std::strtoll(field.c_str(), &stop, 10);
+    if (field.empty() || *stop != '\0') {
+      throw NetworkError(at + " is not an integer: '" + common::printable(field, 80) + "'");
     }
     const bool is_pool = count == 6;
-    if (is_pool ? (value != 0 && value != 1) : value <= 0) {
-      throw NetworkError(at + " " + std::to_string(value) + (is_pool ? " must be 0 or 1" : " must be positive"));
+    if (errno == ERANGE && value > 0) {  // more digits than 64 bits hold
+      throw NetworkError(at + " " + common::printable(field, 40) + " is above the bound " +
+                         std::to_string(field_bounds[count]) + " (" + kLimitsDoc + ")");
     }
+    if (is_pool ? (value != 0 && value != 1) : value <= 0) {
+      throw NetworkError(at + " " + (errno == ERANGE ? common::printable(field, 40) : std::to_string(value)) +
+                         (is_pool ? " must be 0 or 1" : " must be positive"));
+    }
+    if (value > field_bounds[count]) throw NetworkError(over_bound(at, value, field_bounds[count]));
     row.v[count++] = int(value);
     if (end == text.size()) break;
     start = end + 1;
@@ -79,17 +90,48 @@ int add_layer(Graph& g, Layer layer, const std::string& where) {
   }
 }
 
+// The text without a leading UTF-8 byte order mark (invisible in editors; spreadsheets write one).
+std::string_view without_bom(std::string_view text) {
+  return text.substr(0, 3) == "\xef\xbb\xbf" ? text.substr(3) : text;
+}
+
+// A control byte (NUL, ESC, ...; tab allowed) is an error at its line and column: a CSV of numbers has
+// none, and a NUL would otherwise end a field early.
+void check_control_bytes(std::string_view line, int number, const std::string& source) {
+  for (size_t k = 0; k < line.size(); ++k) {
+    const auto c = static_cast<unsigned char>(line[k]);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      throw NetworkError(source + ":" + std::to_string(number) + ":" + std::to_string(k + 1) + ": control character " +
+                         common::printable(line.substr(k, 1)) + " (a NeuroSim CSV holds integers, commas and spaces)");
+    }
+  }
+}
+
 }  // namespace
 
-Graph parse_neurosim_csv(const std::string& text, const std::string& source, const std::string& name) {
+Graph parse_neurosim_csv(const std::string& raw_text, const std::string& raw_source, const std::string& name) {
+  const std::string source = common::printable(raw_source);
+  if (int64_t(raw_text.size()) > kMaxCsvNetworkBytes) {
+    throw NetworkError(source + ": " + std::to_string(raw_text.size()) + " bytes is above the bound " +
+                       std::to_string(kMaxCsvNetworkBytes) + " bytes for a NeuroSim CSV (" + kLimitsDoc + ")");
+  }
+  const std::string_view text = without_bom(raw_text);
   std::vector<Row> rows;
-  std::istringstream in(text);
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t first = line.find_first_not_of(" \t");
-    if (first == std::string::npos) continue;  // blank line
-    rows.push_back(parse_row(line, number, source));
+  size_t start = 0;
+  for (int number = 1; start < text.size(); ++number) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view view = text.substr(start, end - start);
+    start = end + 1;
+    if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
+    check_control_bytes(view, number, source);
+    if (view.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
+    // every row makes at least one layer, and the input is one more
+    if (int64_t(rows.size()) + 2 > kMaxLayers) {
+      throw NetworkError(source + ":" + std::to_string(number) + ": " +
+                         over_bound("row count", int64_t(rows.size()) + 1, kMaxLayers - 1));
+    }
+    rows.push_back(parse_row(std::string(view), number, source));
   }
   if (rows.empty()) throw NetworkError(source + ": no layers");
 
@@ -154,11 +196,8 @@ Graph parse_neurosim_csv(const std::string& text, const std::string& source, con
 }
 
 Graph load_neurosim_csv(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw NetworkError("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return parse_neurosim_csv(text.str(), path, std::filesystem::path(path).stem().string());
+  const std::string text = read_bounded_file(path, kMaxCsvNetworkBytes, "a NeuroSim CSV");
+  return parse_neurosim_csv(text, path, common::printable(std::filesystem::path(path).stem().string()));
 }
 
 }  // namespace cimsim::workloads

@@ -1,5 +1,7 @@
 #include "workloads/onnx_loader.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -7,9 +9,13 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
+#include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "common/checked.hpp"
+#include "common/text.hpp"
+#include "workloads/limits.hpp"
 
 namespace cimsim::workloads {
 
@@ -23,6 +29,9 @@ const char* const supported_ops =
     "Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, Dropout, Flatten, Gemm, "
     "GlobalAveragePool, HardSigmoid, HardSwish, Identity, MatMul, MaxPool, Mul, Pad, ReduceMean, Relu, "
     "Reshape, Sigmoid, Slice, Squeeze, Sum, Unsqueeze; on constants: Cast, Gather, Shape";
+
+// A name or string from the file inside a message: escaped, one line, bounded.
+std::string q(const std::string& text) { return common::printable(text, 80); }
 
 std::string ints_text(const Ints& v) {
   std::string s = "[";
@@ -46,18 +55,26 @@ std::vector<T> raw_values(const std::string& raw) {
 
 class Importer {
  public:
-  Importer(const onnx::GraphProto& g, std::string source) : g_(g), source_(std::move(source)) {}
+  Importer(const onnx::GraphProto& g, std::string source) : g_(g), source_(common::printable(source)) {}
 
   Graph run() {
     graph_.name = stem_of(source_);
+    if (g_.node_size() >= kMaxLayers) {
+      fail(over_bound("node count", g_.node_size(), kMaxLayers - 1));
+    }
     for (const auto& t : g_.initializer()) static_[t.name()] = &t;
     for (const auto& n : g_.node()) {
-      for (const auto& in : n.input()) ++uses_[in];
+      const bool fc = n.op_type() == "Gemm" || n.op_type() == "MatMul";
+      for (const auto& in : n.input()) {
+        ++uses_[in];
+        if (fc) ++fc_uses_[in];
+      }
     }
     for (const auto& out : g_.output()) ++uses_[out.name()];
     add_input();
-    for (const auto& n : g_.node()) {
-      node_ = &n;
+    for (int k = 0; k < g_.node_size(); ++k) {
+      node_ = &g_.node(k);
+      node_index_ = k;
       import_node();
     }
     node_ = nullptr;
@@ -68,7 +85,7 @@ class Importer {
  private:
   [[noreturn]] void fail(const std::string& message) const {
     std::string where = source_ + ": ";
-    if (node_) where += "node '" + label() + "' (" + node_->op_type() + "): ";
+    if (node_) where += "node '" + q(label()) + "' (" + q(node_->op_type()) + "): ";
     throw NetworkError(where + message);
   }
   std::string label() const {
@@ -91,8 +108,10 @@ class Importer {
     const auto* a = attr(name);
     return a ? Ints(a->ints().begin(), a->ints().end()) : fallback;
   }
-  int to_int(int64_t v, const std::string& what) const {
-    if (v < 0 || v > INT_MAX) fail(what + " " + std::to_string(v) + " is out of range");
+  // A size the file sets, within [0, bound] (workloads/limits.hpp; positivity is the IR's check).
+  int to_int(int64_t v, const std::string& what, int64_t bound) const {
+    if (v < 0) fail(what + " " + std::to_string(v) + " must not be negative");
+    if (v > bound) fail(over_bound(what, v, bound));
     return int(v);
   }
 
@@ -107,7 +126,7 @@ class Importer {
         return Ints(v.begin(), v.end());
       }
       default:
-        fail(what + " '" + t.name() + "' must be an int64 or int32 tensor");
+        fail(what + " '" + q(t.name()) + "' must be an int64 or int32 tensor");
     }
   }
   // True when the tensor holds FLOAT data (in the file) that is all 0.
@@ -130,9 +149,9 @@ class Importer {
     auto it = act_.find(node_->input(i));
     if (it != act_.end()) return it->second;
     if (static_.count(node_->input(i))) {
-      fail("input '" + node_->input(i) + "' is a constant; an activation (the output of an earlier node) is expected");
+      fail("input '" + q(node_->input(i)) + "' is a constant; an activation (the output of an earlier node) is expected");
     }
-    fail("input '" + node_->input(i) + "' is not the graph input nor the output of an earlier node");
+    fail("input '" + q(node_->input(i)) + "' is not the graph input nor the output of an earlier node");
   }
   Ints static_ints(int i, const char* what) const {
     const TensorProto* t = static_input(i);
@@ -142,24 +161,24 @@ class Importer {
   const Layer& layer(int index) const { return graph_.layers[size_t(index)]; }
   // True when the node's input 0 feeds only this node (and is no graph output).
   bool sole_consumer() const { return uses_.at(node_->input(0)) == 1; }
+  // True when every reader of the node's output is a Gemm or MatMul (and it is no graph output).
   bool only_fc_consumers() const {
-    int fc = 0;
-    for (const auto& n : g_.node()) {
-      for (const auto& in : n.input()) {
-        if (in == node_->output(0)) {
-          if (n.op_type() != "Gemm" && n.op_type() != "MatMul") return false;
-          ++fc;
-        }
-      }
-    }
-    const auto it = uses_.find(node_->output(0));
-    return fc > 0 && it != uses_.end() && fc == it->second;
+    const auto fc = fc_uses_.find(node_->output(0));
+    const auto all = uses_.find(node_->output(0));
+    return fc != fc_uses_.end() && all != uses_.end() && fc->second > 0 && fc->second == all->second;
   }
 
   // ---- layers ---------------------------------------------------------------------------------------
+  // `base`, or base_2, base_3, ... the first one free. The next suffix to try is remembered per base, so
+  // n nodes of one name cost O(n), not O(n^2).
   std::string unique(const std::string& base) {
     std::string name = base;
-    for (int k = 2; names_.count(name); ++k) name = base + "_" + std::to_string(k);
+    if (names_.count(name)) {
+      int& k = next_suffix_.try_emplace(base, 2).first->second;
+      do {
+        name = base + "_" + std::to_string(k++);
+      } while (names_.count(name));
+    }
     names_.insert(name);
     return name;
   }
@@ -189,27 +208,25 @@ class Importer {
     }
     if (inputs.empty()) fail("the graph has no input (every graph input is an initializer)");
     if (inputs.size() > 1) {
-      std::string names;
-      for (const auto* v : inputs) names += (names.empty() ? "" : ", ") + v->name();
-      fail(std::to_string(inputs.size()) + " graph inputs (" + names + "); cimsim takes one input tensor");
+      std::vector<std::string> names;
+      for (const auto* v : inputs) names.push_back(v->name());
+      fail(std::to_string(inputs.size()) + " graph inputs (" + common::joined(names) + "); cimsim takes one input tensor");
     }
     const auto& v = *inputs[0];
     const auto& shape = v.type().tensor_type().shape();
     if (!v.type().has_tensor_type() || shape.dim_size() != 4) {
-      fail("input '" + v.name() + "' must be a 4-D tensor (NCHW), has rank " + std::to_string(shape.dim_size()));
+      fail("input '" + q(v.name()) + "' must be a 4-D tensor (NCHW), has rank " + std::to_string(shape.dim_size()));
     }
     if (shape.dim(0).has_dim_value() && shape.dim(0).dim_value() != 1) {
-      fail("input '" + v.name() + "' has batch " + std::to_string(shape.dim(0).dim_value()) +
+      fail("input '" + q(v.name()) + "' has batch " + std::to_string(shape.dim(0).dim_value()) +
            "; expected 1 or symbolic (the batch is a run option)");
     }
     int dims[3];
     for (int k = 1; k < 4; ++k) {
       const auto& d = shape.dim(k);
-      if (!d.has_dim_value() || d.dim_value() <= 0 || d.dim_value() > INT_MAX) {
-        fail("input '" + v.name() + "' dimension " + std::to_string(k) + " (" + std::string(1, "NCHW"[k]) +
-             ") must be a fixed positive size");
-      }
-      dims[k - 1] = int(d.dim_value());
+      const std::string what = "input '" + q(v.name()) + "' dimension " + std::to_string(k) + " (" + "NCHW"[k] + ")";
+      if (!d.has_dim_value() || d.dim_value() <= 0) fail(what + " must be a fixed positive size");
+      dims[k - 1] = to_int(d.dim_value(), what, k == 1 ? kMaxChannels : kMaxSpatial);
     }
     Layer in = make(OpKind::input, {});
     in.name = unique("input");
@@ -221,23 +238,27 @@ class Importer {
   void check_auto_pad() const {
     const auto* a = attr("auto_pad");
     if (a && a->s() != "NOTSET" && a->s() != "VALID") {
-      fail("auto_pad '" + a->s() + "' is not supported (give explicit pads)");
+      fail("auto_pad '" + q(a->s()) + "' is not supported (give explicit pads)");
     }
   }
   // A pair of equal values (strides, dilations) as one int.
   int square(const char* what, const Ints& v) const {
     if (v.size() != 2 || v[0] != v[1])
       fail(std::string(what) + " " + ints_text(v) + ": only 2 equal values are supported");
-    return to_int(v[0], what);
+    return to_int(v[0], what, kMaxSpatial);
   }
 
   // ---- operators ------------------------------------------------------------------------------------
   void import_node() {
     const std::string& op = node_->op_type();
     if (!node_->domain().empty() && node_->domain() != "ai.onnx") {
-      fail("unsupported operator (domain '" + node_->domain() + "'); supported: " + supported_ops);
+      fail("unsupported operator (domain '" + q(node_->domain()) + "'); supported: " + supported_ops);
     }
     if (node_->output_size() < 1) fail("node has no output");
+    // the node's name (or first output) names its layers: it must be fit for a report
+    if (const std::string problem = name_problem(label()); !problem.empty()) {
+      throw NetworkError(source_ + ": node " + std::to_string(node_index_) + " (" + q(node_->op_type()) + "): " + problem);
+    }
     if (op == "Constant") return constant();
     if ((op == "Identity" || op == "Dropout") && static_input(0)) {  // a renamed initializer
       static_[node_->output(0)] = static_input(0);
@@ -345,13 +366,25 @@ class Importer {
     return true;
   }
 
-  // Input 1, the crossbar weight: an initializer or constant of `rank` dimensions.
+  // Input 1, the crossbar weight: an initializer or constant of `rank` dimensions, each positive, whose
+  // declared element count is within the per-layer weight bound. Only the declared dims are read: the data
+  // (if any) is never touched, so a weight declared huge without data costs nothing before it is refused.
   const TensorProto& weight(int rank) const {
     const TensorProto* w = static_input(1);
-    if (!w) fail("weight '" + (has_input(1) ? node_->input(1) : std::string()) + "' is not an initializer or constant");
+    if (!w) fail("weight '" + (has_input(1) ? q(node_->input(1)) : std::string()) + "' is not an initializer or constant");
     if (w->dims_size() != rank) {
-      fail("weight '" + w->name() + "' must have rank " + std::to_string(rank) + ", has " +
+      fail("weight '" + q(w->name()) + "' must have rank " + std::to_string(rank) + ", has " +
            std::to_string(w->dims_size()));
+    }
+    const Ints dims(w->dims().begin(), w->dims().end());
+    int64_t count = 1;
+    for (int64_t d : dims) {
+      if (d <= 0) fail("weight '" + q(w->name()) + "' has dims " + ints_text(dims) + "; each must be positive");
+      count = common::checked_mul(count, d).value_or(INT64_MAX);
+    }
+    if (count > kMaxLayerWeights) {
+      fail(over_bound("weight '" + q(w->name()) + "' declared " + ints_text(dims) + ": elements", count, kMaxLayerWeights,
+                      " per layer"));
     }
     return *w;
   }
@@ -361,27 +394,27 @@ class Importer {
     check_auto_pad();
     int x = act_input(0);
     Layer l = make(OpKind::conv, {});
-    l.out_channels = to_int(w->dims(0), "output channels");
-    l.kernel_h = to_int(w->dims(2), "kernel height");
-    l.kernel_w = to_int(w->dims(3), "kernel width");
+    l.out_channels = to_int(w->dims(0), "output channels", kMaxChannels);
+    l.kernel_h = to_int(w->dims(2), "kernel height", kMaxSpatial);
+    l.kernel_w = to_int(w->dims(3), "kernel width", kMaxSpatial);
     const Ints kernel = attr_ints("kernel_shape", {w->dims(2), w->dims(3)});
     if (kernel != Ints{w->dims(2), w->dims(3)}) {
       fail("kernel_shape " + ints_text(kernel) + " does not match the weight's " + ints_text({w->dims(2), w->dims(3)}));
     }
     l.stride = square("strides", attr_ints("strides", {1, 1}));
     l.dilation = square("dilations", attr_ints("dilations", {1, 1}));
-    l.groups = to_int(attr_int("group", 1), "group");
+    l.groups = to_int(attr_int("group", 1), "group", kMaxChannels);
     if (int64_t(layer(x).out.c) != w->dims(1) * l.groups) {
-      fail("weight '" + w->name() + "' expects " + std::to_string(w->dims(1)) + " x group " + std::to_string(l.groups) +
+      fail("weight '" + q(w->name()) + "' expects " + std::to_string(w->dims(1)) + " x group " + std::to_string(l.groups) +
            " input channels, the input has " + std::to_string(layer(x).out.c));
     }
     const Ints pads = attr_ints("pads", {0, 0, 0, 0});
     if (pads.size() != 4) fail("pads " + ints_text(pads) + " must have 4 values");
     if (pads[0] == pads[1] && pads[0] == pads[2] && pads[0] == pads[3]) {
-      l.pad = to_int(pads[0], "pad");
+      l.pad = to_int(pads[0], "pad", kMaxSpatial);
     } else {  // asymmetric: a pad layer before the conv
       Layer p = make(OpKind::pad, {x});
-      for (int k = 0; k < 4; ++k) p.pads[k] = to_int(pads[size_t(k)], "pad");
+      for (int k = 0; k < 4; ++k) p.pads[k] = to_int(pads[size_t(k)], "pad", kMaxSpatial);
       x = emit(std::move(p), "/pad");
     }
     l.inputs = {x};
@@ -397,11 +430,11 @@ class Importer {
     const int64_t n = trans_b ? w->dims(0) : w->dims(1);
     const int x = act_input(0);
     if (k != layer(x).out.elements()) {
-      fail("weight '" + w->name() + "' takes " + std::to_string(k) + " inputs, the input has " +
+      fail("weight '" + q(w->name()) + "' takes " + std::to_string(k) + " inputs, the input has " +
            std::to_string(layer(x).out.elements()) + " elements");
     }
     Layer l = make(OpKind::fc, {x});
-    l.out_channels = to_int(n, "output features");
+    l.out_channels = to_int(n, "output features", kMaxChannels);
     emit(std::move(l));
   }
 
@@ -451,7 +484,8 @@ class Importer {
     Layer& src = graph_.layers[size_t(acts[0])];
     if (src.op == OpKind::max_pool && src.kernel_h == 1 && src.kernel_w == 1 && src.pad == 0 && sole_consumer()) {
       names_.erase(src.name);
-      src.name = unique(label());
+      next_suffix_.clear();  // a freed name may be reused, as it would be without the memo
+      graph_.rename(acts[0], unique(label()));
       src.op = OpKind::zero;
       graph_.infer_layer(acts[0]);
       return alias(acts[0]);
@@ -483,10 +517,10 @@ class Importer {
       fail("pads " + ints_text(pads) + ": pools take symmetric padding only (4 equal values)");
     }
     Layer l = make(node_->op_type() == "MaxPool" ? OpKind::max_pool : OpKind::avg_pool, {act_input(0)});
-    l.kernel_h = to_int(kernel[0], "kernel height");
-    l.kernel_w = to_int(kernel[1], "kernel width");
+    l.kernel_h = to_int(kernel[0], "kernel height", kMaxSpatial);
+    l.kernel_w = to_int(kernel[1], "kernel width", kMaxSpatial);
     l.stride = square("strides", attr_ints("strides", {1, 1}));
-    l.pad = to_int(pads[0], "pad");
+    l.pad = to_int(pads[0], "pad", kMaxSpatial);
     emit(std::move(l));
   }
 
@@ -510,7 +544,7 @@ class Importer {
       } else if (dims[k] <= 0) {
         fail("shape " + ints_text(dims) + " is not supported");
       } else {
-        known *= dims[k];
+        known = common::checked_mul(known, dims[k]).value_or(INT64_MAX);
       }
     }
     if (unknown >= 0 && known > 0 && total % known == 0) dims[size_t(unknown)] = total / known;
@@ -570,7 +604,7 @@ class Importer {
 
   void pad() {
     const auto* mode = attr("mode");
-    if (mode && mode->s() != "constant") fail("mode '" + mode->s() + "': only constant (zero) padding is supported");
+    if (mode && mode->s() != "constant") fail("mode '" + q(mode->s()) + "': only constant (zero) padding is supported");
     const int x = act_input(0);
     Ints pads = node_->input_size() > 1 ? static_ints(1, "pads") : attr_ints("pads", {});
     const TensorProto* value = static_input(2);
@@ -585,7 +619,10 @@ class Importer {
     const bool shrink = hw[0] <= 0 && hw[1] <= 0 && hw[2] <= 0 && hw[3] <= 0;
     if (!grow && !shrink) fail("pads " + ints_text(pads) + " mix padding and cropping");
     Layer l = make(grow ? OpKind::pad : OpKind::slice, {x});
-    for (int k = 0; k < 4; ++k) l.pads[k] = to_int(grow ? hw[k] : -hw[k], "pad");
+    for (int k = 0; k < 4; ++k) {
+      if (hw[k] == INT64_MIN) fail("pads " + ints_text(pads) + " are out of range");
+      l.pads[k] = to_int(grow ? hw[k] : -hw[k], "pad", kMaxSpatial);
+    }
     emit(std::move(l));
   }
 
@@ -596,8 +633,11 @@ class Importer {
   std::deque<TensorProto> owned_;                     // constants built from value_int(s)/value_float(s)
   std::map<std::string, int> act_;                    // activations: tensor name -> layer index
   std::map<std::string, int> uses_;                   // tensor name -> node inputs + graph outputs reading it
+  std::map<std::string, int> fc_uses_;                // tensor name -> Gemm/MatMul inputs reading it
   std::set<std::string> names_;
+  std::unordered_map<std::string, int> next_suffix_;  // unique(): the next _k to try per base name
   const NodeProto* node_ = nullptr;  // the node being imported (messages name it)
+  int node_index_ = 0;
 };
 
 }  // namespace
@@ -610,13 +650,25 @@ Graph from_onnx(const onnx::ModelProto& model, const std::string& source) {
 }
 
 Graph load_onnx(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NetworkError("cannot open " + path);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  const std::string shown = common::printable(path);
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes.str())) {
-    throw NetworkError(path + ": not an ONNX model (the file does not parse as a protobuf ModelProto)");
+  bool parsed = false;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    // a regular file: its size is bounded before parsing, and protobuf reads it without a copy in memory
+    if (int64_t(st.st_size) > kMaxOnnxFileBytes) {
+      throw NetworkError(shown + ": " + std::to_string(st.st_size) + " bytes is above the bound " +
+                         std::to_string(kMaxOnnxFileBytes) + " bytes for an ONNX model (" + kLimitsDoc +
+                         "; save larger models with external data: only the weights' shapes are read)");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw NetworkError("cannot open " + shown);
+    parsed = model.ParseFromIstream(&in);
+  } else {  // a FIFO or device: read at most the bound
+    parsed = model.ParseFromString(read_bounded_file(path, kMaxOnnxFileBytes, "an ONNX model"));
+  }
+  if (!parsed) {
+    throw NetworkError(shown + ": not an ONNX model (the file does not parse as a protobuf ModelProto)");
   }
   return from_onnx(model, path);
 }

@@ -6,6 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/checked.hpp"
+#include "common/text.hpp"
+#include "workloads/limits.hpp"
+
 namespace cimsim::workloads {
 
 namespace {
@@ -241,6 +245,15 @@ class Writer {
 }  // namespace
 
 onnx::ModelProto to_onnx(const Graph& graph) {
+  // the initializers hold every weight as 4 zero bytes: bounded before any is allocated, by what
+  // load_onnx() would read back
+  const int64_t bytes = common::checked_mul(graph.weights(), int64_t(sizeof(float))).value_or(INT64_MAX);
+  if (bytes > kMaxOnnxFileBytes) {
+    throw NetworkError("cannot export network '" + common::printable(graph.name) + "' as ONNX: its " +
+                       std::to_string(graph.weights()) + " weights take " + std::to_string(bytes) +
+                       " bytes as initializers, above the bound " + std::to_string(kMaxOnnxFileBytes) +
+                       " bytes of an ONNX model that cimsim reads back (" + kLimitsDoc + ")");
+  }
   return Writer(graph).run();
 }
 
@@ -248,7 +261,7 @@ void save_onnx(const Graph& graph, const std::string& path) {
   const onnx::ModelProto model = to_onnx(graph);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out || !model.SerializeToOstream(&out) || !out.flush()) {
-    throw NetworkError("cannot write ONNX model '" + path + "'");
+    throw NetworkError("cannot write ONNX model '" + common::printable(path) + "'");
   }
 }
 
