@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/text.hpp"
+#include "common/yaml_document.hpp"
 #include "models/config_loader.hpp"
 
 namespace cimsim::sim {
@@ -141,10 +142,14 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
   const std::string label = common::printable(file);
   YAML::Node root;
   try {
+    if (const auto second = common::second_document(text))
+      throw SweepError(label + ":" + std::to_string(second->line + 1) + ":" + std::to_string(second->column + 1) +
+                       ": a second YAML document; allowed: one document per spec (remove the '---' line and what "
+                       "follows)");
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw SweepError(label + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                     ": " + e.msg + "; allowed: a YAML map (docs/sweeps.md)");
+                     ": " + common::printable(e.msg) + "; allowed: a YAML map (docs/sweeps.md)");
   }
   if (!root.IsMap()) throw SweepError(label + ":1:1: expected a map; allowed: a YAML map (docs/sweeps.md)");
   const std::string allowed_keys =
@@ -241,8 +246,9 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
   // relative paths are relative to the spec
   const fs::path dir = fs::path(file).parent_path();
   auto resolve = [&dir](std::string& p) {
+    std::error_code ec;  // a name the file system refuses (too long, ...) is simply not a file beside the spec
     if ((p.find('/') != std::string::npos || p.find('.') != std::string::npos) && fs::path(p).is_relative() &&
-        fs::exists(dir / p))
+        fs::exists(dir / p, ec))
       p = (dir / p).string();
   };
   resolve(s.hw);

@@ -62,6 +62,18 @@ TEST_F(ErrorLine, BytesThatAreNotUtf8AndEscapeSequencesAreEscaped) {
   expect_one_line(opt, "--dataflow");
 }
 
+// yaml-cpp's LoadAll never returns on ",(," (fuzz/regressions/network_yaml): every loader counts documents
+// with the event parser instead, and a second document is an error in each of them.
+TEST_F(ErrorLine, ASecondYamlDocumentIsRefusedAndMalformedTextEnds) {
+  write_text(dir / "endless.yaml", ",(,");
+  expect_one_line(run("run --net endless.yaml -q"), "endless.yaml");
+  write_text(dir / "two.yaml", "name: s\nhw: default\n---\nname: t\n");
+  expect_one_line(run("sweep two.yaml --out o"), "two.yaml:3:1: a second YAML document");
+  EXPECT_FALSE(fs::exists(dir / "o"));
+  write_text(dir / "net2.yaml", "input: {channels: 3, height: 8, width: 8}\nlayers:\n  - {op: relu}\n---\nx: 1\n");
+  expect_one_line(run("run --net net2.yaml -q"), "net2.yaml:4:1: a second YAML document");
+}
+
 TEST_F(ErrorLine, PrintableKeepsValidUtf8AndCountsWhatItCuts) {
   using cimsim::common::printable;
   EXPECT_EQ(printable("µJ, mm² \xe2\x82\xac"), "µJ, mm² €");

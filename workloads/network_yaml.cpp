@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/text.hpp"
+#include "common/yaml_document.hpp"
 #include "workloads/limits.hpp"
 
 namespace cimsim::workloads {
@@ -297,29 +298,6 @@ std::vector<int> Parser::parse_inputs(const YAML::Node& node, const Graph& g,
 }
 
 // Where the second document of `text` starts (its '---' or first node).
-class DocumentStarts : public YAML::EventHandler {
- public:
-  std::vector<YAML::Mark> starts;
-  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
-
-YAML::Mark second_document_mark(const std::string& text) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentStarts handler;
-  while (handler.starts.size() < 2 && parser.HandleNextDocument(handler)) {
-  }
-  return handler.starts.size() >= 2 ? handler.starts[1] : YAML::Mark::null_mark();
-}
-
 }  // namespace
 
 Graph parse_network_yaml(const std::string& text, const std::string& source,
@@ -331,12 +309,11 @@ Graph parse_network_yaml(const std::string& text, const std::string& source,
                        " bytes for a YAML network (" + kLimitsDoc + ")");
   }
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      parser.fail_at(second_document_mark(text), "a second YAML document; a network file holds one (remove "
-                                                 "the '---' line and what follows)");
+    if (const auto second = common::second_document(text)) {
+      parser.fail_at(*second, "a second YAML document; a network file holds one (remove the '---' line and "
+                              "what follows)");
     }
-    return parser.parse(documents.empty() ? YAML::Node() : documents[0], common::printable(default_name));
+    return parser.parse(YAML::Load(text), common::printable(default_name));
   } catch (const YAML::Exception& e) {  // syntax errors, and anything the checks above missed
     throw NetworkError(parser.where(e.mark) + "YAML error: " + e.msg);
   }
