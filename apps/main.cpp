@@ -13,6 +13,7 @@
 
 #include "mapper/mapping.hpp"
 #include "models/config_loader.hpp"
+#include "models/limits.hpp"
 #include "sim/compare.hpp"
 #include "sim/deploy.hpp"
 #include "sim/report.hpp"
@@ -114,7 +115,7 @@ void check_output(const std::string& out, const Common& c) {
 
 int cmd_run(const Common& c, const std::string& dataflow, int inputs, double quantum_ns,
             const std::string& json_out, const std::string& csv_dir, const std::string& vcd_out,
-            const std::string& trace_out, bool quiet) {
+            const std::string& trace_out, bool quiet, double max_sim_time_ms) {
   check_output(json_out, c);
   check_output(vcd_out, c);
   check_output(trace_out, c);
@@ -137,6 +138,7 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   opt.dataflow = dataflow == "pipelined" ? tiles::Dataflow::pipelined : tiles::Dataflow::layer_by_layer;
   opt.inputs = inputs;
   opt.quantum_ns = quantum_ns;
+  opt.max_sim_ns = max_sim_time_ms * 1e6;
   sim::TraceData trace;
   const bool traced = !vcd_out.empty() || !trace_out.empty();
   const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
@@ -300,6 +302,7 @@ int sc_main(int argc, char* argv[]) {
   std::string dataflow = "pipelined", json_out, csv_dir, vcd_out, trace_out;
   int inputs = 1;
   double quantum_ns = 1000.0;
+  double max_sim_time_ms = models::limits::kDefaultMaxSimTimeMs;
   bool quiet = false;
 
   auto* run = app.add_subcommand("run", "simulate a network on a chip: latency, energy, power, area");
@@ -326,6 +329,10 @@ int sc_main(int argc, char* argv[]) {
           "NS > 0", "positive"))
       ->capture_default_str();
   run->add_flag("-q,--quiet", quiet, "no terminal table");
+  run->add_option("--max-sim-time-ms", max_sim_time_ms,
+                  "stop the run with an error when simulated time passes this (ms of simulated time)")
+      ->check(CLI::Range(1e-6, models::limits::kMaxMaxSimTimeMs))
+      ->capture_default_str();
 
   std::string map_json;
   auto* map = app.add_subcommand("map", "map a network onto a chip and print the mapping (no simulation)");
@@ -390,7 +397,9 @@ int sc_main(int argc, char* argv[]) {
   }
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
   try {
-    if (*run) return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, trace_out, quiet);
+    if (*run)
+      return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, trace_out, quiet,
+                     max_sim_time_ms);
     if (*map) return cmd_map(common, map_json);
     if (*compare) return cmd_compare(cmp);
     if (*exp) return cmd_export(exp_common, onnx_out);
@@ -414,6 +423,9 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
     return e.exit_code;
   } catch (const sim::SweepError& e) {
+    std::cerr << "cimsim: error: " << e.what() << '\n';
+    return 2;
+  } catch (const sim::SimulationError& e) {
     std::cerr << "cimsim: error: " << e.what() << '\n';
     return 2;
   } catch (const UsageError& e) {

@@ -58,9 +58,10 @@ constexpr double kTimeCeilingNs = 4611686018427387.904;  // 2^62 ps in ns
 // the largest value allowed (below the ceiling above).
 constexpr double kDefaultMaxSimTimeMs = 1e6;
 constexpr double kMaxMaxSimTimeMs = 4e9;
-// The work one `cimsim run` may take on: layer steps x (1 + the PEs each step drives), summed over the
-// stream. About 10^4 of them run per second on one core (docs/config.md); the bound keeps a run under
-// about 20 s and 2 GB. See sim::estimate_work.
-constexpr double kMaxRunWork = 2e5;
+// The size of one `cimsim run` (sim::estimate_run), bounded so that a run stays under about 20 s and
+// 2 GB on one core: the crossbars it elaborates (about 10 KB and 0.1 ms each) and its step work (layer
+// rows x (1 + the PEs and crossbar blocks each step drives), summed over the stream of --inputs).
+constexpr double kMaxElaboratedCrossbars = 100'000;
+constexpr double kMaxRunWork = 2e6;
 
 }  // namespace cimsim::models::limits
