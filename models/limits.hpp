@@ -46,9 +46,9 @@ constexpr double kMaxBandwidthGbps = 1e6;
 constexpr double kMaxEnergyPj = 1e12;
 constexpr double kMaxPowerMw = 1e12;
 constexpr double kMaxAreaUm2 = 1e12;
-// Buffer and register capacities: at most 2^30 KiB (1 TiB), 2^40 B.
-constexpr double kMaxBufferKib = 1073741824.0;
-constexpr double kMaxRegisterBytes = 1099511627776.0;
+// Buffer and register capacities: at most 10^9 KiB (about 1 TB) and 10^12 B.
+constexpr double kMaxBufferKib = 1e9;
+constexpr double kMaxRegisterBytes = 1e12;
 
 // ---- one simulation -------------------------------------------------------------------------------------
 // SystemC time is a 64-bit count of 1 ps: it saturates at 2^64 ps (about 213 days). No simulated time
@@ -62,6 +62,6 @@ constexpr double kMaxMaxSimTimeMs = 4e9;
 // 2 GB on one core: the crossbars it elaborates (about 10 KB and 0.1 ms each) and its step work (layer
 // rows x (1 + the PEs and crossbar blocks each step drives), summed over the stream of --inputs).
 constexpr double kMaxElaboratedCrossbars = 100'000;
-constexpr double kMaxRunWork = 2e6;
+constexpr double kMaxRunWork = 5e6;
 
 }  // namespace cimsim::models::limits
