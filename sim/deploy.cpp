@@ -17,6 +17,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 // The --crossbars budget makes a chip of ceil(budget / crossbars per tile) tiles: bounded before mapping.
 void check_budget(const models::HardwareSpec& hw, int crossbars) {
   if (crossbars <= 0) return;
+  if (crossbars > models::limits::kMaxChipCrossbars)
+    throw mapper::MappingError("--crossbars " + std::to_string(crossbars) + ": allowed: at most " +
+                               std::to_string(models::limits::kMaxChipCrossbars) + " crossbars per chip");
   const int64_t per_tile = int64_t(hw.tile.pes) * hw.pe.crossbars;
   const int64_t tiles = (int64_t(crossbars) + per_tile - 1) / per_tile;
   if (tiles > models::limits::kMaxChipTiles)
@@ -27,10 +30,11 @@ void check_budget(const models::HardwareSpec& hw, int crossbars) {
                                std::to_string(models::limits::kMaxChipTiles * per_tile) + " crossbars here)");
 }
 
-// The chip a mapping makes (its tiles x crossbars per tile) is bounded like a config's chip.
+// The chip a mapping makes (its tiles x crossbars per tile) is bounded like a config's chip. A budget
+// was bounded itself (check_budget); its last tile may be partly outside it.
 void check_chip(const models::HardwareSpec& hw, const mapper::Mapping& m) {
   const int64_t per_tile = int64_t(hw.tile.pes) * hw.pe.crossbars;
-  const int64_t xbars = int64_t(m.chip_tiles) * per_tile;
+  const int64_t xbars = m.budget > 0 ? int64_t(m.budget) : int64_t(m.chip_tiles) * per_tile;
   if (m.chip_tiles > models::limits::kMaxChipTiles || xbars > models::limits::kMaxChipCrossbars)
     throw mapper::MappingError("network '" + m.network + "' makes a chip of " + std::to_string(m.chip_tiles) +
                                " tiles x " + std::to_string(per_tile) + " crossbars = " + std::to_string(xbars) +

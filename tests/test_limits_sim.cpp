@@ -174,6 +174,17 @@ TEST(RunSize, AMillionTileChipElaboratesOnlyItsWork) {
   EXPECT_LT(u.ru_maxrss, 512 * 1024) << "KB: the chip's idle tiles must cost nothing";  // was 2.6 GB
 }
 
+// The largest --crossbars the CLI takes (10^8: 1,041,667 tiles) runs; it was 26 s and 2.9 GB.
+TEST(RunSize, TheLargestBudgetRuns) {
+  const auto dir = scratch_dir();
+  const auto j = run_json(dir, "budget", "--net vgg8 --crossbars 100000000");
+  EXPECT_EQ(j.at("utilization").at("crossbars_total").get<int64_t>(), 100000000);
+  EXPECT_EQ(j.at("utilization").at("chip_tiles").get<int64_t>(), 1041667);
+  rusage u{};
+  ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &u), 0);
+  EXPECT_LT(u.ru_maxrss, 1024 * 1024) << "KB";
+}
+
 // PEs beyond the old address stride (256 - 16) are their tile's own, not the next tile's units.
 TEST(RunSize, ManyPesPerTileKeepTheirAddresses) {
   const auto dir = scratch_dir();
