@@ -331,7 +331,20 @@ int sc_main(int argc, char* argv[]) {
   run->add_flag("-q,--quiet", quiet, "no terminal table");
   run->add_option("--max-sim-time-ms", max_sim_time_ms,
                   "stop the run with an error when simulated time passes this (ms of simulated time)")
-      ->check(CLI::Range(1e-6, models::limits::kMaxMaxSimTimeMs))
+      ->check(CLI::Validator(
+          [](std::string& v) {  // CLI::Range lets nan through (every comparison with it is false)
+            double ms = 0;
+            try {
+              ms = std::stod(v);
+            } catch (const std::exception&) {
+              ms = -1;
+            }
+            return ms > 0 && ms <= models::limits::kMaxMaxSimTimeMs
+                       ? std::string()
+                       : "must be a number of ms in (0, " +
+                             std::to_string(static_cast<long long>(models::limits::kMaxMaxSimTimeMs)) + "]";
+          },
+          "MS in (0, 4e9]", "max-sim-time"))
       ->capture_default_str();
 
   std::string map_json;

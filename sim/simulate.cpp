@@ -176,6 +176,9 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
                           "allowed: at most " + num(limits::kMaxRunWork) +
                           " (use fewer --inputs: throughput is steady after a few)");
   tiles::RunOptions opt = options;
+  if (!(opt.max_sim_ns > 0))  // NaN too
+    throw SimulationError("the simulated-time limit is " + num(opt.max_sim_ns * 1e-6) +
+                          " ms; allowed: a number of ms in (0, " + num(limits::kMaxMaxSimTimeMs) + "]");
   opt.max_sim_ns = std::min(opt.max_sim_ns, limits::kMaxMaxSimTimeMs * 1e6);
   hw::Stats stats(int(graph.layers.size()));
   hw::Context ctx{hw, stats, trace ? &trace->log : nullptr};
