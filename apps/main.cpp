@@ -17,6 +17,7 @@
 #include "common/text.hpp"
 #include "mapper/mapping.hpp"
 #include "models/config_loader.hpp"
+#include "models/limits.hpp"
 #include "sim/compare.hpp"
 #include "sim/deploy.hpp"
 #include "sim/report.hpp"
@@ -128,7 +129,7 @@ sim::OutputPlan plan_for(const Common& c) {
 
 int cmd_run(const Common& c, const std::string& dataflow, int inputs, double quantum_ns,
             const std::string& json_out, const std::string& csv_dir, const std::string& vcd_out,
-            const std::string& trace_out, bool quiet) {
+            const std::string& trace_out, bool quiet, double max_sim_time_ms) {
   sim::OutputPlan plan = plan_for(c);
   plan.output(json_out, "--json");
   plan.output(vcd_out, "--vcd");
@@ -147,6 +148,7 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   opt.dataflow = dataflow == "pipelined" ? tiles::Dataflow::pipelined : tiles::Dataflow::layer_by_layer;
   opt.inputs = inputs;
   opt.quantum_ns = quantum_ns;
+  opt.max_sim_ns = max_sim_time_ms * 1e6;
   sim::TraceData trace;
   const bool traced = !vcd_out.empty() || !trace_out.empty();
   const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
@@ -316,6 +318,7 @@ int sc_main(int argc, char* argv[]) {
   std::string dataflow = "pipelined", json_out, csv_dir, vcd_out, trace_out;
   int inputs = 1;
   double quantum_ns = 1000.0;
+  double max_sim_time_ms = models::limits::kDefaultMaxSimTimeMs;
   bool quiet = false;
 
   auto* run = app.add_subcommand("run", "simulate a network on a chip: latency, energy, power, area");
@@ -342,6 +345,23 @@ int sc_main(int argc, char* argv[]) {
           "NS > 0", "positive"))
       ->capture_default_str();
   run->add_flag("-q,--quiet", quiet, "no terminal table");
+  run->add_option("--max-sim-time-ms", max_sim_time_ms,
+                  "stop the run with an error when simulated time passes this (ms of simulated time)")
+      ->check(CLI::Validator(
+          [](std::string& v) {  // CLI::Range lets nan through (every comparison with it is false)
+            double ms = 0;
+            try {
+              ms = std::stod(v);
+            } catch (const std::exception&) {
+              ms = -1;
+            }
+            return ms > 0 && ms <= models::limits::kMaxMaxSimTimeMs
+                       ? std::string()
+                       : "must be a number of ms in (0, " +
+                             std::to_string(static_cast<long long>(models::limits::kMaxMaxSimTimeMs)) + "]";
+          },
+          "MS in (0, 4e9]", "max-sim-time"))
+      ->capture_default_str();
 
   std::string map_json;
   auto* map = app.add_subcommand("map", "map a network onto a chip and print the mapping (no simulation)");
@@ -409,7 +429,9 @@ int sc_main(int argc, char* argv[]) {
   }
   sc_core::sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", sc_core::SC_DO_NOTHING);
   try {
-    if (*run) return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, trace_out, quiet);
+    if (*run)
+      return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, trace_out, quiet,
+                     max_sim_time_ms);
     if (*map) return cmd_map(common, map_json);
     if (*compare) return cmd_compare(cmp);
     if (*exp) return cmd_export(exp_common, onnx_out);
@@ -432,6 +454,8 @@ int sc_main(int argc, char* argv[]) {
   } catch (const sim::SweepError& e) {
     return report_error(e, 2);
   } catch (const sim::OutputError& e) {
+    return report_error(e, 2);
+  } catch (const sim::SimulationError& e) {
     return report_error(e, 2);
   } catch (const UsageError& e) {
     return report_error(e, 2);

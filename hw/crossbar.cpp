@@ -31,7 +31,7 @@ void Crossbar::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
                  reads * uint64_t(e.rows) * uint64_t(e.cols) / uint64_t(std::max(1, e.groups)));
   ctx_.stats.add(e.layer, Action::dac_drive, reads * uint64_t(e.rows));
   ctx_.stats.add(e.layer, Action::sample_hold, reads * uint64_t(e.cols));
-  delay = sc_core::sc_time(end - now, sc_core::SC_NS);
+  delay = time_ns(end - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
@@ -56,7 +56,7 @@ ShiftAdd::ShiftAdd(sc_core::sc_module_name name, Context& ctx)
 void ShiftAdd::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   OpExt& e = ext_of(gp);
   ctx_.stats.add(e.layer, Action::shift_add, e.count);
-  if (e.count > 0) delay += sc_core::sc_time(ctx_.hw.cycle_ns(), sc_core::SC_NS);
+  if (e.count > 0) delay += time_ns(ctx_.hw.cycle_ns());
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

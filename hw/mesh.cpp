@@ -1,46 +1,57 @@
 #include "hw/mesh.hpp"
 
+#include <set>
 #include <string>
 
 namespace cimsim::hw {
 
-Router::Router(sc_core::sc_module_name name, int id) : sc_module(name), id_(id) {}
-
 Mesh::Mesh(sc_core::sc_module_name name, Context& ctx, int tiles)
     : sc_module(name), socket("socket"), ctx_(ctx), tiles_(tiles),
-      grid_(mapper::router_grid(tiles, ctx.hw.chip.tiles_per_router)),
-      inject_(tiles + 1), eject_(tiles + 1) {
+      grid_(mapper::router_grid(tiles, ctx.hw.chip.tiles_per_router)) {
   socket.register_b_transport(this, &Mesh::b_transport);
-  at_.assign(grid_.rows, std::vector<int>(grid_.cols, -1));
-  for (int r = 0; r < grid_.routers; ++r) {
-    routers_.push_back(std::make_unique<Router>(("router_" + std::to_string(r)).c_str(), r));
-    int row, col;
-    grid_.position(r, row, col);
-    at_[row][col] = r;
+}
+
+namespace {
+const char* const kDirs[] = {"E", "W", "N", "S"};
+}  // namespace
+
+int Mesh::router_at(int row, int col) const {
+  if (row < 0 || col < 0 || row >= grid_.rows || col >= grid_.cols) return -1;
+  const int r = row * grid_.cols + (row % 2 == 0 ? col : grid_.cols - 1 - col);  // snake order
+  return r < grid_.routers ? r : -1;
+}
+
+Resource& Mesh::link(int router, int dir) {
+  auto [it, added] = routers_.try_emplace(router);
+  if (added && ctx_.trace) {
+    for (int d = 0; d < 4; ++d) {
+      int row, col;
+      grid_.position(router, row, col);
+      const int nr = row + (d == Router::south) - (d == Router::north);
+      const int nc = col + (d == Router::east) - (d == Router::west);
+      if (router_at(nr, nc) < 0) continue;
+      it->second.out[d].log_to(ctx_.trace->add("noc", "r" + std::to_string(router) + "_" + kDirs[d]));
+    }
   }
-  if (ctx_.trace) {
-    static const char* dirs[] = {"E", "W", "N", "S"};
-    for (auto& rt : routers_)
-      for (int d = 0; d < 4; ++d) {
-        int row, col;
-        grid_.position(rt->id(), row, col);
-        const int nr = row + (d == Router::south) - (d == Router::north);
-        const int nc = col + (d == Router::east) - (d == Router::west);
-        if (nr < 0 || nc < 0 || nr >= grid_.rows || nc >= grid_.cols || at_[nr][nc] < 0) continue;
-        rt->out[d].log_to(ctx_.trace->add("noc", "r" + std::to_string(rt->id()) + "_" + dirs[d]));
-      }
-  }
+  return it->second.out[dir];
+}
+
+Resource& Mesh::endpoint_link(std::map<int, Resource>& links, int endpoint) {
+  return links[endpoint == kOffchip ? tiles_ : endpoint];
 }
 
 void Mesh::for_each_link(const std::function<void(const std::string&, const Resource&)>& f) const {
-  static const char* dirs[] = {"E", "W", "N", "S"};
-  for (const auto& r : routers_)
+  for (const auto& [id, r] : routers_)
     for (int d = 0; d < 4; ++d)
-      if (r->out[d].requests() > 0) f("noc.r" + std::to_string(r->id()) + "_" + dirs[d], r->out[d]);
-  for (int t = 0; t <= tiles_; ++t) {
+      if (r.out[d].requests() > 0) f("noc.r" + std::to_string(id) + "_" + kDirs[d], r.out[d]);
+  std::set<int> endpoints;
+  for (const auto& l : inject_) endpoints.insert(l.first);
+  for (const auto& l : eject_) endpoints.insert(l.first);
+  for (int t : endpoints) {
+    const auto in = inject_.find(t), out = eject_.find(t);
     const std::string who = t == tiles_ ? "offchip" : "tile_" + std::to_string(t);
-    if (inject_[t].requests() > 0) f("noc." + who + "_inject", inject_[t]);
-    if (eject_[t].requests() > 0) f("noc." + who + "_eject", eject_[t]);
+    if (in != inject_.end() && in->second.requests() > 0) f("noc." + who + "_inject", in->second);
+    if (out != eject_.end() && out->second.requests() > 0) f("noc." + who + "_eject", out->second);
   }
 }
 
@@ -65,37 +76,41 @@ double Mesh::unloaded_ns(int src, int dst, uint64_t bits) const {
 std::vector<Resource*> Mesh::route(int src, int dst) {
   // XY (dimension-ordered) routing; the mesh's last row may be partly empty (routers fill the
   // nearest square in snake order), and when the X-first path would cross an empty position the
-  // Y-first path is taken, which then cannot.
-  std::vector<Resource*> links;
+  // Y-first path is taken, which then cannot. The path is planned first; links are created (or found)
+  // only for the path taken.
+  std::vector<std::pair<int, int>> hops;  // (router, direction) of each mesh link
   int row, col, drow, dcol;
   grid_.position(router_of(src), row, col);
   grid_.position(router_of(dst), drow, dcol);
   auto walk = [&](bool x_first) {
-    links.clear();
-    links.push_back(&inject_[src == kOffchip ? tiles_ : src]);
+    hops.clear();
     int r = row, c = col;
     auto step_x = [&] {
       while (c != dcol) {
-        if (at_[r][c] < 0) return false;
-        links.push_back(&routers_[at_[r][c]]->out[dcol > c ? Router::east : Router::west]);
+        if (router_at(r, c) < 0) return false;
+        hops.push_back({router_at(r, c), dcol > c ? Router::east : Router::west});
         c += dcol > c ? 1 : -1;
       }
       return true;
     };
     auto step_y = [&] {
       while (r != drow) {
-        if (at_[r][c] < 0) return false;
-        links.push_back(&routers_[at_[r][c]]->out[drow > r ? Router::south : Router::north]);
+        if (router_at(r, c) < 0) return false;
+        hops.push_back({router_at(r, c), drow > r ? Router::south : Router::north});
         r += drow > r ? 1 : -1;
       }
       return true;
     };
     const bool ok = x_first ? (step_x() && step_y()) : (step_y() && step_x());
-    links.push_back(&eject_[dst == kOffchip ? tiles_ : dst]);
-    return ok && at_[r][c] >= 0;
+    return ok && router_at(r, c) >= 0;
   };
   if (!walk(true) && !walk(false))
     SC_REPORT_FATAL("cimsim/noc", "no XY or YX route between two routers (a mesh bug)");
+  std::vector<Resource*> links;
+  links.reserve(hops.size() + 2);
+  links.push_back(&endpoint_link(inject_, src));
+  for (const auto& [router, dir] : hops) links.push_back(&link(router, dir));
+  links.push_back(&endpoint_link(eject_, dst));
   return links;
 }
 
@@ -121,7 +136,7 @@ void Mesh::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     const uint64_t flits = (e.count + noc.flit_bits - 1) / noc.flit_bits;
     ctx_.stats.add(e.layer, models::Action::router_flit_hop, flits * uint64_t(links.size() - 1));
   }
-  delay = sc_core::sc_time(t - now, sc_core::SC_NS);
+  delay = time_ns(t - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

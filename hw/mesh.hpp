@@ -1,9 +1,13 @@
 // The network-on-chip: routers on a 2-D mesh, XY routing, wormhole timing with per-link serialization.
 // Endpoints are tiles (tiles_per_router share a router through their own injection/ejection links) and
 // the off-chip port, attached to router 0.
+// Links are created when a packet first uses them: a chip of 10^6 tiles whose work sits on a few costs
+// what those few cost (limits.hpp, kMaxChipTiles); a link never used is idle and appears nowhere.
 #pragma once
 
+#include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <systemc>
@@ -17,16 +21,10 @@
 
 namespace cimsim::hw {
 
-// One router and the links leaving it (east, west, north, south) and toward its tiles.
-class Router : public sc_core::sc_module {
- public:
+// The links leaving one router toward its mesh neighbours.
+struct Router {
   enum Dir { east, west, north, south };
-  Router(sc_core::sc_module_name name, int id);
-  int id() const { return id_; }
-  Resource out[4];
-
- private:
-  int id_;
+  std::array<Resource, 4> out;
 };
 
 class Mesh : public sc_core::sc_module {
@@ -47,12 +45,14 @@ class Mesh : public sc_core::sc_module {
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   std::vector<Resource*> route(int src, int dst);
+  int router_at(int row, int col) const;  // the router at a grid position, -1 for an empty one
+  Resource& link(int router, int dir);    // created on first use (and traced from then on)
+  Resource& endpoint_link(std::map<int, Resource>& links, int endpoint);
   Context& ctx_;
   int tiles_;
   mapper::RouterGrid grid_;
-  std::vector<std::unique_ptr<Router>> routers_;
-  std::vector<Resource> inject_, eject_;  // per tile; index tiles_ is the off-chip port
-  std::vector<std::vector<int>> at_;      // router index at grid position [row][col]
+  std::map<int, Router> routers_;                // routers whose links have been used
+  std::map<int, Resource> inject_, eject_;       // per endpoint used; key tiles_ is the off-chip port
 };
 
 }  // namespace cimsim::hw

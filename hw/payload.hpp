@@ -3,9 +3,13 @@
 // sc_time_stamp()); on return, when the target is done with it.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <tlm>
 #include <vector>
+
+#include "models/limits.hpp"
 
 namespace cimsim::mapper {
 struct CrossbarBlock;
@@ -38,6 +42,15 @@ struct OpExt : tlm::tlm_extension<OpExt> {
   void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const OpExt&>(e); }
 };
 
+// A time in ns as SystemC time. SystemC time is a 64-bit count of ps: a larger value would saturate (or,
+// converted from a double, be undefined), so it is clamped to limits::kTimeCeilingNs (NaN too, negatives
+// to 0). No legitimate time gets near it: the layer threads stop the run with an error once their time
+// passes RunOptions::max_sim_ns, which is below the ceiling.
+inline sc_core::sc_time time_ns(double ns) {
+  const double ceiling = models::limits::kTimeCeilingNs;
+  return sc_core::sc_time(std::isnan(ns) ? ceiling : std::clamp(ns, 0.0, ceiling), sc_core::SC_NS);
+}
+
 // Runs one transaction through `port` (a socket, or a pointer to a forward interface) starting at
 // absolute time `start_ns` (>= now_ns); returns the absolute time (ns) at which the target is done.
 template <typename Port>
@@ -49,7 +62,7 @@ double call(Port&& port, OpExt& ext, double start_ns, double now_ns, uint64_t ad
   gp.set_data_length(0);
   gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   gp.set_extension(&ext);
-  sc_core::sc_time delay(start_ns - now_ns, sc_core::SC_NS);
+  sc_core::sc_time delay = time_ns(start_ns - now_ns);
   port->b_transport(gp, delay);
   gp.clear_extension(&ext);  // the extension is the caller's, not the payload's
   return now_ns + delay.to_seconds() * 1e9;

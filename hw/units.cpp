@@ -32,7 +32,7 @@ void ThroughputUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&
     end = resource_.reserve(start, dur, now, e.layer) + dur;
     ctx_.stats.add(e.layer, action_, e.count);
   }
-  delay = sc_core::sc_time(end - now, sc_core::SC_NS);
+  delay = time_ns(end - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
@@ -63,7 +63,7 @@ void Buffer::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) 
     ctx_.stats.add(e.layer, e.op == OpCode::read ? models::Action::buffer_read_bit
                                                  : models::Action::buffer_write_bit, e.count);
   }
-  delay = sc_core::sc_time(end - now, sc_core::SC_NS);
+  delay = time_ns(end - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

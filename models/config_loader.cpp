@@ -15,9 +15,13 @@
 #include <set>
 #include <sstream>
 
+#include "common/checked.hpp"
+#include "common/text.hpp"
+#include "common/yaml_document.hpp"
 #include "models/builtin_configs.hpp"
 #include "models/config_schema.hpp"
 #include "models/cost_model.hpp"
+#include "models/limits.hpp"
 
 namespace cimsim::models {
 namespace {
@@ -31,9 +35,12 @@ class Decoder {
   HardwareSpec run(const std::string& text) {
     YAML::Node root;
     try {
+      // a second document (after `---`) is an error, not silently ignored
+      if (const auto second = common::second_document(text))
+        fail(*second, "a second YAML document (after ---) in a hardware config", "one document per file");
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
-      fail(e.mark, "YAML syntax error: " + e.msg, "valid YAML");
+      fail(e.mark, "YAML syntax error: " + common::printable(e.msg), "valid YAML");
     }
     if (!root.IsMap()) {
       fail(root.Mark(), "the top level must be a map of sections", join(children_of(""), ", "));
@@ -43,6 +50,7 @@ class Decoder {
     walk(root, "", hw);
     if (given_.count("name") == 0) hw.name = std::filesystem::path(label_).stem().string();
     check_cross(hw);
+    check_chip_size(hw);
     scale_adc(hw);
     derive_power(hw);
     hw.file = label_;
@@ -64,8 +72,9 @@ class Decoder {
     if (n.IsNull()) return "null";
     if (n.IsMap()) return "a map";
     if (n.IsSequence()) return "a list";
-    return (n.Tag() == "!" ? "string \"" : "\"") + n.Scalar() + "\"";
+    return (n.Tag() == "!" ? "string \"" : "\"") + common::printable(n.Scalar(), 80) + "\"";
   }
+
 
   void walk(const YAML::Node& map, const std::string& prefix, HardwareSpec& hw) {
     std::set<std::string> seen;
@@ -110,7 +119,7 @@ class Decoder {
     }
     if (!ok) fail(v.Mark(), k.path + ": expected " + std::string(expected) + ", got " + describe(v), allowed_text(k));
     const bool below = k.lo_open ? x <= k.lo : x < k.lo;
-    if (below || x > k.hi) fail(v.Mark(), k.path + " = " + s + " is out of range", allowed_text(k));
+    if (below || x > k.hi) fail(v.Mark(), k.path + " = " + common::printable(s, 80) + " is out of range", allowed_text(k));
     return x;
   }
 
@@ -151,7 +160,7 @@ class Decoder {
       long long x = 0;
       const std::string s = e.IsScalar() && e.Tag() != "!" ? e.Scalar() : "";
       const auto r = std::from_chars(s.data(), s.data() + s.size(), x);
-      if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || x < 1 || x > 1024) {
+      if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || x < 1 || x > limits::kMaxMeshDim) {
         fail(e.Mark(), "chip.tiles: bad mesh dimension " + describe(e), allowed_text(k));
       }
       dims[i] = static_cast<int>(x);
@@ -186,6 +195,24 @@ class Decoder {
     }
   }
 
+  // A chip's crossbars (tiles x PEs x crossbars), multiplied out with overflow checks, are bounded
+  // before anything is mapped or built (limits.hpp: kMaxChipCrossbars).
+  void check_chip_size(const HardwareSpec& hw) const {
+    const std::int64_t rows = hw.chip.mesh_rows, cols = hw.chip.mesh_cols;
+    const std::int64_t per_tile = std::int64_t(hw.tile.pes) * hw.pe.crossbars;
+    if (!hw.chip.auto_size) {
+      const auto xbars = common::product_within({rows, cols, per_tile}, limits::kMaxChipCrossbars);
+      if (!xbars) {
+        const auto p = common::checked_product({rows, cols, per_tile});
+        fail(mark_of({"chip.tiles", "tile.pes", "pe.crossbars"}),
+             "chip.tiles [" + std::to_string(rows) + ", " + std::to_string(cols) + "] x tile.pes " +
+                 std::to_string(hw.tile.pes) + " x pe.crossbars " + std::to_string(hw.pe.crossbars) + " = " +
+                 (p ? std::to_string(*p) : std::string("more than 2^63")) + " crossbars",
+             "at most " + std::to_string(limits::kMaxChipCrossbars) + " crossbars per chip");
+      }
+    }
+  }
+
   // The default ADC is ISAAC's 8-bit one. At another resolution its energy per conversion and its area
   // follow the converter: both about double per bit (ISAAC Sec. 3: ADC power grows exponentially with
   // resolution; the Walden figure of merit, energy per conversion proportional to 2^bits). A user-given
@@ -216,7 +243,13 @@ class Decoder {
         fail(given_.at(path), comp + ": both energy_pj and power_mw given", "one of energy_pj, power_mw");
       }
       const double rate = full_rate_per_s(hw, power->action);
-      energy->num(hw) = mw * 1e9 / rate;
+      const double pj = mw * 1e9 / rate;
+      if (!(pj <= limits::kMaxEnergyPj)) {
+        fail(given_.at(path), path + " = " + fmt(mw) + " at " + fmt(rate) + " actions/s is " + fmt(pj) +
+                                  " pJ per action",
+             "at most " + fmt(limits::kMaxEnergyPj) + " pJ per action (" + comp + ".energy_pj)");
+      }
+      energy->num(hw) = pj;
       hw.sources[energy->sources_key] = where(given_.at(path)) + " (power_mw " + fmt(mw) + " at " + fmt(rate) +
                                         " actions/s)";
     }

@@ -1,11 +1,15 @@
 // The hardware config schema (config_schema.hpp): every key with its default and the default's source.
 #include "models/config_schema.hpp"
 
+#include "models/limits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 namespace cimsim::models::schema {
+
+using namespace limits;
 
 const char* const kIsaac = "ISAAC (Shafiee et al., ISCA 2016) Table I";
 
@@ -33,7 +37,9 @@ std::string allowed_text(const Key& k) {
     }
     case Kind::text: return "any string";
     case Kind::choice: return join(k.choices, ", ");
-    case Kind::tiles: return "auto, or [rows, cols] with integers in [1, 1024]";
+    case Kind::tiles:
+      return "auto, or [rows, cols] with integers in [1, " + std::to_string(kMaxMeshDim) + "] and at most " +
+             std::to_string(kMaxChipTiles) + " tiles";
   }
   return "";
 }
@@ -112,7 +118,7 @@ void add_cost(Keys& v, const std::string& comp, std::function<Cost&(HardwareSpec
               const std::string& action, double energy, const std::string& energy_src, double area,
               const std::string& area_src) {
   const std::string cost = comp + ".cost.";
-  add_num(v, comp + ".energy_pj", energy, 0, false, kInf, "pJ", "dynamic energy per action; action: " + action,
+  add_num(v, comp + ".energy_pj", energy, 0, false, kMaxEnergyPj, "pJ", "dynamic energy per action; action: " + action,
           energy_src, [f](HardwareSpec& h) -> double& { return f(h).energy_pj; });
   v.back().sources_key = cost + "energy_pj";
   Key p;
@@ -123,12 +129,13 @@ void add_cost(Keys& v, const std::string& comp, std::function<Cost&(HardwareSpec
                   "energy_pj = power_mw / full_rate_per_s";
   p.source = "none (energy_pj applies)";
   p.action = a;
+  p.hi = kMaxPowerMw;
   v.push_back(std::move(p));
-  add_num(v, comp + ".leakage_mw", 0.0, 0, false, kInf, "mW", "static power of one instance",
+  add_num(v, comp + ".leakage_mw", 0.0, 0, false, kMaxPowerMw, "mW", "static power of one instance",
           std::string(kIsaac) + " quotes peak power only, counted as dynamic energy; no leakage",
           [f](HardwareSpec& h) -> double& { return f(h).leakage_mw; });
   v.back().sources_key = cost + "leakage_mw";
-  add_num(v, comp + ".area_um2", area, 0, false, kInf, "um2", "area of one instance", area_src,
+  add_num(v, comp + ".area_um2", area, 0, false, kMaxAreaUm2, "um2", "area of one instance", area_src,
           [f](HardwareSpec& h) -> double& { return f(h).area_um2; });
   v.back().sources_key = cost + "area_um2";
 }
@@ -145,7 +152,7 @@ Keys build_keys() {
 
   add_int(v, "technology.node_nm", 32, 1, 1000, "nm", "process node (informative: costs are given, not scaled)",
           isaac + " (32 nm)", [](H& h) -> int& { return h.technology.node_nm; });
-  add_num(v, "technology.clock_ghz", 1.2, 0, true, 100, "GHz", "digital clock; cycles are reported in it",
+  add_num(v, "technology.clock_ghz", 1.2, kMinClockGhz, false, kMaxClockGhz, "GHz", "digital clock; cycles are reported in it",
           isaac + " (digital logic at 1.2 GHz)", [](H& h) -> double& { return h.technology.clock_ghz; });
 
   add_int(v, "precision.weight_bits", 16, 1, 32, "bit", "weight precision, sliced over bits_per_cell cells",
@@ -168,7 +175,7 @@ Keys build_keys() {
              "weights, bias subtracted digitally",
              "ISAAC (Shafiee et al., ISCA 2016), text: weights stored with a bias (offset encoding)",
              [](H& h, int i) { h.crossbar.signed_weights = i == 0 ? SignedScheme::differential : SignedScheme::offset; });
-  add_num(v, "crossbar.read_latency_ns", 100, 0, true, kInf, "ns", "one analog read of the array (one input phase)",
+  add_num(v, "crossbar.read_latency_ns", 100, kMinReadLatencyNs, false, kMaxLatencyNs, "ns", "one analog read of the array (one input phase)",
           "ISAAC (Shafiee et al., ISCA 2016), text: 100 ns pipeline cycle per crossbar read; its 128 conversions "
           "at 1.28 GS/s take the next 100 ns, overlapped through sample-and-hold",
           [](H& h) -> double& { return h.crossbar.read_latency_ns; });
@@ -193,7 +200,7 @@ Keys build_keys() {
   add_int(v, "adc.bits", 8, 1, 16, "bit",
           "ADC resolution; an ADC energy (or power) and area not given are ISAAC's 8-bit ones scaled by 2^(bits - 8)",
           isaac + " (8-bit ADC)", [](H& h) -> int& { return h.adc.bits; });
-  add_num(v, "adc.sample_rate_gsps", 1.28, 0, true, kInf, "GS/s", "conversions per second of one ADC",
+  add_num(v, "adc.sample_rate_gsps", 1.28, kMinSampleRateGsps, false, kMaxSampleRateGsps, "GS/s", "conversions per second of one ADC",
           isaac + " (1.28 GS/s)", [](H& h) -> double& { return h.adc.sample_rate_gsps; });
   add_int(v, "adc.per_crossbar", 1, 1, 4096, "", "ADCs per crossbar; the columns share them (at most crossbar.cols)",
           isaac + " (8 ADCs per IMA of 8 crossbars)", [](H& h) -> int& { return h.adc.per_crossbar; });
@@ -208,29 +215,29 @@ Keys build_keys() {
            isaac + ": 0.2 mW for 4 units, each taking a quarter of 8 ADCs' 1.28 GS/s", 240.0 / 4,
            isaac + ": 0.00024 mm2 for 4 units");
 
-  add_int(v, "pe.crossbars", 8, 1, 4096, "", "crossbars per PE (ISAAC: IMA)", isaac + " (8 per IMA)",
+  add_int(v, "pe.crossbars", 8, 1, kMaxCrossbarsPerPe, "", "crossbars per PE (ISAAC: IMA)", isaac + " (8 per IMA)",
           [](H& h) -> int& { return h.pe.crossbars; });
-  add_num(v, "pe.input_register.size_bytes", 2048, 0, false, kInf, "B", "PE input register (feeds the DACs)",
+  add_num(v, "pe.input_register.size_bytes", 2048, 0, false, kMaxRegisterBytes, "B", "PE input register (feeds the DACs)",
           isaac + " (2 KB)", [](H& h) -> double& { return h.pe.input_register.size_bytes; });
   add_cost(v, "pe.input_register", [](H& h) -> Cost& { return h.pe.input_register.cost; }, Action::pe_input_reg_bit,
            "one bit written into the register", pj(1.24, 8 * 128 * kIsaacPhase),
            isaac + ": 1.24 mW, feeding 8 x 128 1-bit DACs every 100 ns", 2100.0, isaac + ": 0.0021 mm2");
-  add_num(v, "pe.output_register.size_bytes", 256, 0, false, kInf, "B", "PE output register (shift-and-add results)",
+  add_num(v, "pe.output_register.size_bytes", 256, 0, false, kMaxRegisterBytes, "B", "PE output register (shift-and-add results)",
           isaac + " (256 B)", [](H& h) -> double& { return h.pe.output_register.size_bytes; });
   add_cost(v, "pe.output_register", [](H& h) -> Cost& { return h.pe.output_register.cost; },
            Action::pe_output_reg_bit, "one bit written into the register", pj(0.23, 8 * 1.28e9 * 8),
            isaac + ": 0.23 mW, taking 8 ADCs x 1.28 GS/s x 8 bits", 770.0, isaac + ": 0.00077 mm2");
 
-  add_int(v, "tile.pes", 12, 1, 4096, "", "PEs per tile", isaac + " (12 IMAs per tile)", [](H& h) -> int& { return h.tile.pes; });
+  add_int(v, "tile.pes", 12, 1, kMaxPesPerTile, "", "PEs per tile", isaac + " (12 IMAs per tile)", [](H& h) -> int& { return h.tile.pes; });
   add_choice(v, "tile.buffer.kind", {"edram", "sram"}, 0, "tile buffer technology (informative)", isaac + " (eDRAM)",
              [](H& h, int i) { h.tile.buffer.kind = i == 0 ? BufferKind::edram : BufferKind::sram; });
-  add_num(v, "tile.buffer.size_kib", 64, 0, true, kInf, "KiB", "tile buffer capacity", isaac + " (64 KB)",
+  add_num(v, "tile.buffer.size_kib", 64, 0, true, kMaxBufferKib, "KiB", "tile buffer capacity", isaac + " (64 KB)",
           [](H& h) -> double& { return h.tile.buffer.size_kib; });
   add_int(v, "tile.buffer.banks", 2, 1, 1024, "", "independent banks", isaac + " (2 banks)",
           [](H& h) -> int& { return h.tile.buffer.banks; });
   add_int(v, "tile.buffer.bus_bits", 256, 1, 65536, "bit", "bits per bank per digital cycle", isaac + " (256-bit bus)",
           [](H& h) -> int& { return h.tile.buffer.bus_bits; });
-  add_num(v, "tile.buffer.access_latency_ns", 0, 0, false, kInf, "ns", "fixed latency added to each access",
+  add_num(v, "tile.buffer.access_latency_ns", 0, 0, false, kMaxLatencyNs, "ns", "fixed latency added to each access",
           "cimsim assumption: ISAAC hides the eDRAM access inside its 100 ns pipeline stage and states no "
           "latency; the buffer is modelled by its bandwidth alone",
           [](H& h) -> double& { return h.tile.buffer.access_latency_ns; });
@@ -241,7 +248,7 @@ Keys build_keys() {
           isaac + " (384 wires)", [](H& h) -> int& { return h.tile.bus.width_bits; });
   add_cost(v, "tile.bus", [](H& h) -> Cost& { return h.tile.bus.cost; }, Action::bus_bit, "one bit carried",
            pj(7.0, 384 * kIsaacClock), isaac + ": 7 mW at 384 bits x 1.2 GHz", 90000.0, isaac + ": 0.090 mm2");
-  add_num(v, "tile.output_register.size_bytes", 3072, 0, false, kInf, "B", "tile output register",
+  add_num(v, "tile.output_register.size_bytes", 3072, 0, false, kMaxRegisterBytes, "B", "tile output register",
           isaac + " (3 KB)", [](H& h) -> double& { return h.tile.output_register.size_bytes; });
   add_cost(v, "tile.output_register", [](H& h) -> Cost& { return h.tile.output_register.cost; },
            Action::tile_output_reg_bit, "one bit written", pj(1.68, 384 * kIsaacClock),
@@ -282,16 +289,16 @@ Keys build_keys() {
   tiles.description = "tile mesh [rows, cols], or auto: as many tiles as the mapping needs";
   tiles.source = isaac + " (168 tiles, 12 x 14)";
   v.push_back(std::move(tiles));
-  add_int(v, "chip.tiles_per_router", 4, 1, 1024, "", "tiles sharing one router (concentrated mesh)",
+  add_int(v, "chip.tiles_per_router", 4, 1, kMaxMeshDim, "", "tiles sharing one router (concentrated mesh)",
           isaac + " (router shared by 4 tiles)", [](H& h) -> int& { return h.chip.tiles_per_router; });
 
   add_int(v, "noc.flit_bits", 32, 1, 4096, "bit", "flit width", isaac + " (32-bit flits)",
           [](H& h) -> int& { return h.noc.flit_bits; });
-  add_num(v, "noc.hop_latency_cycles", 1, 0, false, kInf, "cycle",
+  add_num(v, "noc.hop_latency_cycles", 1, 0, false, kMaxLatencyCycles, "cycle",
           "router pipeline + link traversal of the head flit, per hop",
           "cimsim assumption: ISAAC states none; a single-cycle router with lookahead routing",
           [](H& h) -> double& { return h.noc.hop_latency_cycles; });
-  add_num(v, "noc.link_bandwidth_gbps", 38.4, 0, true, kInf, "Gb/s", "bandwidth of one link, one direction",
+  add_num(v, "noc.link_bandwidth_gbps", 38.4, kMinBandwidthGbps, false, kMaxBandwidthGbps, "Gb/s", "bandwidth of one link, one direction",
           isaac + ": one 32-bit flit per 1.2 GHz cycle", [](H& h) -> double& { return h.noc.link_bandwidth_gbps; });
   add_int(v, "noc.router.ports", 8, 1, 64, "", "router ports", isaac + " (8 ports)",
           [](H& h) -> int& { return h.noc.router.ports; });
@@ -302,9 +309,9 @@ Keys build_keys() {
 
   add_text(v, "offchip.kind", "hypertransport", "off-chip interface (informative)", isaac + " (HyperTransport)",
            [](H& h) -> std::string& { return h.offchip.kind; });
-  add_num(v, "offchip.bandwidth_gbps", 204.8, 0, true, kInf, "Gb/s", "total off-chip bandwidth",
+  add_num(v, "offchip.bandwidth_gbps", 204.8, kMinBandwidthGbps, false, kMaxBandwidthGbps, "Gb/s", "total off-chip bandwidth",
           isaac + ": 4 links x 6.4 GB/s", [](H& h) -> double& { return h.offchip.bandwidth_gbps; });
-  add_num(v, "offchip.latency_ns", 0, 0, false, kInf, "ns", "fixed latency added to each off-chip transfer",
+  add_num(v, "offchip.latency_ns", 0, 0, false, kMaxLatencyNs, "ns", "fixed latency added to each off-chip transfer",
           "cimsim assumption: ISAAC states none; bandwidth alone is modelled",
           [](H& h) -> double& { return h.offchip.latency_ns; });
   add_cost(v, "offchip", [](H& h) -> Cost& { return h.offchip.cost; }, Action::offchip_bit,
@@ -321,7 +328,7 @@ Keys build_keys() {
           "activations a selector passes per digital cycle",
           "cimsim assumption: one 16-activation lane per cycle, the width of a tile bus beat",
           [](H& h) -> int& { return h.hypernet.selector.elements_per_cycle; });
-  add_num(v, "hypernet.selector.latency_cycles", 1, 0, false, kInf, "cycle",
+  add_num(v, "hypernet.selector.latency_cycles", 1, 0, false, kMaxLatencyCycles, "cycle",
           "latency a selector adds to every row it passes",
           "cimsim assumption: one registered mux stage",
           [](H& h) -> double& { return h.hypernet.selector.latency_cycles; });

@@ -2,16 +2,123 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <systemc>
 
+#include "common/text.hpp"
+#include "models/limits.hpp"
 #include "tiles/chip.hpp"
 
 namespace cimsim::sim {
 
 using models::Action;
+namespace limits = models::limits;
+
+namespace {
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+// A simulated time for messages: "12.5 ms".
+std::string time_text(double ns) {
+  if (!std::isfinite(ns)) return "an unbounded time";
+  if (ns >= 1e9) return num(ns * 1e-9) + " s";
+  if (ns >= 1e6) return num(ns * 1e-6) + " ms";
+  if (ns >= 1e3) return num(ns * 1e-3) + " us";
+  return num(ns) + " ns";
+}
+
+std::string layer_text(const workloads::Graph& graph, const tiles::RunState& run, int layer) {
+  return "'" + common::printable(graph.layers[size_t(layer)].name, 80) + "' (tile " +
+         std::to_string(run.home_of(layer)) + ")";
+}
+
+}  // namespace
+
+RunSize estimate_run(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                     const mapper::Mapping& mapping, int inputs) {
+  RunSize s;
+  std::set<std::pair<int, int>> all_pes;
+  double per_input = 0.0;
+  for (size_t i = 0; i < graph.layers.size() && i < mapping.layers.size(); ++i) {
+    const auto& lm = mapping.layers[i];
+    if (lm.fused_into >= 0) continue;
+    std::set<std::pair<int, int>> pes;
+    for (int b : lm.blocks) pes.insert({mapping.blocks[size_t(b)].tile, mapping.blocks[size_t(b)].pe});
+    all_pes.insert(pes.begin(), pes.end());
+    // a step drives min(copies, vectors) of the layer's copies, each with its share of PEs and blocks
+    const auto& l = graph.layers[i];
+    const double copies = std::max(1, lm.copies);
+    const double vectors = l.op == workloads::OpKind::conv ? std::max(1, l.out.w) : 1;
+    const double share = std::min(copies, vectors) / copies;
+    per_input += double(std::max(1, l.out.h)) * (1.0 + share * double(pes.size() + lm.blocks.size()));
+  }
+  s.step_work = per_input * double(std::max(1, inputs));
+  s.elaborated_crossbars = double(all_pes.size()) * hw.pe.crossbars;
+  return s;
+}
+
+std::string stall_message(const workloads::Graph& graph, const tiles::RunState& run, double now_ns,
+                          std::size_t max_items) {
+  std::vector<std::string> waiting;
+  for (int l : run.order) {
+    const auto& p = run.progress[size_t(l)];
+    const size_t rows = size_t(std::max(1, p.rows));
+    if (p.ready_ns.size() >= rows * size_t(run.options.inputs)) continue;
+    const size_t k = p.ready_ns.size();
+    waiting.push_back(layer_text(graph, run, l) + " at row " + std::to_string(k % rows) + " of input " +
+                      std::to_string(k / rows));
+  }
+  std::vector<std::string> unfinished;
+  for (size_t n = 0; n < run.sinks_done.size(); ++n)
+    if (run.sinks_done[n] < int(run.sinks.size())) unfinished.push_back(std::to_string(n));
+  return "simulation stalled at " + time_text(now_ns) + " with input(s) " + common::joined(unfinished, 8) +
+         " unfinished; " + std::to_string(waiting.size()) + " layer(s) waiting: " +
+         common::joined(waiting, max_items, "; ") + " (a model bug: please report it)";
+}
+
+void check_finite(const RunResult& r) {
+  auto need = [](const std::string& what, double v) {
+    if (!std::isfinite(v))
+      throw std::logic_error("the run's result '" + what + "' is " + num(v) +
+                             ", not a finite number (a model bug: please report it)");
+  };
+  need("latency_ns", r.latency_ns);
+  need("total_ns", r.total_ns);
+  need("throughput_per_s", r.throughput_per_s);
+  for (size_t n = 0; n < r.done_ns.size(); ++n) need("done_ns[" + std::to_string(n) + "]", r.done_ns[n]);
+  need("energy.total_pj", r.energy.total_pj);
+  need("energy.dynamic_pj", r.energy.dynamic_pj);
+  need("energy.leakage_pj", r.energy.leakage_pj);
+  for (const auto& [k, v] : r.energy.breakdown_pj) need("energy." + k, v);
+  need("energy_per_inference_pj", r.energy_per_inference_pj);
+  need("power_mw", r.power_mw);
+  need("peak_power_mw", r.peak_power.total_mw);
+  for (const auto& [k, v] : r.peak_power.breakdown_mw) need("peak_power." + k, v);
+  need("area_mm2", r.area.total_mm2);
+  for (const auto& [k, v] : r.area.breakdown_mm2) need("area." + k, v);
+  need("leakage_mw", r.leakage_mw);
+  need("crossbar_utilization", r.crossbar_utilization);
+  need("chip_utilization", r.chip_utilization);
+  need("peak_buffer_bits", r.peak_buffer_bits);
+  need("buffer_capacity_bits", r.buffer_capacity_bits);
+  need("clock_ghz", r.clock_ghz);
+  for (const auto& l : r.layer_results) {
+    const std::string p = "layer '" + common::printable(l.name, 80) + "' ";
+    need(p + "start_ns", l.start_ns);
+    need(p + "end_ns", l.end_ns);
+    need(p + "energy_pj", l.energy_pj);
+  }
+  for (const auto& [k, v] : r.busiest) need("busiest " + common::printable(k, 80), v);
+}
 
 std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
     const workloads::Graph& graph, const mapper::Mapping& mapping, const tiles::RunState& run,
@@ -55,17 +162,42 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
                    const mapper::Mapping& mapping, const tiles::RunOptions& options,
                    TraceData* trace) {
   const auto wall0 = std::chrono::steady_clock::now();
+  // the run's size is bounded before anything is elaborated
+  const RunSize size = estimate_run(graph, hw, mapping, options.inputs);
+  if (size.elaborated_crossbars > limits::kMaxElaboratedCrossbars)
+    throw SimulationError("'" + common::printable(graph.name, 80) + "' on '" + common::printable(hw.name, 80) +
+                          "' elaborates " + num(size.elaborated_crossbars) +
+                          " crossbars (PEs holding work x pe.crossbars); allowed: at most " +
+                          num(limits::kMaxElaboratedCrossbars) + " (use a smaller --crossbars budget)");
+  if (size.step_work > limits::kMaxRunWork)
+    throw SimulationError("run of '" + common::printable(graph.name, 80) + "' with " +
+                          std::to_string(options.inputs) + " input(s) is " + num(size.step_work) +
+                          " units of work (layer rows x (1 + PEs and crossbars each drives), over the stream); "
+                          "allowed: at most " + num(limits::kMaxRunWork) +
+                          " (use fewer --inputs: throughput is steady after a few)");
+  tiles::RunOptions opt = options;
+  if (!(opt.max_sim_ns > 0))  // NaN too
+    throw SimulationError("the simulated-time limit is " + num(opt.max_sim_ns * 1e-6) +
+                          " ms; allowed: a number of ms in (0, " + num(limits::kMaxMaxSimTimeMs) + "]");
+  opt.max_sim_ns = std::min(opt.max_sim_ns, limits::kMaxMaxSimTimeMs * 1e6);
   hw::Stats stats(int(graph.layers.size()));
   hw::Context ctx{hw, stats, trace ? &trace->log : nullptr};
-  tiles::RunState run(graph, mapping, options);
-  const auto work = mapper::work_lists(mapping, graph);
+  tiles::RunState run(graph, mapping, opt);
+  const auto work_lists = mapper::work_lists(mapping, graph);
   // Modules live until the process ends: SystemC keeps pointers to them in its kernel.
-  auto* chip = new tiles::Chip("chip", ctx, run, work);
+  auto* chip = new tiles::Chip("chip", ctx, run, work_lists);
   sc_core::sc_start();
+  if (run.overrun.hit) {
+    const auto& o = run.overrun;
+    throw SimulationError("simulated time reached " + time_text(o.at_ns) + " at layer " +
+                          layer_text(graph, run, o.layer) + ", row " + std::to_string(o.row) + " of input " +
+                          std::to_string(o.input) + "; allowed: at most " + num(opt.max_sim_ns * 1e-6) +
+                          " ms of simulated time (--max-sim-time-ms, at most " + num(limits::kMaxMaxSimTimeMs) +
+                          "; check the config's rates and latencies)");
+  }
   for (int n = 0; n < options.inputs; ++n)
-    if (run.sinks_done[n] < int(run.sinks.size()))
-      throw std::logic_error("simulation stalled before input " + std::to_string(n) +
-                             " completed (a model bug: please report it)");
+    if (run.sinks_done[size_t(n)] < int(run.sinks.size()))
+      throw std::logic_error(stall_message(graph, run, hw::now_ns()));
 
   RunResult r;
   r.network = graph.name;
@@ -73,7 +205,7 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.layers = int(graph.layers.size()) - 1;  // the input is not a layer
   r.weights = graph.weights();
   r.macs = graph.macs();
-  r.options = options;
+  r.options = opt;
   r.clock_ghz = hw.technology.clock_ghz;
   r.done_ns = run.done_ns;
   r.latency_ns = run.done_ns.front();
@@ -95,7 +227,8 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.leakage_mw = models::leakage_mw(hw, mapping.chip_tiles, mapping.selectors);
   r.tiles_used = mapping.tiles_used;
   r.crossbars_used = mapping.crossbars_used;
-  r.crossbars_total = mapping.budget > 0 ? mapping.budget : mapping.chip_tiles * hw.crossbars_per_tile();
+  r.crossbars_total = mapping.budget > 0 ? int64_t(mapping.budget)
+                                          : int64_t(mapping.chip_tiles) * int64_t(hw.crossbars_per_tile());
   r.crossbar_utilization = mapping.crossbar_utilization(hw);
   r.chip_utilization = mapping.chip_utilization(hw);
   // every layer, the input too (its row is the image arriving from off-chip): the rows' energies sum
@@ -131,6 +264,7 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   });
   if (r.busiest.size() > 8) r.busiest.resize(8);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  check_finite(r);
   return r;
 }
 

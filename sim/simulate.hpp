@@ -2,6 +2,7 @@
 // SystemC elaborates once per process: call simulate() at most once per process.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,13 @@
 #include "workloads/graph.hpp"
 
 namespace cimsim::sim {
+
+// A run refused or stopped by a run-time limit (docs/config.md, "Bounds"): the work it would take
+// (estimate_work), or simulated time past --max-sim-time-ms. A user error: the CLI exits with 2.
+class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct LayerResult {
   std::string name, op;
@@ -44,7 +52,8 @@ struct RunResult {
   models::AreaReport area;
   double leakage_mw = 0;
   // mapping
-  int chip_tiles = 0, tiles_used = 0, crossbars_used = 0, crossbars_total = 0;
+  int chip_tiles = 0, tiles_used = 0, crossbars_used = 0;
+  int64_t crossbars_total = 0;
   double crossbar_utilization = 0, chip_utilization = 0;
   std::vector<LayerResult> layer_results;
   // buffers: peak occupancy of any tile buffer (bits) against its capacity
@@ -64,6 +73,25 @@ struct TraceData {
 RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
                    const mapper::Mapping& mapping, const tiles::RunOptions& options,
                    TraceData* trace = nullptr);
+
+// The size of a run, bounded before anything is elaborated (limits.hpp): the crossbars it elaborates
+// (PEs holding work x pe.crossbars: each a few SystemC modules, about 10 KB) and its step work: over
+// the stream, every executed layer's output rows, each 1 + the PEs and crossbar blocks a step drives.
+struct RunSize {
+  double elaborated_crossbars = 0.0;
+  double step_work = 0.0;
+};
+RunSize estimate_run(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                     const mapper::Mapping& mapping, int inputs);
+
+// One line naming what a stalled run waits for: the time, and the unfinished layers (home tile, the
+// row and input each waits at), at most `max_items` of them and a count of the rest.
+std::string stall_message(const workloads::Graph& graph, const tiles::RunState& run, double now_ns,
+                          std::size_t max_items = 8);
+
+// Every number of a result is finite; else std::logic_error naming the field (an internal fault:
+// bounded inputs rule it out, docs/config.md).
+void check_finite(const RunResult& r);
 
 // Buffer occupancy of each tile over time, from the rows each layer produced and when its consumers
 // were done with them: a list of (time_ns, bits) changes per tile.

@@ -118,7 +118,7 @@ TEST_F(CliHardwareConfig, OutOfRange) {
 TEST_F(CliHardwareConfig, NegativeNumber) {
   file("hw.yaml", "name: x\ntechnology:\n  clock_ghz: -1\n");
   expect_usage_error(run("run --hw hw.yaml --json out.json"),
-                     {"hw.yaml:3:14:", "technology.clock_ghz", "-1", "allowed: number > 0"});
+                     {"hw.yaml:3:14:", "technology.clock_ghz", "-1", "allowed: number >= 0.001 and <= 100"});
 }
 
 TEST_F(CliHardwareConfig, BadEnum) {

@@ -148,7 +148,7 @@ TEST(Errors, WrongType) {
   EXPECT_HAS(error_of("crossbar:\n  rows: 12.5\n"), "t.yaml:2:9: crossbar.rows: expected an integer");
   EXPECT_HAS(error_of("adc:\n  bits: \"8\"\n"), "t.yaml:2:9: adc.bits: expected an integer, got string \"8\"");
   EXPECT_HAS(error_of("technology:\n  clock_ghz: fast\n"),
-             "t.yaml:2:14: technology.clock_ghz: expected a number, got \"fast\"; allowed: number > 0 and <= 100");
+             "t.yaml:2:14: technology.clock_ghz: expected a number, got \"fast\"; allowed: number >= 0.001 and <= 100");
   EXPECT_HAS(error_of("adc:\n  bits: [8]\n"), "adc.bits: expected an integer, got a list");
   EXPECT_HAS(error_of("adc:\n  bits:\n"), "adc.bits: expected an integer, got null");
   EXPECT_HAS(error_of("adc: 8\n"), "t.yaml:1:6: adc must be a map, got \"8\"; allowed: bits,");
@@ -159,7 +159,7 @@ TEST(Errors, OutOfRange) {
   EXPECT_EQ(error_of("adc:\n  bits: 17\n"), "t.yaml:2:9: adc.bits = 17 is out of range; allowed: integer in [1, 16]");
   EXPECT_HAS(error_of("crossbar:\n  rows: 0\n"), "crossbar.rows = 0 is out of range; allowed: integer in [1, 4096]");
   EXPECT_HAS(error_of("crossbar:\n  bits_per_cell: 9\n"), "allowed: integer in [1, 8]");
-  EXPECT_HAS(error_of("technology:\n  clock_ghz: 0\n"), "technology.clock_ghz = 0 is out of range; allowed: number > 0");
+  EXPECT_HAS(error_of("technology:\n  clock_ghz: 0\n"), "technology.clock_ghz = 0 is out of range; allowed: number >= 0.001 and <= 100");
   EXPECT_HAS(error_of("dac:\n  energy_pj: -1\n"), "t.yaml:2:14: dac.energy_pj = -1 is out of range; allowed: number >= 0");
   EXPECT_HAS(error_of("adc:\n  power_mw: -2\n"), "adc.power_mw = -2 is out of range; allowed: number >= 0");
   EXPECT_HAS(error_of("crossbar:\n  cols: 64\nadc:\n  per_crossbar: 65\n"),

@@ -10,12 +10,13 @@ Fabric::Fabric(sc_core::sc_module_name name) : sc_module(name), in("in"), out("o
 
 void Fabric::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const uint64_t a = gp.get_address();
-  if (a >= index_.size() || index_[a] < 0) {
+  const auto it = index_.find(a);
+  if (it == index_.end()) {
     gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     SC_REPORT_FATAL("cimsim/fabric", ("no target at address " + std::to_string(a)).c_str());
     return;
   }
-  out[index_[a]]->b_transport(gp, delay);
+  out[it->second]->b_transport(gp, delay);
 }
 
 Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
@@ -27,13 +28,12 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
   const int n = int(work.size());
   // Only tiles with work are elaborated: an idle tile does nothing a simulation could see (its area and
   // leakage come from the cost model), and 16,000 idle crossbar modules would cost time and memory.
-  std::vector<std::vector<bool>> pe_used(n, std::vector<bool>(ctx.hw.tile.pes, false));
-  for (const auto& item_list : work)
-    for (const auto& item : item_list.items)
-      for (int b : item.blocks) pe_used[item_list.tile][run.mapping.blocks[b].pe] = true;
   for (int t = 0; t < n; ++t) {
     if (work[t].items.empty()) continue;
-    tiles_.push_back(std::make_unique<Tile>(("tile_" + std::to_string(t)).c_str(), ctx, t, pe_used[t]));
+    std::vector<bool> pe_used(size_t(ctx.hw.tile.pes), false);
+    for (const auto& item : work[t].items)
+      for (int b : item.blocks) pe_used[size_t(run.mapping.blocks[b].pe)] = true;
+    tiles_.push_back(std::make_unique<Tile>(("tile_" + std::to_string(t)).c_str(), ctx, t, pe_used));
     Tile& tile = *tiles_.back();
     const uint64_t base = uint64_t(t) * kStride;
     fabric_.attach(base + Unit::buffer, tile.buffer.socket);

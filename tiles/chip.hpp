@@ -7,6 +7,7 @@
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <unordered_map>
 #include <vector>
 
 #include "hw/context.hpp"
@@ -18,7 +19,8 @@
 
 namespace cimsim::tiles {
 
-// Address decoder: one target socket for all initiators, one initiator binding per target.
+// Address decoder: one target socket for all initiators, one initiator binding per target. Addresses
+// are sparse (tile * kStride + unit, only elaborated tiles): a hash map, not a table over the chip.
 class Fabric : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<Fabric> in;
@@ -27,14 +29,13 @@ class Fabric : public sc_core::sc_module {
   // Binds `target` at `address`; call in address order of your choosing before elaboration ends.
   template <typename TargetSocket>
   void attach(uint64_t address, TargetSocket& target) {
-    if (address >= index_.size()) index_.resize(address + 1, -1);
     index_[address] = targets_++;
     out.bind(target);
   }
 
  private:
   void b_transport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-  std::vector<int> index_;
+  std::unordered_map<uint64_t, int> index_;
   int targets_ = 0;
 };
 

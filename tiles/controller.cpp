@@ -85,7 +85,7 @@ double Controller::wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer,
 
 void Controller::run_layer(int layer) {
   tlm_utils::tlm_quantumkeeper qk;
-  qk.set_global_quantum(sc_core::sc_time(run_.options.quantum_ns, sc_core::SC_NS));
+  qk.set_global_quantum(hw::time_ns(run_.options.quantum_ns));
   qk.reset();
   const auto& l = run_.graph.layers[layer];
   Progress& me = run_.progress[layer];
@@ -114,6 +114,8 @@ void Controller::run_layer(int layer) {
       if (l.op == OpKind::input) next = step_input(layer, s, t, ready);
       else if (run_.mapping.layers[layer].weighted) next = step_weighted(layer, n, s, t, ready);
       else next = step_digital(layer, n, s, t, ready);
+      // a time past the run's limit (or the SystemC ceiling) stops the run; simulate() reports it
+      if (!run_.within_limit(std::max(ready, next), layer, n, s)) return;
       me.ready_ns.push_back(ready);
       me.first_input_row.push_back(l.inputs.empty() ? 0 : run_.first_row_needed(layer, s));
       me.step_end_ns.push_back(ready);
@@ -123,7 +125,7 @@ void Controller::run_layer(int layer) {
       me.advanced.notify(sc_core::SC_ZERO_TIME);
       if (s == me.rows - 1 && layer == run_.sinks.front()) deliver_outputs(layer, n, complete);
       // the thread moves on once this step's inputs are read: the next step overlaps its compute
-      qk.set(sc_core::sc_time(std::max(0.0, next - hw::now_ns()), sc_core::SC_NS));
+      qk.set(hw::time_ns(next - hw::now_ns()));
       t = next;
       if (qk.need_sync()) qk.sync();
     }
@@ -136,6 +138,7 @@ void Controller::deliver_outputs(int layer, int n, double t) {
   const int home = run_.home_of(layer);
   const double read = op(home, Unit::buffer, OpCode::read, layer, bits, t);
   const double done = transfer(home, hw::Mesh::kOffchip, layer, bits, read);
+  if (!run_.within_limit(done, layer, n, run_.progress[layer].rows - 1)) return;
   run_.done_ns[n] = std::max(run_.done_ns[n], done);
   if (++run_.sinks_done[n] == int(run_.sinks.size())) run_.input_done.notify(sc_core::SC_ZERO_TIME);
 }
@@ -232,7 +235,7 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
     // Sliding window: consecutive outputs share kernel columns already in a PE's input register, so a
     // chunk of v outputs reads kw + (v-1)*stride input columns, not v*kw.
     const double reuse =
-        l.op == OpKind::conv ? double(l.kernel_w + (v - 1) * l.stride) / double(l.kernel_w) : 1.0;
+        l.op == OpKind::conv ? (double(l.kernel_w) + double(v - 1) * l.stride) / double(l.kernel_w) : 1.0;
     // input rows this copy does not hold yet
     const int have = std::max(delivered[size_t(copy)], first_in - 1);
     const uint64_t new_bits = uint64_t(std::max(0, last_in - have)) * row_bits_in;
@@ -327,7 +330,7 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
   switch (l.op) {
     case OpKind::max_pool:
     case OpKind::avg_pool:
-      h = op(home, Unit::pool, OpCode::compute, layer, values * uint64_t(l.kernel_h * l.kernel_w), h);
+      h = op(home, Unit::pool, OpCode::compute, layer, values * uint64_t(l.kernel_h) * uint64_t(l.kernel_w), h);
       break;
     case OpKind::global_avg_pool:
       h = op(home, Unit::pool, OpCode::compute, layer, uint64_t(l.in.elements()), h);

@@ -51,7 +51,7 @@ void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   sa.count = results;
   end = hw::call(shift_add_port, sa, end, now);
   ctx_.stats.add(e.layer, Action::pe_output_reg_bit, out_bits);
-  delay = sc_core::sc_time(end - now, sc_core::SC_NS);
+  delay = hw::time_ns(end - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -1,6 +1,8 @@
 #include "tiles/run_state.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 namespace cimsim::tiles {
 
@@ -26,46 +28,63 @@ int RunState::source_of(int layer) const {
   return f >= 0 ? f : layer;
 }
 
+bool RunState::within_limit(double t_ns, int layer, int input, int row) {
+  if (std::isfinite(t_ns) && t_ns <= options.max_sim_ns) return true;
+  if (!overrun.hit) {
+    overrun = {true, t_ns, layer, input, row};
+    // simulate() reports the stop as one error line: SystemC's own note about it would be a second
+    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                            sc_core::SC_DO_NOTHING);
+    sc_core::sc_stop();
+  }
+  return false;
+}
+
+namespace {
+// A row index computed in 64 bits (strides, pads and dilations multiply a step index: an int could
+// overflow), clamped to the rows that exist.
+int clamp_row(std::int64_t r, int h_in) { return int(std::clamp<std::int64_t>(r, 0, std::max(0, h_in - 1))); }
+}  // namespace
+
 int RunState::last_row_needed(int layer, int step) const {
   const auto& l = graph.layers[layer];
   const int h_in = l.in.h;
   switch (l.op) {
     case OpKind::conv:
     case OpKind::max_pool:
-    case OpKind::avg_pool: {
-      const int r = step * l.stride - l.pad + (l.kernel_h - 1) * l.dilation;
-      return std::clamp(r, 0, h_in - 1);
-    }
+    case OpKind::avg_pool:
+      return clamp_row(std::int64_t(step) * l.stride - l.pad + (std::int64_t(l.kernel_h) - 1) * l.dilation, h_in);
     case OpKind::fc:
     case OpKind::global_avg_pool:
     case OpKind::flatten:
-      return h_in - 1;
+      return clamp_row(h_in - 1, h_in);
     case OpKind::pad:
-      return std::clamp(step - l.pads[0], 0, h_in - 1);
+      return clamp_row(std::int64_t(step) - l.pads[0], h_in);
     case OpKind::slice:
-      return std::clamp(step + l.pads[0], 0, h_in - 1);
+      return clamp_row(std::int64_t(step) + l.pads[0], h_in);
     default:
-      return std::min(step, h_in - 1);
+      return clamp_row(step, h_in);
   }
 }
 
 int RunState::first_row_needed(int layer, int step) const {
   const auto& l = graph.layers[layer];
+  const int h_in = l.in.h;
   switch (l.op) {
     case OpKind::conv:
     case OpKind::max_pool:
     case OpKind::avg_pool:
-      return std::clamp(step * l.stride - l.pad, 0, l.in.h - 1);
+      return clamp_row(std::int64_t(step) * l.stride - l.pad, h_in);
     case OpKind::fc:
     case OpKind::global_avg_pool:
     case OpKind::flatten:
       return 0;
     case OpKind::pad:
-      return std::clamp(step - l.pads[0], 0, l.in.h - 1);
+      return clamp_row(std::int64_t(step) - l.pads[0], h_in);
     case OpKind::slice:
-      return std::clamp(step + l.pads[0], 0, l.in.h - 1);
+      return clamp_row(std::int64_t(step) + l.pads[0], h_in);
     default:
-      return std::min(step, l.in.h - 1);
+      return clamp_row(step, h_in);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mapper/mapping.hpp"
+#include "models/limits.hpp"
 #include "workloads/graph.hpp"
 
 namespace cimsim::tiles {
@@ -17,6 +18,15 @@ struct RunOptions {
   Dataflow dataflow = Dataflow::pipelined;
   int inputs = 1;            // a stream of N inputs
   double quantum_ns = 1000;  // temporal decoupling quantum
+  // A run whose simulated time would pass this is stopped with an error (cimsim run --max-sim-time-ms).
+  double max_sim_ns = models::limits::kDefaultMaxSimTimeMs * 1e6;
+};
+
+// The first point at which a layer thread's time passed RunOptions::max_sim_ns (or was not finite).
+struct Overrun {
+  bool hit = false;
+  double at_ns = 0.0;
+  int layer = -1, input = 0, row = 0;
 };
 
 // Output rows of one layer over the stream: row r of input n is ready at ready_ns[n * rows + r].
@@ -44,6 +54,11 @@ struct RunState {
   std::vector<double> done_ns;              // per input: all sink outputs delivered off-chip
   std::vector<int> sinks_done;
   sc_core::sc_event input_done;
+  Overrun overrun;
+
+  // False (and the run stopped: sc_stop) when `t_ns` passes the time limit or is not finite; the first
+  // such point is kept in `overrun`. Layer threads call it after every step.
+  bool within_limit(double t_ns, int layer, int input, int row);
 
   int source_of(int layer) const;  // the layer whose progress stands for `layer`
   int home_of(int layer) const { return mapping.layers[source_of(layer)].home_tile; }

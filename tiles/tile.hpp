@@ -8,14 +8,17 @@
 
 #include "hw/context.hpp"
 #include "hw/units.hpp"
+#include "models/limits.hpp"
 #include "tiles/pe.hpp"
 
 namespace cimsim::tiles {
 
 // Addresses on the chip fabric: tile * kStride + unit; the NoC and the off-chip port sit at "tile"
-// chip_tiles.
+// chip_tiles. A tile's PEs are units pe0 .. pe0 + tile.pes - 1: the stride leaves room for the most
+// PEs a config allows, so no PE address is another tile's.
 enum Unit : int { buffer = 0, bus = 1, out_reg = 2, pool = 3, activation = 4, accumulate = 5, pe0 = 16 };
-constexpr uint64_t kStride = 256;
+constexpr uint64_t kStride = 8192;
+static_assert(Unit::pe0 + models::limits::kMaxPesPerTile <= kStride, "PE addresses would overlap the next tile");
 enum ChipUnit : int { noc = 0, offchip = 1 };
 // The edge selectors of hypernetwork node `layer` sit at selector_address(chip_tiles, layer).
 inline uint64_t selector_address(int chip_tiles, int layer) {
