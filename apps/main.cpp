@@ -153,7 +153,7 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   const bool traced = !vcd_out.empty() || !trace_out.empty();
   const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
   if (!quiet) sim::print_table(std::cout, r);
-  if (!json_out.empty()) sim::write_output(json_out, sim::to_json(r).dump(2) + "\n");
+  if (!json_out.empty()) sim::write_output(json_out, sim::json_text(sim::to_json(r)));
   if (!csv_dir.empty()) {
     std::error_code ec;
     fs::create_directories(csv, ec);
@@ -181,7 +181,7 @@ int cmd_map(const Common& c, const std::string& json_out) {
   const workloads::Graph& graph = p.deployment.graph;
   const mapper::Mapping& mapping = p.deployment.mapping;
   sim::print_mapping(std::cout, graph, hw, mapping);
-  if (!json_out.empty()) sim::write_output(json_out, sim::mapping_json(graph, hw, mapping).dump(2) + "\n");
+  if (!json_out.empty()) sim::write_output(json_out, sim::json_text(sim::mapping_json(graph, hw, mapping)));
   return 0;
 }
 
@@ -220,7 +220,7 @@ int cmd_compare(CompareArgs& a) {
   const std::string sharing = hw.hypernet.sharing == models::Sharing::shared ? "shared" : "none";
   const auto rows = sim::run_compare(a.request);
   if (!a.quiet) sim::print_compare(std::cout, rows, hw.name + ", " + a.request.mapping + " mapping", sharing);
-  if (!a.json_out.empty()) sim::write_output(a.json_out, sim::compare_json(rows, hw.name, sharing).dump(2) + "\n");
+  if (!a.json_out.empty()) sim::write_output(a.json_out, sim::json_text(sim::compare_json(rows, hw.name, sharing)));
   if (!a.csv_out.empty()) sim::write_output(a.csv_out, sim::compare_csv(rows));
   return 0;
 }

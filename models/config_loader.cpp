@@ -28,6 +28,9 @@ namespace {
 using namespace schema;
 
 // Decodes one document against the schema, remembering where each user value was.
+// A config's text values (name, description) appear in every report.
+constexpr std::size_t kMaxTextBytes = 1024;
+
 class Decoder {
  public:
   explicit Decoder(std::string label) : label_(std::move(label)) {}
@@ -131,6 +134,12 @@ class Decoder {
       case Kind::power: power_[k.path] = number(k, v, false); return;
       case Kind::text:
         if (!v.IsScalar()) fail(v.Mark(), k.path + ": expected a string, got " + describe(v), allowed_text(k));
+        // names and descriptions go into reports (JSON must be UTF-8) and terminals: clean text only
+        if (!common::is_clean_utf8(v.Scalar()) || v.Scalar().size() > kMaxTextBytes)
+          fail(v.Mark(), k.path + ": \"" + common::printable(v.Scalar(), 80) +
+                             "\" is not valid UTF-8 text without control characters, or is longer than " +
+                             std::to_string(kMaxTextBytes) + " bytes (shown escaped)",
+               "printable UTF-8 text of at most " + std::to_string(kMaxTextBytes) + " bytes");
         k.text(hw) = v.Scalar();
         break;
       case Kind::choice: {

@@ -81,6 +81,8 @@ json to_json(const RunResult& r) {
   return j;
 }
 
+std::string json_text(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
+
 std::string layers_csv(const RunResult& r) {
   std::ostringstream os;
   os << std::setprecision(10);

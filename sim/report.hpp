@@ -15,6 +15,9 @@
 namespace cimsim::sim {
 
 nlohmann::json to_json(const RunResult& r);
+// `j` as report text (indent 2, newline-terminated). Names are validated as UTF-8 where they are read;
+// should a byte slip through, it becomes U+FFFD rather than an exception.
+std::string json_text(const nlohmann::json& j);
 std::string layers_csv(const RunResult& r);
 std::string components_csv(const RunResult& r);
 void print_table(std::ostream& os, const RunResult& r);

@@ -25,7 +25,7 @@ std::string us(int64_t t_ps) {
   return (neg ? "-" : "") + std::to_string(a / 1000000) + (frac.empty() ? "" : "." + frac);
 }
 
-std::string quote(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string quote(const std::string& s) { return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 struct Slice {
   int64_t start, end;  // ps
@@ -271,9 +271,9 @@ std::string trace_json(const TraceData& trace, const std::vector<std::string>& l
   }
   summary["busy_slices"] = n_slices;
   summary["counter_events"] = n_counters;
-  event("\"ph\":\"i\",\"s\":\"g\",\"name\":\"run summary\",\"pid\":0,\"tid\":0,\"ts\":0,\"args\":" + summary.dump());
+  event("\"ph\":\"i\",\"s\":\"g\",\"name\":\"run summary\",\"pid\":0,\"tid\":0,\"ts\":0,\"args\":" + summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 
-  return "{\"displayTimeUnit\":\"ns\",\"otherData\":" + summary.dump() + ",\"traceEvents\":[" + os.str() +
+  return "{\"displayTimeUnit\":\"ns\",\"otherData\":" + summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ",\"traceEvents\":[" + os.str() +
          "\n]}\n";
 }
 

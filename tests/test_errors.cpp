@@ -74,6 +74,16 @@ TEST_F(ErrorLine, ASecondYamlDocumentIsRefusedAndMalformedTextEnds) {
   expect_one_line(run("run --net net2.yaml -q"), "net2.yaml:4:1: a second YAML document");
 }
 
+// A chip named with bytes that are not UTF-8 (hostile case 21) was an internal error when the JSON report
+// was written: now the config refuses the name at its position, and nothing is written.
+TEST_F(ErrorLine, AChipNameThatIsNotUtf8IsRefusedWhereItIsWritten) {
+  write_text(dir / "hw.yaml", "name: \xff\xfe\xc0\x80" "chip\n");
+  expect_one_line(run("run --hw hw.yaml -q --json r.json"), "hw.yaml:1:7: name:");
+  EXPECT_FALSE(fs::exists(dir / "r.json"));
+  write_text(dir / "hw2.yaml", "name: \"bell\\a\"\n");
+  expect_one_line(run("run --hw hw2.yaml -q --json r.json"), "\\x07");
+}
+
 TEST_F(ErrorLine, PrintableKeepsValidUtf8AndCountsWhatItCuts) {
   using cimsim::common::printable;
   EXPECT_EQ(printable("µJ, mm² \xe2\x82\xac"), "µJ, mm² €");
