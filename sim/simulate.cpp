@@ -168,7 +168,9 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     throw SimulationError("'" + common::printable(graph.name, 80) + "' on '" + common::printable(hw.name, 80) +
                           "' elaborates " + num(size.elaborated_crossbars) +
                           " crossbars (PEs holding work x pe.crossbars); allowed: at most " +
-                          num(limits::kMaxElaboratedCrossbars) + " (use a smaller --crossbars budget)");
+                          num(limits::kMaxElaboratedCrossbars) +
+                          (mapping.budget > 0 ? " (use a smaller --crossbars budget)"
+                                              : " (a smaller network, or larger crossbars: crossbar.rows/cols)"));
   if (size.step_work > limits::kMaxRunWork)
     throw SimulationError("run of '" + common::printable(graph.name, 80) + "' with " +
                           std::to_string(options.inputs) + " input(s) is " + num(size.step_work) +
