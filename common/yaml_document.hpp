@@ -34,6 +34,16 @@ class DocumentStarts : public YAML::EventHandler {
 /// Where a second document starts in `text`, or nullopt if it holds at most one.
 /// Throws YAML::Exception on a syntax error (with its mark), like YAML::Load.
 inline std::optional<YAML::Mark> second_document(const std::string& text) {
+  // Documents after the first need a marker at the start of a line: `---` (start) or `...` (end). Without
+  // one the text holds at most one document, and the second parse (half the load time of a large network)
+  // is skipped.
+  bool marker = false;
+  for (std::size_t at = 0; at < text.size() && !marker;) {
+    marker = text.compare(at, 3, "---") == 0 || text.compare(at, 3, "...") == 0;
+    const std::size_t nl = text.find('\n', at);
+    at = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  if (!marker) return std::nullopt;
   std::istringstream in(text);
   YAML::Parser parser(in);
   detail::DocumentStarts handler;
