@@ -17,15 +17,27 @@
 
 namespace cimsim::testing {
 
-// The message of the workloads::NetworkError that `f` throws (a test failure when it throws none).
-template <class F>
+// The message of the error of type E (by default workloads::NetworkError) that `f` throws (a test failure
+// when it throws none).
+template <class E = workloads::NetworkError, class F>
 std::string error_of(F&& f) {
   try {
     f();
-  } catch (const workloads::NetworkError& e) {
+  } catch (const E& e) {
     return e.what();
   }
-  ADD_FAILURE() << "expected a NetworkError";
+  ADD_FAILURE() << "expected an exception of the type asked for";
+  return "";
+}
+
+// The message of the E that `f` throws, or "" when it throws none (for checks that a value passes).
+template <class E, class F>
+std::string message_or_empty(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
   return "";
 }
 

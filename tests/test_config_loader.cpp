@@ -10,6 +10,7 @@
 
 #include "models/builtin_configs.hpp"
 #include "models/config_loader.hpp"
+#include "run_util.hpp"
 #include "models/cost_model.hpp"
 
 using namespace cimsim::models;
@@ -27,12 +28,7 @@ std::string read_file(const std::string& path) {
 
 // Parses `yaml` as t.yaml and returns the error message ("" if none).
 std::string error_of(const std::string& yaml) {
-  try {
-    parse_hardware(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return cimsim::testing::message_or_empty<ConfigError>([&] { parse_hardware(yaml, "t.yaml"); });
 }
 
 #define EXPECT_HAS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/config_loader.hpp"
+#include "run_util.hpp"
 #include "models/limits.hpp"
 
 using namespace cimsim::models;
@@ -16,12 +17,7 @@ using namespace cimsim::models;
 namespace {
 
 std::string error_of(const std::string& yaml) {
-  try {
-    parse_hardware(yaml, "t.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return cimsim::testing::message_or_empty<ConfigError>([&] { parse_hardware(yaml, "t.yaml"); });
 }
 
 // "a.b.c: V" as nested YAML flow maps: {a: {b: {c: V}}}.

@@ -65,30 +65,9 @@ TEST(LimitsNetCli, HostileNetworkFilesAreRefused) {
 TEST(LimitsNetCli, OnnxWeightDeclaredHugeWithoutData) {
   // case 12: Gemm weight declared 10^9 x 192, no data in the file
   const auto dir = scratch_dir();
-  onnx::ModelProto m;
-  m.set_ir_version(7);
-  m.add_opset_import()->set_version(13);
-  auto* g = m.mutable_graph();
-  auto* in = g->add_input();
-  in->set_name("x");
-  auto* t = in->mutable_type()->mutable_tensor_type();
-  t->set_elem_type(onnx::TensorProto::FLOAT);
-  for (int d : {1, 3, 8, 8}) t->mutable_shape()->add_dim()->set_dim_value(d);
-  auto* w = g->add_initializer();
-  w->set_name("wg");
-  w->set_data_type(onnx::TensorProto::FLOAT);
-  w->add_dims(1000000000);
-  w->add_dims(192);
-  auto* n = g->add_node();
-  n->set_op_type("Gemm");
-  n->set_name("y");
-  n->add_input("x");
-  n->add_input("wg");
-  n->add_output("y");
-  {
-    std::ofstream f(dir / "12.onnx", std::ios::binary);
-    m.SerializeToOstream(&f);
-  }
+  // the case itself, kept with the fuzz regressions
+  std::filesystem::copy_file(std::filesystem::path(CIMSIM_SOURCE_DIR) / "fuzz/regressions/onnx/12-onnx-gemm-1e9-declared.onnx",
+                             dir / "12.onnx");
   EXPECT_CONTAINS(refused(dir, "12.onnx"),
                   "12.onnx: node 'y' (Gemm): weight 'wg' declared [1000000000, 192]: elements 192000000000 is above the "
                   "bound 2147483647 per layer");
