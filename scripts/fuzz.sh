@@ -5,6 +5,8 @@
 # error, a timeout) is saved under build-fuzz/findings/FORMAT/ and the script exits 1; copy the file into
 # fuzz/regressions/FORMAT/ once fixed, so ctest (FuzzReplay.FORMAT) replays it on every build.
 #   scripts/fuzz.sh [SECONDS] [FORMAT...]      FORMAT: hardware_yaml network_yaml neurosim_csv onnx genotype sweep_spec
+#   FUZZ_RUNS=N scripts/fuzz.sh                 N inputs per format from a fixed seed instead of a time: the same
+#                                               inputs on every machine (what CI runs, so it never fails by chance)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
@@ -28,10 +30,16 @@ for f in "${FORMATS[@]}"; do
   corpus="$BUILD/corpus/$f"
   findings="$BUILD/findings/$f"
   mkdir -p "$corpus" "$findings"
-  echo "fuzz.sh: $f for ${SECONDS_EACH} s"
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    budget=(-runs="$FUZZ_RUNS" -seed=1)
+    echo "fuzz.sh: $f for ${FUZZ_RUNS} inputs (seed 1)"
+  else
+    budget=(-max_total_time="$SECONDS_EACH")
+    echo "fuzz.sh: $f for ${SECONDS_EACH} s"
+  fi
   # -rss_limit_mb: a well-bounded input never needs 2 GB; -timeout: nor more than 10 s
   if ! "$BUILD/fuzz/fuzz_$f" "$corpus" "fuzz/seeds/$f" "fuzz/regressions/$f" \
-      -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+      "${budget[@]}" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
       -artifact_prefix="$findings/" -print_final_stats=1 >"$BUILD/fuzz-$f.log" 2>&1; then
     echo "fuzz.sh: $f: FINDING, see $BUILD/fuzz-$f.log and $findings/" >&2
     grep -E "ERROR|SUMMARY|runtime error|terminate|Test unit written" "$BUILD/fuzz-$f.log" | head -5 >&2
