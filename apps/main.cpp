@@ -279,7 +279,7 @@ int cmd_sweep(const SweepArgs& a) {
   const auto sum = sim::run_sweep(spec, points, o, std::cerr);
   std::cout << "cimsim sweep: " << spec.name << ": " << sum.points << (sum.points == 1 ? " point" : " points") << (o.shards > 1 ? " in this shard" : "")
             << ": " << sum.ok << " ok, " << sum.failed << " failed (" << sum.ran << " ran now, " << sum.skipped
-            << " already done, " << sum.retried << " retried); results in " << sim::shell_quote(a.out)
+            << " already done, " << sum.retried << " retried); results in " << common::printable(a.out)
             << (o.shards > 1 ? "/shards (merge with: cimsim sweep merge DIR)" : "/results.{sqlite,csv,jsonl}") << '\n';
   return sum.failed > 0 ? sim::kSweepExitPointsFailed : 0;
 }

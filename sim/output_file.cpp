@@ -127,10 +127,17 @@ void replace_atomically(const std::string& path, const struct stat* existing, co
 
 bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
+// The absolute, normalized form of `path` without a trailing separator ("r/" and "r" are one directory).
+fs::path absolute_normal(const std::string& path) {
+  fs::path p = fs::absolute(path).lexically_normal();
+  if (p.filename().empty() && p.has_parent_path()) p = p.parent_path();
+  return p;
+}
+
 std::string normal(const std::string& path) {
   std::error_code ec;
-  const fs::path p = fs::weakly_canonical(fs::absolute(path), ec);
-  return ec ? fs::absolute(path).lexically_normal().string() : p.string();
+  const fs::path p = fs::weakly_canonical(absolute_normal(path), ec);
+  return ec ? absolute_normal(path).string() : p.string();
 }
 
 }  // namespace
@@ -197,7 +204,7 @@ void OutputPlan::output_dir(const std::string& path, const std::string& what) {
     return;
   }
   dirs_.push_back(normal(path));
-  const fs::path parent = fs::absolute(path).parent_path();
+  const fs::path parent = absolute_normal(path).parent_path();
   if (!fs::is_directory(parent, ec))
     fail(path, "directory " + shown(parent.string()) + " does not exist (" + what + ")");
 }

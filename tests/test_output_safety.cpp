@@ -157,6 +157,8 @@ TEST(OutputPlan, TheSameOutputTwiceIsRefusedAndPlannedDirectoriesCount) {
             std::string::npos);
   plan.output_dir((d / "csv").string(), "--csv");
   plan.output((d / "csv" / "layers.csv").string(), "--csv (layers.csv)");  // the directory will be created
+  plan.output_dir((d / "csv2").string() + "/", "--csv");                   // a trailing slash is the same
+  plan.output((d / "csv2" / "layers.csv").string(), "--csv (layers.csv)");
   write_text(d / "file", "x");
   EXPECT_NE(error_of([&] { plan.output_dir((d / "file").string(), "--csv"); }).find("exists and is not a directory"),
             std::string::npos);
@@ -227,6 +229,14 @@ TEST_F(OutputCli, SweepResultsNeverReplaceInputsOrFollowLinks) {
   const auto ok = run("sweep s.yaml --out out --jobs 1");
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(read_text(dir / "s.yaml"), "name: s\nhw: default\nnets: [net.yaml]\naxes:\n  adc.bits: [8]\n");
+}
+
+// The README's example: `--csv r/` names a directory that does not exist yet; cimsim creates it.
+TEST_F(OutputCli, CsvDirectoryWithATrailingSlashIsCreated) {
+  const auto r = run("run --hw edge-rram --net " + quote(std::string(CIMSIM_SOURCE_DIR) + "/workloads/nets/tiny.yaml") +
+                     " -q --json r.json --csv r/ --vcd r.vcd");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* f : {"r.json", "r/layers.csv", "r/components.csv", "r.vcd"}) EXPECT_TRUE(fs::is_regular_file(dir / f)) << f;
 }
 
 TEST_F(OutputCli, AnInputNamedLikeAnOldTemporaryIsUntouched) {
