@@ -369,7 +369,7 @@ TEST(DartsNetwork, LoaderBuiltinsFilesAndText) {
   EXPECT_EQ(f.layers.size(), pdarts_network().layers.size());
   EXPECT_EQ(f.weights(), pdarts_network().weights());
   EXPECT_EQ(f.macs(), pdarts_network().macs());
-  EXPECT_EQ(error_of([] { load_network("/nonexistent/x.genotype"); }), "cannot open /nonexistent/x.genotype");
+  EXPECT_EQ(error_of([] { load_network("/nonexistent/x.genotype"); }), "cannot open /nonexistent/x.genotype (No such file or directory)");
   // parse errors name the file
   const std::string bad = testing::TempDir() + "bad_net.genotype";
   std::ofstream(bad) << "# a comment\nGenotype(normal=[('sep_conv_9x9', 0)])\n";

@@ -184,7 +184,7 @@ TEST(YamlNetworkLoader, SyntaxErrorsAndMissingFiles) {
   EXPECT_CONTAINS(msg, "YAML error");
   EXPECT_EQ(yaml_error("input: [1, 2\nlayers: []\n").find("net.yaml:"), 0u);
   EXPECT_CONTAINS(yaml_error(""), "net.yaml: empty network file");
-  EXPECT_EQ(error_of([] { load_network_yaml("/nonexistent/x.yaml"); }), "cannot open /nonexistent/x.yaml");
+  EXPECT_EQ(error_of([] { load_network_yaml("/nonexistent/x.yaml"); }), "cannot open /nonexistent/x.yaml (No such file or directory)");
 }
 
 TEST(CsvNetworkLoader, Vgg8CsvEqualsBuiltin) {
@@ -230,7 +230,7 @@ TEST(CsvNetworkLoader, ReportsBadFieldsWithColumn) {
   EXPECT_EQ(csv_error("32,32,3,3,3,,0,1\n"), "net.csv:1:13: field OFM_C is not an integer: ''");
   EXPECT_EQ(csv_error("32,32,3,0,3,8,0,1\n"), "net.csv:1:9: field kH 0 must be positive");
   EXPECT_EQ(csv_error("\n\n"), "net.csv: no layers");
-  EXPECT_EQ(error_of([] { load_neurosim_csv("/nonexistent/n.csv"); }), "cannot open /nonexistent/n.csv");
+  EXPECT_EQ(error_of([] { load_neurosim_csv("/nonexistent/n.csv"); }), "cannot open /nonexistent/n.csv (No such file or directory)");
 }
 
 TEST(NetworkLoader, ByNameOrExtension) {
@@ -250,5 +250,5 @@ TEST(NetworkLoader, ByNameOrExtension) {
             "pdarts, squeezenet1_1, squeezenet1_1_64, mobilenet_v3_small, mobilenet_v3_small_64) or a file ending "
             ".yaml, .yml (YAML network), .csv (NeuroSim network CSV), .genotype (DARTS genotype) or .onnx "
             "(ONNX model)");
-  EXPECT_EQ(error_of([] { load_network("/nonexistent/net.yml"); }), "cannot open /nonexistent/net.yml");
+  EXPECT_EQ(error_of([] { load_network("/nonexistent/net.yml"); }), "cannot open /nonexistent/net.yml (No such file or directory)");
 }

@@ -415,7 +415,7 @@ TEST(Onnx, GarbageFilesAreRefusedInOneLine) {
   std::ofstream(text, std::ios::trunc).flush();  // empty: parses, but holds no graph
   EXPECT_EQ(error_of([&] { load_network(text); }), text + ": not an ONNX model (a ModelProto with a graph of nodes)");
   std::remove(text.c_str());
-  EXPECT_EQ(error_of([] { load_network("/nonexistent/m.onnx"); }), "cannot open /nonexistent/m.onnx");
+  EXPECT_EQ(error_of([] { load_network("/nonexistent/m.onnx"); }), "cannot open /nonexistent/m.onnx (No such file or directory)");
 }
 
 TEST(Onnx, RefusedModels) {

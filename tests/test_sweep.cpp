@@ -123,7 +123,7 @@ TEST(SweepSpec, ValuesAndNetworksAreCheckedAtTheirPlaceInTheSpec) {
             "spec.yaml:2:1: point 1 (adc.per_crossbar = 256, crossbar.cols = 64) is not a valid config: "
             "adc.per_crossbar = 256 exceeds crossbar.cols = 64; allowed: integer in [1, crossbar.cols]");
   // every network is loaded before anything runs: a missing one is an error at its entry
-  EXPECT_EQ(spec_error("nets: [vgg8, no-such-net.yaml]\n"), "spec.yaml:1:14: nets: cannot open no-such-net.yaml");
+  EXPECT_EQ(spec_error("nets: [vgg8, no-such-net.yaml]\n"), "spec.yaml:1:14: nets: cannot open no-such-net.yaml (No such file or directory)");
   EXPECT_EQ(spec_error("nets: [darts_v2, vgg8]\ndeploy: [individual, hypernet]\n"),
             "spec.yaml:1:18: nets: vgg8 cannot be deployed on the hypernetwork (deploy: hypernet); allowed: a DARTS "
             "genotype (darts_v1, darts_v2, pdarts or a .genotype file)");

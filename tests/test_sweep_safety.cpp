@@ -126,7 +126,7 @@ TEST(SweepSafety, BadInputWritesNothingAndExitsTwo) {
   auto r = shell(dir, kBin + " sweep " + quote(write_text(dir / "bad.yaml", "nets: [no-such-net.yaml]\n")) +
                           " --out " + quote(out.string()));
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err, "cimsim: error: " + (dir / "bad.yaml").string() + ":1:8: nets: cannot open no-such-net.yaml\n");
+  EXPECT_EQ(r.err, "cimsim: error: " + (dir / "bad.yaml").string() + ":1:8: nets: cannot open no-such-net.yaml (No such file or directory)\n");
   EXPECT_FALSE(fs::exists(out));
   // --out on a file (today: exit 1, internal error): exit 2, the file untouched
   const auto file = write_text(dir / "afile", "keep me\n");

@@ -34,7 +34,7 @@ std::string name_problem(const std::string& name) {
 std::string read_bounded_file(const std::string& path, int64_t max_bytes, const std::string& what) {
   const std::string shown = common::printable(path);
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw NetworkError("cannot open " + shown);
+  if (!file) throw NetworkError("cannot open " + shown + " (" + std::strerror(errno) + ")");
   const auto too_big = [&](const std::string& size) {
     return NetworkError(shown + ": " + size + " bytes is above the bound " + std::to_string(max_bytes) +
                         " bytes for " + what + " (" + kLimitsDoc + ")");

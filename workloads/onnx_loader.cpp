@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <deque>
@@ -662,7 +663,7 @@ Graph load_onnx(const std::string& path) {
                          "; save larger models with external data: only the weights' shapes are read)");
     }
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw NetworkError("cannot open " + shown);
+    if (!in) throw NetworkError("cannot open " + shown + " (" + std::strerror(errno) + ")");
     parsed = model.ParseFromIstream(&in);
   } else {  // a FIFO or device: read at most the bound
     parsed = model.ParseFromString(read_bounded_file(path, kMaxOnnxFileBytes, "an ONNX model"));
