@@ -21,13 +21,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string spec_error(const std::string& text) {
-  try {
-    sim::sweep_points(sim::parse_sweep_spec(text, "spec.yaml"));
-  } catch (const sim::SweepError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a SweepError for:\n" << text;
-  return "";
+  SCOPED_TRACE(text);
+  return cimsim::testing::error_of<sim::SweepError>([&] { sim::sweep_points(sim::parse_sweep_spec(text, "spec.yaml")); });
 }
 
 int run(const std::string& args, const fs::path& dir, const std::string& tag) {

@@ -22,13 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string parse_error(const std::string& text) {
-  try {
-    sim::parse_sweep_spec(text, "spec.yaml");
-  } catch (const sim::SweepError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a SweepError for:\n" << text;
-  return "";
+  SCOPED_TRACE(text);
+  return cimsim::testing::error_of<sim::SweepError>([&] { sim::parse_sweep_spec(text, "spec.yaml"); });
 }
 
 const std::string kBin = CIMSIM_BINARY;
