@@ -19,6 +19,7 @@
 #include "common/text.hpp"
 #include "common/yaml_document.hpp"
 #include "models/builtin_configs.hpp"
+#include "models/components.hpp"
 #include "models/config_schema.hpp"
 #include "models/cost_model.hpp"
 #include "models/limits.hpp"
@@ -54,7 +55,7 @@ class Decoder {
     if (given_.count("name") == 0) hw.name = std::filesystem::path(label_).stem().string();
     check_cross(hw);
     check_chip_size(hw);
-    scale_adc(hw);
+    resolve(hw);
     derive_power(hw);
     hw.file = label_;
     return hw;
@@ -130,6 +131,14 @@ class Decoder {
     const std::string at = where(v.Mark());
     switch (k.kind) {
       case Kind::integer: k.integer(hw) = static_cast<int>(number(k, v, true)); break;
+      case Kind::bits_or_auto:
+        if (v.IsScalar() && v.Tag() != "!" && v.Scalar() == "auto") {
+          hw.adc.bits_auto = true;
+        } else {
+          k.integer(hw) = static_cast<int>(number(k, v, true));
+          hw.adc.bits_auto = false;
+        }
+        break;
       case Kind::number: k.num(hw) = number(k, v, false); break;
       case Kind::power: power_[k.path] = number(k, v, false); return;
       case Kind::text:
@@ -222,24 +231,109 @@ class Decoder {
     }
   }
 
-  // The default ADC is ISAAC's 8-bit one. At another resolution its energy per conversion and its area
-  // follow the converter: both about double per bit (ISAAC Sec. 3: ADC power grows exponentially with
-  // resolution; the Walden figure of merit, energy per conversion proportional to 2^bits). A user-given
-  // energy, power or area is used as given.
-  void scale_adc(HardwareSpec& hw) {
-    const int bits = hw.adc.bits;
-    if (bits == 8) return;
-    const double f = std::ldexp(1.0, bits - 8);
-    if (given_.count("adc.energy_pj") == 0 && power_.count("adc.power_mw") == 0) {
-      hw.adc.cost.energy_pj *= f;
-      hw.sources["adc.cost.energy_pj"] += "; scaled by 2^(" + std::to_string(bits) + " - 8) for a " +
-                                          std::to_string(bits) + "-bit ADC";
+  bool given(const std::string& path) const { return given_.count(path) != 0 || power_.count(path) != 0; }
+
+  // What the config leaves out, from the component models (components.hpp): the cell read energy from
+  // the device, `adc.bits: auto`, the ADC's conversion rate and every cost entry. A cost the config
+  // gives stays as given; the knobs its model would have followed are listed in hw.pinned.
+  void resolve(HardwareSpec& hw) {
+    resolve_device(hw);
+    auto& adc = hw.adc;
+    adc.lossless_bits = lossless_adc_bits(hw.crossbar.rows, hw.crossbar.bits_per_cell, hw.dac.bits, adc.flip_encoding);
+    if (adc.bits_auto) {
+      if (adc.lossless_bits > limits::kMaxAdcBits)
+        fail(mark_of({"adc.bits"}), "adc.bits: auto needs " + std::to_string(adc.lossless_bits) +
+                                       " bits for crossbar.rows " + std::to_string(hw.crossbar.rows) + ", " +
+                                       std::to_string(hw.crossbar.bits_per_cell) + "-bit cells and " +
+                                       std::to_string(hw.dac.bits) + "-bit DACs",
+             "at most " + std::to_string(limits::kMaxAdcBits) + " bits: fewer rows, bits per cell or DAC bits");
+      adc.bits = adc.lossless_bits;
+      hw.sources["adc.bits"] = where(given_.at("adc.bits")) + " (auto: lossless resolution, ISAAC section IV)";
     }
-    if (given_.count("adc.area_um2") == 0) {
-      hw.adc.cost.area_um2 *= f;
-      hw.sources["adc.cost.area_um2"] += "; scaled by 2^(" + std::to_string(bits) + " - 8) for a " +
-                                         std::to_string(bits) + "-bit ADC";
+    if (!given("adc.sample_rate_gsps")) {
+      adc.sample_rate_gsps = adc_model_rate_gsps(hw);
+      hw.sources["adc.sample_rate_gsps"] = "model: SAR ADC, one comparison per bit, ISAAC's 8 bits at 1.28 GS/s, "
+                                           "node-scaled delay (Stillmaker and Baas 2017)";
+    } else {
+      hw.pinned.push_back({"adc", "adc.sample_rate_gsps", {"adc.bits", "technology.node_nm"}});
     }
+    struct Entry {
+      const char* comp;
+      Cost& cost;
+      Estimate (*model)(const HardwareSpec&);
+    };
+    const Entry entries[] = {
+        {"crossbar", hw.crossbar.cost, crossbar_estimate},
+        {"dac", hw.dac.cost, dac_estimate},
+        {"sample_hold", hw.sample_hold.cost, sample_hold_estimate},
+        {"adc", hw.adc.cost, adc_estimate},
+        {"shift_add", hw.shift_add.cost, shift_add_estimate},
+        {"pe.input_register", hw.pe.input_register.cost, pe_input_register_estimate},
+        {"pe.output_register", hw.pe.output_register.cost, pe_output_register_estimate},
+        {"tile.buffer", hw.tile.buffer.cost, buffer_estimate},
+        {"tile.bus", hw.tile.bus.cost, bus_estimate},
+        {"tile.output_register", hw.tile.output_register.cost, tile_output_register_estimate},
+        {"tile.pool", hw.tile.pool.cost, pool_estimate},
+        {"tile.activation", hw.tile.activation.cost, activation_estimate},
+        {"tile.accumulate", hw.tile.accumulate.cost, accumulate_estimate},
+        {"noc.router", hw.noc.router.cost, router_estimate},
+        {"offchip", hw.offchip.cost, offchip_estimate},
+        {"hypernet.selector", hw.hypernet.selector.cost, selector_estimate},
+    };
+    for (const Entry& e : entries) {
+      const Estimate est = e.model(hw);
+      const std::string c = e.comp;
+      std::vector<std::string> pins;
+      const auto set = [&](const char* field, double& value, double model_value, bool is_given, const char* key) {
+        if (is_given) {
+          pins.push_back(c + "." + key);
+          return;
+        }
+        value = model_value;
+        hw.sources[c + ".cost." + field] = "model: " + est.basis;
+      };
+      set("energy_pj", e.cost.energy_pj, est.cost.energy_pj, given(c + ".energy_pj") || given(c + ".power_mw"),
+          given(c + ".power_mw") ? "power_mw" : "energy_pj");
+      set("leakage_mw", e.cost.leakage_mw, est.cost.leakage_mw, given(c + ".leakage_mw"), "leakage_mw");
+      set("area_um2", e.cost.area_um2, est.cost.area_um2, given(c + ".area_um2"), "area_um2");
+      if (!pins.empty()) hw.pinned.push_back({c, join(pins, ", "), model_knobs(c)});
+    }
+  }
+
+  // crossbar.device: all of r_on_kohm, r_off_kohm and read_voltage_v, or none; then the cell read energy
+  // follows from it.
+  void resolve_device(HardwareSpec& hw) {
+    auto& x = hw.crossbar;
+    const std::vector<std::string> need = {"crossbar.device.r_on_kohm", "crossbar.device.r_off_kohm",
+                                           "crossbar.device.read_voltage_v"};
+    int n = 0;
+    for (const auto& k : need) n += given(k) ? 1 : 0;
+    const bool pulse = given("crossbar.device.read_pulse_ns");
+    if (n == 0 && !pulse) return;
+    const YAML::Mark at = mark_of({"crossbar.device.r_on_kohm", "crossbar.device.r_off_kohm",
+                                   "crossbar.device.read_voltage_v", "crossbar.device.read_pulse_ns"});
+    if (n < 3) {
+      std::vector<std::string> missing;
+      for (const auto& k : need)
+        if (!given(k)) missing.push_back(k.substr(k.rfind('.') + 1));
+      fail(at, "crossbar.device lacks " + join(missing, ", "),
+           "all of r_on_kohm, r_off_kohm, read_voltage_v (read_pulse_ns optional), or no crossbar.device");
+    }
+    if (given("crossbar.cell_read_energy_fj"))
+      fail(given_.at("crossbar.cell_read_energy_fj"), "crossbar.cell_read_energy_fj and crossbar.device both given",
+           "one of them: the device computes the cell read energy");
+    if (x.device.r_off_kohm < x.device.r_on_kohm)
+      fail(given_.at("crossbar.device.r_off_kohm"),
+           "crossbar.device.r_off_kohm = " + fmt(x.device.r_off_kohm) + " is below r_on_kohm = " + fmt(x.device.r_on_kohm),
+           "r_off_kohm >= r_on_kohm");
+    x.device.given = true;
+    if (!pulse) {
+      x.device.read_pulse_ns = x.read_latency_ns;
+      hw.sources["crossbar.device.read_pulse_ns"] = "crossbar.read_latency_ns";
+    }
+    x.cell_read_energy_fj = device_cell_read_energy_fj(x.device);
+    hw.sources["crossbar.cell_read_energy_fj"] =
+        "crossbar.device: V^2 x (1/R_on + 1/R_off) / 2 x pulse = " + fmt(x.cell_read_energy_fj) + " fJ";
   }
 
   // power_mw -> energy_pj, once every rate-defining key is known.
@@ -309,14 +403,15 @@ HardwareSpec load_hardware(const std::string& name_or_path) {
 
 std::vector<ConfigKeyInfo> hardware_schema() {
   std::vector<ConfigKeyInfo> out;
-  const char* const type_names[] = {"integer", "number", "string", "enum", "tiles", "number"};
+  const char* const type_names[] = {"integer", "number", "string", "enum", "tiles", "number", "integer or auto"};
   for (const auto& k : keys()) {
     ConfigKeyInfo i;
     i.key = k.path;
     i.sources_key = k.sources_key;
     i.type = type_names[static_cast<int>(k.kind)];
     i.unit = k.unit;
-    if (k.kind == Kind::integer || k.kind == Kind::number) i.default_value = fmt(k.def);
+    if (k.modelled) i.default_value = "model";
+    else if (k.kind == Kind::integer || k.kind == Kind::number || k.kind == Kind::bits_or_auto) i.default_value = fmt(k.def);
     else if (k.kind == Kind::power) i.default_value = "-";
     else i.default_value = k.def_text;
     i.allowed = allowed_text(k);

@@ -35,6 +35,7 @@ std::string allowed_text(const Key& k) {
       std::string s = std::string("number ") + (k.lo_open ? "> " : ">= ") + fmt(k.lo);
       return std::isinf(k.hi) ? s : s + " and <= " + fmt(k.hi);
     }
+    case Kind::bits_or_auto: return "auto, or an integer in [" + fmt(k.lo) + ", " + fmt(k.hi) + "]";
     case Kind::text: return "any string";
     case Kind::choice: return join(k.choices, ", ");
     case Kind::tiles:
@@ -45,14 +46,6 @@ std::string allowed_text(const Key& k) {
 }
 
 namespace {
-
-// Energy per action (pJ) of a component quoted at `mw` when busy at `rate_per_s`: mW / (1/s) = 1e9 pJ.
-constexpr double pj(double mw, double rate_per_s) { return mw * 1e9 / rate_per_s; }
-
-// ISAAC's full rates (cost_model.cpp full_rate_per_s with the ISAAC defaults): one 100 ns phase per
-// crossbar read; 1.28 GS/s ADCs; 1.2 GHz digital clock.
-constexpr double kIsaacPhase = 1.0 / 100e-9;
-constexpr double kIsaacClock = 1.2e9;
 
 void add_int(Keys& v, const std::string& path, int def, double lo, double hi, const std::string& unit,
              const std::string& desc, const std::string& src, std::function<int&(HardwareSpec&)> f) {
@@ -113,31 +106,38 @@ void add_choice(Keys& v, const std::string& path, std::vector<std::string> choic
   v.push_back(std::move(k));
 }
 
-// The four cost keys of a component: energy_pj (or power_mw), leakage_mw, area_um2.
+// The four cost keys of a component: energy_pj (or power_mw), leakage_mw, area_um2. Their defaults are
+// what the component's model computes (components.hpp); a value given pins it (HardwareSpec::pinned).
 void add_cost(Keys& v, const std::string& comp, std::function<Cost&(HardwareSpec&)> f, Action a,
-              const std::string& action, double energy, const std::string& energy_src, double area,
-              const std::string& area_src) {
+              const std::string& action, const std::string& model) {
   const std::string cost = comp + ".cost.";
-  add_num(v, comp + ".energy_pj", energy, 0, false, kMaxEnergyPj, "pJ", "dynamic energy per action; action: " + action,
-          energy_src, [f](HardwareSpec& h) -> double& { return f(h).energy_pj; });
+  add_num(v, comp + ".energy_pj", 0, 0, false, kMaxEnergyPj, "pJ",
+          "dynamic energy per action; action: " + action + ". Given: pins the model", model,
+          [f](HardwareSpec& h) -> double& { return f(h).energy_pj; });
   v.back().sources_key = cost + "energy_pj";
+  v.back().modelled = true;
+  v.back().component = comp;
   Key p;
   p.path = comp + ".power_mw";
   p.kind = Kind::power;
   p.unit = "mW";
   p.description = "instead of energy_pj: dynamic power of one instance busy at its full rate; "
-                  "energy_pj = power_mw / full_rate_per_s";
+                  "energy_pj = power_mw / full_rate_per_s. Given: pins the model";
   p.source = "none (energy_pj applies)";
   p.action = a;
   p.hi = kMaxPowerMw;
+  p.component = comp;
   v.push_back(std::move(p));
-  add_num(v, comp + ".leakage_mw", 0.0, 0, false, kMaxPowerMw, "mW", "static power of one instance",
-          std::string(kIsaac) + " quotes peak power only, counted as dynamic energy; no leakage",
-          [f](HardwareSpec& h) -> double& { return f(h).leakage_mw; });
+  add_num(v, comp + ".leakage_mw", 0.0, 0, false, kMaxPowerMw, "mW", "static power of one instance. Given: pins the model",
+          model, [f](HardwareSpec& h) -> double& { return f(h).leakage_mw; });
   v.back().sources_key = cost + "leakage_mw";
-  add_num(v, comp + ".area_um2", area, 0, false, kMaxAreaUm2, "um2", "area of one instance", area_src,
+  v.back().modelled = true;
+  v.back().component = comp;
+  add_num(v, comp + ".area_um2", 0, 0, false, kMaxAreaUm2, "um2", "area of one instance. Given: pins the model", model,
           [f](HardwareSpec& h) -> double& { return f(h).area_um2; });
   v.back().sources_key = cost + "area_um2";
+  v.back().modelled = true;
+  v.back().component = comp;
 }
 
 // The schema: every key, its default and where that default comes from. ISAAC's energies are derived
@@ -150,9 +150,9 @@ Keys build_keys() {
            "file name", [](H& h) -> std::string& { return h.name; });
   add_text(v, "description", "", "free text", "empty", [](H& h) -> std::string& { return h.description; });
 
-  add_int(v, "technology.node_nm", 32, 1, 1000, "nm", "process node (informative: costs are given, not scaled)",
+  add_int(v, "technology.node_nm", 32, 1, 1000, "nm", "process node: digital energy, delay, leakage and area scale from 32 nm (Stillmaker and Baas 2017), cell area with F^2",
           isaac + " (32 nm)", [](H& h) -> int& { return h.technology.node_nm; });
-  add_num(v, "technology.clock_ghz", 1.2, kMinClockGhz, false, kMaxClockGhz, "GHz", "digital clock; cycles are reported in it",
+  add_num(v, "technology.clock_ghz", 1.2, kMinClockGhz, false, kMaxClockGhz, "GHz", "digital clock; cycles are reported in it (energy per op does not depend on it; leakage accrues over the longer run of a slower clock)",
           isaac + " (digital logic at 1.2 GHz)", [](H& h) -> double& { return h.technology.clock_ghz; });
 
   add_int(v, "precision.weight_bits", 16, 1, 32, "bit", "weight precision, sliced over bits_per_cell cells",
@@ -179,57 +179,100 @@ Keys build_keys() {
           "ISAAC (Shafiee et al., ISCA 2016), text: 100 ns pipeline cycle per crossbar read; its 128 conversions "
           "at 1.28 GS/s take the next 100 ns, overlapped through sample-and-hold",
           [](H& h) -> double& { return h.crossbar.read_latency_ns; });
-  add_cost(v, "crossbar", [](H& h) -> Cost& { return h.crossbar.cost; }, Action::crossbar_read,
-           "one read of the whole array (one input phase); a read that drives r rows and uses c columns "
-           "(of g diagonal groups) costs energy_pj x r x c / g / (rows x cols): only programmed cells "
-           "conduct", pj(2.4 / 8, kIsaacPhase),
-           isaac + ": 2.4 mW for 8 arrays = 0.3 mW each, one read per 100 ns", 200.0 / 8,
-           isaac + ": 0.0002 mm2 for 8 arrays");
+  add_num(v, "crossbar.cell_read_energy_fj", 30000.0 / 16384, 0, false, kMaxEnergyPj, "fJ",
+          "energy of one cell on a driven row and a used column for one phase, whatever the array's size; "
+          "computed from crossbar.device when that is given",
+          isaac + ": 2.4 mW for 8 arrays = 0.3 mW x 100 ns = 30 pJ per read of 128 x 128 cells",
+          [](H& h) -> double& { return h.crossbar.cell_read_energy_fj; });
+  add_num(v, "crossbar.cell_area_f2", 25.0 / 16384 / (0.032 * 0.032), 0, false, 1e6, "F^2",
+          "area of one cell in units of the feature size squared (F = technology.node_nm)",
+          isaac + ": 0.0002 mm2 for 8 arrays of 128 x 128 at 32 nm = 1.49 F^2 per cell (below the 4 F^2 of a "
+          "planar crossbar: ISAAC's figure)",
+          [](H& h) -> double& { return h.crossbar.cell_area_f2; });
+  struct Dev { const char* key; const char* unit; const char* what; double DeviceSpec::*m; };
+  const Dev devs[] = {{"r_on_kohm", "kOhm", "lowest programmed resistance", &DeviceSpec::r_on_kohm},
+                      {"r_off_kohm", "kOhm", "highest programmed resistance", &DeviceSpec::r_off_kohm},
+                      {"read_voltage_v", "V", "read voltage across a driven cell", &DeviceSpec::read_voltage_v},
+                      {"read_pulse_ns", "ns", "how long the read voltage is applied (default: crossbar.read_latency_ns)",
+                       &DeviceSpec::read_pulse_ns}};
+  for (const Dev& d : devs) {
+    const auto m = d.m;
+    add_num(v, std::string("crossbar.device.") + d.key, 0, 0, true, 1e9, d.unit,
+            std::string(d.what) + "; with r_on_kohm, r_off_kohm and read_voltage_v given, a cell read costs "
+            "V^2 x (1/R_on + 1/R_off) / 2 x pulse",
+            "none: without a device, crossbar.cell_read_energy_fj applies",
+            [m](H& h) -> double& { return h.crossbar.device.*m; });
+  }
+  add_cost(v, "crossbar", [](H& h) -> Cost& { return h.crossbar.cost; }, Action::crossbar_cell_read,
+           "one cell on a driven row and a used column for one phase (energy); one array (leakage, area)",
+           "model: crossbar_estimate (components.hpp)");
 
   add_int(v, "dac.bits", 1, 1, 16, "bit", "input bits applied per phase (one DAC per row)", isaac + " (1-bit DACs)",
           [](H& h) -> int& { return h.dac.bits; });
   add_cost(v, "dac", [](H& h) -> Cost& { return h.dac.cost; }, Action::dac_drive, "one row driven for one phase",
-           pj(4.0 / 1024, kIsaacPhase), isaac + ": 4 mW for 8 x 128 DACs, one drive per 100 ns", 170.0 / 1024,
-           isaac + ": 0.00017 mm2 for 8 x 128 DACs");
+           "model: dac_estimate (components.hpp)");
 
   add_cost(v, "sample_hold", [](H& h) -> Cost& { return h.sample_hold.cost; }, Action::sample_hold,
-           "one column sampled for one phase", pj(0.01 / 1024, kIsaacPhase),
-           isaac + ": 10 uW for 8 x 128 S&H, one sample per 100 ns", 40.0 / 1024,
-           isaac + ": 0.00004 mm2 for 8 x 128 S&H");
+           "one column sampled for one phase", "model: sample_hold_estimate (components.hpp)");
 
-  add_int(v, "adc.bits", 8, 1, 16, "bit",
-          "ADC resolution; an ADC energy (or power) and area not given are ISAAC's 8-bit ones scaled by 2^(bits - 8)",
-          isaac + " (8-bit ADC)", [](H& h) -> int& { return h.adc.bits; });
-  add_num(v, "adc.sample_rate_gsps", 1.28, kMinSampleRateGsps, false, kMaxSampleRateGsps, "GS/s", "conversions per second of one ADC",
-          isaac + " (1.28 GS/s)", [](H& h) -> double& { return h.adc.sample_rate_gsps; });
+  {
+    Key k;
+    k.path = k.sources_key = "adc.bits";
+    k.kind = Kind::bits_or_auto;
+    k.def = 8;
+    k.lo = 1;
+    k.hi = kMaxAdcBits;
+    k.unit = "bit";
+    k.description = "ADC resolution, or auto: the lossless resolution of a column sum (crossbar.rows, "
+                    "bits_per_cell, dac.bits, adc.flip_encoding); below it a run warns (--strict: an error)";
+    k.source = isaac + " (8-bit ADC)";
+    k.integer = [](H& h) -> int& { return h.adc.bits; };
+    v.push_back(std::move(k));
+  }
+  add_choice(v, "adc.flip_encoding", {"false", "true"}, 1,
+             "true: a column whose weights are mostly large is stored inverted and corrected digitally, so "
+             "a lossless sum needs one bit less",
+             "ISAAC (Shafiee et al., ISCA 2016), section IV: the encoding that lets an 8-bit ADC serve 128 "
+             "rows of 2-bit cells", [](H& h, int i) { h.adc.flip_encoding = i == 1; });
+  add_num(v, "adc.sample_rate_gsps", 1.28, kMinSampleRateGsps, false, kMaxSampleRateGsps, "GS/s",
+          "conversions per second of one ADC; default: a SAR ADC's rate, one comparison per bit, "
+          "node-scaled. Given: pins the conversion time (it stops following adc.bits)",
+          "model: adc_model_rate_gsps (components.hpp), ISAAC's 8 bits at 1.28 GS/s",
+          [](H& h) -> double& { return h.adc.sample_rate_gsps; });
+  add_num(v, "adc.fom_fj_per_step", 1.8e-3 / 1.28e9 / 256 * 1e15, 0, true, 1e9, "fJ",
+          "Walden figure of merit: dynamic energy per conversion step (energy = FOM x 2^bits)",
+          "ISAAC's ADC (8 bit, 1.28 GS/s) with PUMA's split of its 2 mW: 1.8 mW dynamic / 1.28 GS/s / 2^8",
+          [](H& h) -> double& { return h.adc.fom_fj_per_step; });
+  add_num(v, "adc.thermal_knee_bits", 10.5, 1, false, 32, "bit",
+          "resolution above which energy per conversion grows 4x per bit (thermal noise), not 2x",
+          "Murmann, ADC Performance Survey 1997-2024: the Walden (2x/bit) and Schreier (4x/bit) bounds "
+          "cross near 10-11 bits ENOB",
+          [](H& h) -> double& { return h.adc.thermal_knee_bits; });
   add_int(v, "adc.per_crossbar", 1, 1, 4096, "", "ADCs per crossbar; the columns share them (at most crossbar.cols)",
           isaac + " (8 ADCs per IMA of 8 crossbars)", [](H& h) -> int& { return h.adc.per_crossbar; });
   add_cost(v, "adc", [](H& h) -> Cost& { return h.adc.cost; }, Action::adc_conversion, "one conversion",
-           pj(16.0 / 8, 1.28e9), isaac + ": 16 mW for 8 ADCs = 2 mW each at 1.28 GS/s", 9600.0 / 8,
-           isaac + ": 0.0096 mm2 for 8 ADCs");
+           "model: adc_estimate (components.hpp)");
 
   add_int(v, "shift_add.per_pe", 4, 1, 4096, "", "shift-and-add units per PE", isaac + " (4 per IMA)",
           [](H& h) -> int& { return h.shift_add.per_pe; });
   add_cost(v, "shift_add", [](H& h) -> Cost& { return h.shift_add.cost; }, Action::shift_add,
-           "one ADC result shifted and added", pj(0.2 / 4, 8 * 1.28e9 / 4),
-           isaac + ": 0.2 mW for 4 units, each taking a quarter of 8 ADCs' 1.28 GS/s", 240.0 / 4,
-           isaac + ": 0.00024 mm2 for 4 units");
+           "one ADC result shifted and added", "model: shift_add_estimate (components.hpp)");
 
   add_int(v, "pe.crossbars", 8, 1, kMaxCrossbarsPerPe, "", "crossbars per PE (ISAAC: IMA)", isaac + " (8 per IMA)",
           [](H& h) -> int& { return h.pe.crossbars; });
   add_num(v, "pe.input_register.size_bytes", 2048, 0, false, kMaxRegisterBytes, "B", "PE input register (feeds the DACs)",
           isaac + " (2 KB)", [](H& h) -> double& { return h.pe.input_register.size_bytes; });
   add_cost(v, "pe.input_register", [](H& h) -> Cost& { return h.pe.input_register.cost; }, Action::pe_input_reg_bit,
-           "one bit written into the register", pj(1.24, 8 * 128 * kIsaacPhase),
-           isaac + ": 1.24 mW, feeding 8 x 128 1-bit DACs every 100 ns", 2100.0, isaac + ": 0.0021 mm2");
+           "one bit written into the register", "model: pe_input_register_estimate (components.hpp)");
   add_num(v, "pe.output_register.size_bytes", 256, 0, false, kMaxRegisterBytes, "B", "PE output register (shift-and-add results)",
           isaac + " (256 B)", [](H& h) -> double& { return h.pe.output_register.size_bytes; });
   add_cost(v, "pe.output_register", [](H& h) -> Cost& { return h.pe.output_register.cost; },
-           Action::pe_output_reg_bit, "one bit written into the register", pj(0.23, 8 * 1.28e9 * 8),
-           isaac + ": 0.23 mW, taking 8 ADCs x 1.28 GS/s x 8 bits", 770.0, isaac + ": 0.00077 mm2");
+           Action::pe_output_reg_bit, "one bit written into the register",
+           "model: pe_output_register_estimate (components.hpp)");
 
   add_int(v, "tile.pes", 12, 1, kMaxPesPerTile, "", "PEs per tile", isaac + " (12 IMAs per tile)", [](H& h) -> int& { return h.tile.pes; });
-  add_choice(v, "tile.buffer.kind", {"edram", "sram"}, 0, "tile buffer technology (informative)", isaac + " (eDRAM)",
+  add_choice(v, "tile.buffer.kind", {"edram", "sram"}, 0, "tile buffer technology: sets its energy, area and leakage model",
+             isaac + " (eDRAM)",
              [](H& h, int i) { h.tile.buffer.kind = i == 0 ? BufferKind::edram : BufferKind::sram; });
   add_num(v, "tile.buffer.size_kib", 64, 0, true, kMaxBufferKib, "KiB", "tile buffer capacity", isaac + " (64 KB)",
           [](H& h) -> double& { return h.tile.buffer.size_kib; });
@@ -241,45 +284,48 @@ Keys build_keys() {
           "cimsim assumption: ISAAC hides the eDRAM access inside its 100 ns pipeline stage and states no "
           "latency; the buffer is modelled by its bandwidth alone",
           [](H& h) -> double& { return h.tile.buffer.access_latency_ns; });
+  add_num(v, "tile.buffer.retention_us", 119, 1e-3, false, 1e9, "us",
+          "eDRAM retention: every bit is read and rewritten once per retention time (refresh power); "
+          "moves nothing for SRAM",
+          "CACTI 7's eDRAM model, 64 KB at 32 nm: 119 us retention",
+          [](H& h) -> double& { return h.tile.buffer.retention_us; });
   add_cost(v, "tile.buffer", [](H& h) -> Cost& { return h.tile.buffer.cost; }, Action::buffer_read_bit,
-           "one bit read or written", pj(20.7, 2 * 256 * kIsaacClock),
-           isaac + ": 20.7 mW at 2 banks x 256 bits x 1.2 GHz", 83000.0, isaac + ": 0.083 mm2");
+           "one bit read or written", "model: buffer_estimate (components.hpp)");
   add_int(v, "tile.bus.width_bits", 384, 1, 1 << 20, "bit", "buffer <-> PE bus, bits per digital cycle",
           isaac + " (384 wires)", [](H& h) -> int& { return h.tile.bus.width_bits; });
   add_cost(v, "tile.bus", [](H& h) -> Cost& { return h.tile.bus.cost; }, Action::bus_bit, "one bit carried",
-           pj(7.0, 384 * kIsaacClock), isaac + ": 7 mW at 384 bits x 1.2 GHz", 90000.0, isaac + ": 0.090 mm2");
+           "model: bus_estimate (components.hpp)");
   add_num(v, "tile.output_register.size_bytes", 3072, 0, false, kMaxRegisterBytes, "B", "tile output register",
           isaac + " (3 KB)", [](H& h) -> double& { return h.tile.output_register.size_bytes; });
   add_cost(v, "tile.output_register", [](H& h) -> Cost& { return h.tile.output_register.cost; },
-           Action::tile_output_reg_bit, "one bit written", pj(1.68, 384 * kIsaacClock),
-           isaac + ": 1.68 mW at the bus rate (384 bits x 1.2 GHz)", 3200.0, isaac + ": 0.0032 mm2");
+           Action::tile_output_reg_bit, "one bit written", "model: tile_output_register_estimate (components.hpp)");
 
   struct Unit {
     const char* name;
     DigitalUnitSpec TileSpec::*member;
     Action action;
     int count;
-    double mw_each, um2_each;
     const char* what;
     const char* src;
   };
   const Unit units[] = {
-      {"pool", &TileSpec::pool, Action::pool_op, 1, 0.4, 240.0, "one element compared (max) or added (average)",
+      {"pool", &TileSpec::pool, Action::pool_op, 1, "one element compared (max) or added (average)",
        "max-pool unit: 1, 0.4 mW, 0.00024 mm2"},
-      {"activation", &TileSpec::activation, Action::activation_op, 2, 0.26, 300.0, "one element activated",
+      {"activation", &TileSpec::activation, Action::activation_op, 2, "one element activated",
        "sigmoid unit: 2, 0.52 mW, 0.0006 mm2 for both"},
-      {"accumulate", &TileSpec::accumulate, Action::accumulate_op, 1, 0.05, 60.0,
+      {"accumulate", &TileSpec::accumulate, Action::accumulate_op, 1,
        "one addition (partial sums, residuals)", "shift-and-add: 1, 0.05 mW, 0.00006 mm2"}};
   for (const Unit& u : units) {
     const std::string base = std::string("tile.") + u.name;
     const auto m = u.member;
     add_int(v, base + ".count", u.count, 1, 4096, "", "units per tile", isaac + " (" + u.src + ")",
             [m](H& h) -> int& { return (h.tile.*m).count; });
-    add_int(v, base + ".ops_per_cycle", 1, 1, 4096, "", "elements per unit per digital cycle",
+    add_int(v, base + ".ops_per_cycle", 1, 1, 4096, "", "elements per unit per digital cycle (lanes: area "
+            "and leakage grow with them)",
             "cimsim assumption: ISAAC states no throughput; one element per cycle",
             [m](H& h) -> int& { return (h.tile.*m).ops_per_cycle; });
-    add_cost(v, base, [m](H& h) -> Cost& { return (h.tile.*m).cost; }, u.action, u.what, pj(u.mw_each, kIsaacClock),
-             isaac + " (" + u.src + "), one op per 1.2 GHz cycle", u.um2_each, isaac + " (" + u.src + ")");
+    add_cost(v, base, [m](H& h) -> Cost& { return (h.tile.*m).cost; }, u.action, u.what,
+             std::string("model: ") + u.name + "_estimate (components.hpp)");
   }
 
   Key tiles;
@@ -291,6 +337,12 @@ Keys build_keys() {
   v.push_back(std::move(tiles));
   add_int(v, "chip.tiles_per_router", 4, 1, kMaxMeshDim, "", "tiles sharing one router (concentrated mesh)",
           isaac + " (router shared by 4 tiles)", [](H& h) -> int& { return h.chip.tiles_per_router; });
+  add_choice(v, "chip.power_gating", {"none", "idle_tiles", "unselected"}, 0,
+             "idle hardware switched off (no leakage) during a run: none; idle_tiles = tiles holding no work of "
+             "the run; unselected = those and PEs whose crossbars the run never reads (a hypernetwork's "
+             "unselected ops)",
+             "cimsim default: no gating (ISAAC's and PUMA's chips are always on)",
+             [](H& h, int i) { h.chip.power_gating = PowerGating(i); });
 
   add_int(v, "noc.flit_bits", 32, 1, 4096, "bit", "flit width", isaac + " (32-bit flits)",
           [](H& h) -> int& { return h.noc.flit_bits; });
@@ -303,20 +355,18 @@ Keys build_keys() {
   add_int(v, "noc.router.ports", 8, 1, 64, "", "router ports", isaac + " (8 ports)",
           [](H& h) -> int& { return h.noc.router.ports; });
   add_cost(v, "noc.router", [](H& h) -> Cost& { return h.noc.router.cost; }, Action::router_flit_hop,
-           "one flit through the router (one hop)", pj(42.0, 8 * 38.4e9 / 32),
-           isaac + ": 42 mW with 8 ports each passing one 32-bit flit per cycle", 151000.0,
-           isaac + ": 0.151 mm2");
+           "one flit through the router and its output link (one hop)", "model: router_estimate (components.hpp)");
 
-  add_text(v, "offchip.kind", "hypertransport", "off-chip interface (informative)", isaac + " (HyperTransport)",
-           [](H& h) -> std::string& { return h.offchip.kind; });
+  add_choice(v, "offchip.kind", {"hypertransport", "gddr5", "hbm2"}, 0,
+             "off-chip interface: sets its energy per bit", isaac + " (HyperTransport)",
+             [](H& h, int i) { h.offchip.kind = i == 0 ? "hypertransport" : i == 1 ? "gddr5" : "hbm2"; });
   add_num(v, "offchip.bandwidth_gbps", 204.8, kMinBandwidthGbps, false, kMaxBandwidthGbps, "Gb/s", "total off-chip bandwidth",
           isaac + ": 4 links x 6.4 GB/s", [](H& h) -> double& { return h.offchip.bandwidth_gbps; });
   add_num(v, "offchip.latency_ns", 0, 0, false, kMaxLatencyNs, "ns", "fixed latency added to each off-chip transfer",
           "cimsim assumption: ISAAC states none; bandwidth alone is modelled",
           [](H& h) -> double& { return h.offchip.latency_ns; });
   add_cost(v, "offchip", [](H& h) -> Cost& { return h.offchip.cost; }, Action::offchip_bit,
-           "one bit transferred; leakage and area are the whole interface", pj(10400.0, 204.8e9),
-           isaac + ": 10.4 W at 204.8 Gb/s", 22.88e6, isaac + ": 22.88 mm2");
+           "one bit transferred; leakage and area are the whole interface", "model: offchip_estimate (components.hpp)");
 
   add_choice(v, "hypernet.sharing", {"none", "shared"}, 1,
              "hypernetwork deployment: none = every candidate op of an edge has its own arrays; shared = "
@@ -333,11 +383,7 @@ Keys build_keys() {
           "cimsim assumption: one registered mux stage",
           [](H& h) -> double& { return h.hypernet.selector.latency_cycles; });
   add_cost(v, "hypernet.selector", [](H& h) -> Cost& { return h.hypernet.selector.cost; },
-           Action::selector_op, "one activation passed by an edge selector", 0.05,
-           "cimsim estimate: an 8:1 mux of 16-bit activations, 3 levels x 16 bits x ~1 fJ per 2:1 "
-           "mux bit at 32 nm",
-           1800.0,
-           "cimsim estimate: 16 lanes x 7 two-input muxes x 16 bits x ~1 um2 per 2:1 mux bit at 32 nm");
+           Action::selector_op, "one activation passed by an edge selector", "model: selector_estimate (components.hpp)");
   return v;
 }
 
@@ -377,7 +423,8 @@ bool is_section(const std::string& path) {
 void apply_defaults(HardwareSpec& hw) {
   for (const auto& k : keys()) {
     switch (k.kind) {
-      case Kind::integer: k.integer(hw) = static_cast<int>(k.def); break;
+      case Kind::integer:
+      case Kind::bits_or_auto: k.integer(hw) = static_cast<int>(k.def); break;
       case Kind::number: k.num(hw) = k.def; break;
       case Kind::text: k.text(hw) = k.def_text; break;
       case Kind::choice: k.set_choice(hw, static_cast<int>(k.def)); break;

@@ -15,7 +15,7 @@ namespace cimsim::models::schema {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 extern const char* const kIsaac;
 
-enum class Kind { integer, number, text, choice, tiles, power };
+enum class Kind { integer, number, text, choice, tiles, power, bits_or_auto };
 
 struct Key {
   std::string path;         // dotted YAML key
@@ -32,6 +32,8 @@ struct Key {
   std::function<std::string&(HardwareSpec&)> text;
   std::function<void(HardwareSpec&, int)> set_choice;
   Action action = Action::count_;  // power: action whose energy_pj it derives
+  bool modelled = false;  // the default is what a component model computes (components.hpp)
+  std::string component;  // cost keys: the component entry ("adc", "tile.buffer")
 };
 using Keys = std::vector<Key>;
 

@@ -172,25 +172,44 @@ double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count) {
 
 double energy_per_action_pj(const HardwareSpec& hw, Action a) {
   if (a == Action::crossbar_read) return 0.0;
-  if (a == Action::crossbar_cell_read)
-    return hw.crossbar.cost.energy_pj / (double(hw.crossbar.rows) * double(hw.crossbar.cols));
   return cost_of(hw, a).energy_pj;
 }
 
+std::array<double, kComponents> powered_counts(const HardwareSpec& hw, int tiles, int selectors,
+                                               const Activity& activity) {
+  auto n = instance_counts(hw, tiles, selectors);
+  const auto gating = hw.chip.power_gating;
+  if (gating == PowerGating::none || activity.tiles_on < 0 || tiles <= 0) return n;
+  const double tile_on = std::min(1.0, double(activity.tiles_on) / tiles);
+  double pe_on = tile_on;  // fraction of the chip's PEs powered
+  if (gating == PowerGating::unselected && activity.pes_on >= 0)
+    pe_on = std::min(tile_on, double(activity.pes_on) / (double(tiles) * hw.tile.pes));
+  for (Component c : {Component::buffer, Component::bus, Component::tile_output_register, Component::pool,
+                      Component::activation, Component::accumulate})
+    n[static_cast<int>(c)] *= tile_on;
+  for (Component c : {Component::crossbar, Component::dac, Component::sample_hold, Component::adc,
+                      Component::shift_add, Component::pe_registers})
+    n[static_cast<int>(c)] *= pe_on;
+  return n;
+}
+
 EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns,
-                    int selectors) {
+                    int selectors, const Activity& activity) {
   std::array<double, kComponents> dyn{};
   std::array<double, kComponents> leak{};
   for (int i = 0; i < kActions; ++i) {
     const auto a = static_cast<Action>(i);
     dyn[static_cast<int>(component_of(a))] += dynamic_energy_pj(hw, a, counts[i]);
   }
-  const auto n = instance_counts(hw, tiles, selectors);
+  const auto all = instance_counts(hw, tiles, selectors);
+  const auto n = powered_counts(hw, tiles, selectors, activity);
+  EnergyReport r;
   for (int c = 0; c < kComponents; ++c) {
     // mW x ns = pJ.
-    leak[c] = n[c] * static_of(hw, static_cast<Component>(c)).leakage_mw * time_ns;
+    const double mw = static_of(hw, static_cast<Component>(c)).leakage_mw;
+    leak[c] = n[c] * mw * time_ns;
+    r.gated_pj += (all[c] - n[c]) * mw * time_ns;
   }
-  EnergyReport r;
   for (int c = 0; c < kComponents; ++c) {
     r.dynamic_pj += dyn[c];
     r.leakage_pj += leak[c];
@@ -211,8 +230,8 @@ AreaReport area(const HardwareSpec& hw, int tiles, int selectors) {
   return r;
 }
 
-double leakage_mw(const HardwareSpec& hw, int tiles, int selectors) {
-  const auto n = instance_counts(hw, tiles, selectors);
+double leakage_mw(const HardwareSpec& hw, int tiles, int selectors, const Activity& activity) {
+  const auto n = powered_counts(hw, tiles, selectors, activity);
   double mw = 0.0;
   for (int c = 0; c < kComponents; ++c) mw += n[c] * static_of(hw, static_cast<Component>(c)).leakage_mw;
   return mw;
@@ -244,6 +263,35 @@ double pe_area_mm2(const HardwareSpec& hw) {
   double um2 = 0.0;
   for (Component c : kPeComponents) um2 += n[static_cast<int>(c)] * static_of(hw, c).area_um2;
   return um2 * 1e-6 / hw.tile.pes;
+}
+
+Efficiency peak_efficiency(const HardwareSpec& hw, int tiles, int selectors) {
+  const auto& x = hw.crossbar;
+  const int cpw = hw.cells_per_weight();
+  const double weights_per_row = x.cols / cpw;  // whole weights
+  const double cols_used = weights_per_row * cpw;
+  const double phases = hw.input_phases();
+  const double ops_per_mvm = 2.0 * x.rows * weights_per_row;
+  const double mvm_ns = phases * hw.phase_period_ns(int(cols_used));
+  const double crossbars = double(tiles) * hw.crossbars_per_tile();
+  const double ops_per_ns = crossbars * ops_per_mvm / mvm_ns;
+  auto e = [&hw](Action a) { return energy_per_action_pj(hw, a); };
+  const double mvm_pj = phases * (x.rows * cols_used * e(Action::crossbar_cell_read) + x.rows * e(Action::dac_drive) +
+                                  cols_used * (e(Action::sample_hold) + e(Action::adc_conversion) + e(Action::shift_add)));
+  const double power_mw = ops_per_ns * mvm_pj / ops_per_mvm + leakage_mw(hw, tiles, selectors);  // pJ/ns = mW
+  Efficiency p;
+  p.tops = ops_per_ns * 1e-3;  // 1e9 ops/s -> 1e12
+  p.tops_per_w = p.tops / (power_mw * 1e-3);
+  p.tops_per_mm2 = p.tops / area(hw, tiles, selectors).total_mm2;
+  return p;
+}
+
+Efficiency achieved_efficiency(double ops, double time_ns, double energy_pj, double area_mm2) {
+  Efficiency a;
+  if (time_ns > 0) a.tops = ops / time_ns * 1e-3;
+  if (energy_pj > 0) a.tops_per_w = ops / energy_pj;  // ops/pJ = 1e12 ops/J = TOPS/W
+  if (area_mm2 > 0) a.tops_per_mm2 = a.tops / area_mm2;
+  return a;
 }
 
 double full_rate_per_s(const HardwareSpec& hw, Action a) {

@@ -52,19 +52,47 @@ using ActionCounts = std::array<uint64_t, kActions>;
 // 0 for an individual deployment).
 std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tiles, int selectors = 0);
 
+// The hardware a run keeps busy, for power gating (chip.power_gating): tiles holding any of its work
+// (crossbar blocks it reads, or digital layers), and PEs holding crossbar blocks it reads. Negative:
+// unknown, nothing is gated.
+struct Activity {
+  int tiles_on = -1;
+  int pes_on = -1;
+};
+
+// Instances that leak during a run: instance_counts() less what chip.power_gating switches off.
+// idle_tiles: a tile with no work, with its PEs, buffer, bus, registers and digital units; routers,
+// selectors and the off-chip interface stay on (the network must forward other tiles' packets).
+// unselected: besides, in tiles that are on, PEs holding no crossbar block the run reads.
+std::array<double, kComponents> powered_counts(const HardwareSpec& hw, int tiles, int selectors,
+                                               const Activity& activity);
+
 struct EnergyReport {
   double total_pj = 0.0;
   double dynamic_pj = 0.0;
   double leakage_pj = 0.0;
+  double gated_pj = 0.0;  // leakage power gating saved (not in total)
   std::map<std::string, double> breakdown_pj;  // component class -> dynamic + leakage; sums to total
 };
-// Dynamic energy = counts x energy per action; leakage = instances x leakage power x time.
+// Dynamic energy = counts x energy per action; leakage = powered instances x leakage power x time.
 EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tiles, double time_ns,
-                    int selectors = 0);
+                    int selectors = 0, const Activity& activity = {});
 double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count);
-// Energy of one action, pJ. The crossbar's energy_pj is a read of the whole array: a cell read costs
-// its share, energy_pj / (rows x cols), and crossbar_read itself (an activation count) costs nothing.
+// Energy of one action, pJ. A crossbar's energy_pj is one cell read (a cell on a driven row and a used
+// column, one phase); crossbar_read itself (an activation count of a whole array) costs nothing.
 double energy_per_action_pj(const HardwareSpec& hw, Action a);
+
+// TOPS, TOPS/W and TOPS/mm2 (an op is a multiply or an add: 2 per MAC).
+struct Efficiency {
+  double tops = 0.0, tops_per_w = 0.0, tops_per_mm2 = 0.0;
+};
+// The chip's peak: every crossbar reading full arrays back to back (2 x rows x weights per row ops per
+// input_phases x phase period), at the least energy an op can take: the analog datapath of a full array
+// (cells, DACs, S&H, ADCs, shift-and-add; no data movement) plus the whole chip's leakage. No run can do
+// better: a partial array costs more per op, and data movement only adds (docs/cost-model.md#efficiency).
+Efficiency peak_efficiency(const HardwareSpec& hw, int tiles, int selectors = 0);
+// Achieved over a run: ops / time, ops / energy, ops / time / area.
+Efficiency achieved_efficiency(double ops, double time_ns, double energy_pj, double area_mm2);
 
 struct AreaReport {
   double total_mm2 = 0.0;
@@ -72,8 +100,8 @@ struct AreaReport {
 };
 AreaReport area(const HardwareSpec& hw, int tiles, int selectors = 0);
 
-// Leakage power of the whole chip (mW).
-double leakage_mw(const HardwareSpec& hw, int tiles, int selectors = 0);
+// Leakage power of the whole chip (mW), or of what is powered (activity, chip.power_gating).
+double leakage_mw(const HardwareSpec& hw, int tiles, int selectors = 0, const Activity& activity = {});
 
 // Peak power: every unit busy at its full rate (see full_rate_per_s) plus leakage: the figure chip
 // papers quote. Per component class, mW.

@@ -4,11 +4,13 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace cimsim::models {
 
 // Cost of one component instance. `energy_pj` is per action; what an action is depends on the component
-// and is stated beside each use below (and in docs/config.md).
+// and is stated beside each use below (and in docs/config.md). The component models (components.hpp)
+// fill what a config does not give.
 struct Cost {
   double energy_pj = 0.0;   // dynamic energy per action
   double leakage_mw = 0.0;  // static power of one instance
@@ -28,13 +30,24 @@ struct PrecisionSpec {
 
 enum class SignedScheme { differential, offset };
 
+// The memory cell as a resistor (crossbar.device): when given, a cell read costs V^2 x G x pulse.
+struct DeviceSpec {
+  bool given = false;
+  double r_on_kohm = 0.0, r_off_kohm = 0.0;  // lowest / highest programmed resistance
+  double read_voltage_v = 0.0;               // across a driven cell
+  double read_pulse_ns = 0.0;                // how long the read voltage is applied
+};
+
 struct CrossbarSpec {
   int rows = 128;
   int cols = 128;
   int bits_per_cell = 2;
   SignedScheme signed_weights = SignedScheme::offset;
-  double read_latency_ns = 100.0;  // one analog read of the array (one input phase)
-  Cost cost;                       // action: one read of the whole array (one phase)
+  double read_latency_ns = 100.0;     // one analog read of the array (one input phase)
+  double cell_read_energy_fj = 0.0;   // one cell on a driven row and a used column, one phase
+  double cell_area_f2 = 0.0;          // one cell, in F^2 (F = technology.node_nm)
+  DeviceSpec device;
+  Cost cost;                          // action: one cell read (energy); leakage, area: one array
 };
 
 struct DacSpec {
@@ -47,8 +60,13 @@ struct SampleHoldSpec {
 };
 
 struct AdcSpec {
-  int bits = 8;
-  double sample_rate_gsps = 1.28;
+  int bits = 8;                  // resolved: `bits: auto` is lossless_bits
+  bool bits_auto = false;        // the config said `bits: auto`
+  int lossless_bits = 8;         // lossless_adc_bits() of the crossbar and DAC (components.hpp)
+  bool flip_encoding = true;     // ISAAC's inverted-column encoding: one bit fewer for lossless sums
+  double sample_rate_gsps = 1.28;  // resolved: the SAR model's rate unless the config gives one
+  double fom_fj_per_step = 0.0;  // Walden figure of merit, dynamic energy per conversion step
+  double thermal_knee_bits = 10.5;  // above: energy x 4 per bit (thermal noise), below x 2
   int per_crossbar = 1;  // columns share these through a mux
   Cost cost;             // action: one conversion
 };
@@ -77,7 +95,8 @@ struct BufferSpec {
   int banks = 2;
   int bus_bits = 256;  // per bank, per digital cycle
   double access_latency_ns = 0.0;
-  Cost cost;  // action: one bit read or written
+  double retention_us = 40.0;  // eDRAM: every cell refreshed once per retention time
+  Cost cost;  // action: one bit read or written; leakage includes eDRAM refresh
 };
 
 struct BusSpec {   // tile-internal bus between buffer and PEs
@@ -101,7 +120,13 @@ struct TileSpec {
   DigitalUnitSpec accumulate;  // partial-sum accumulation, residual add
 };
 
+// Which idle hardware is switched off during a run (docs/cost-model.md#power-gating): nothing; tiles
+// that hold no work of the run; or, besides those, PEs whose crossbars the run never reads (a
+// hypernetwork's unselected candidate ops).
+enum class PowerGating { none, idle_tiles, unselected };
+
 struct ChipSpec {
+  PowerGating power_gating = PowerGating::none;
   bool auto_size = false;  // `tiles: auto`: as many tiles as the mapping needs
   int mesh_rows = 12;      // tile mesh, when not auto
   int mesh_cols = 14;
@@ -122,7 +147,7 @@ struct NocSpec {
 };
 
 struct OffchipSpec {
-  std::string kind = "hypertransport";
+  std::string kind = "hypertransport";  // hypertransport, gddr5, hbm2 (components.hpp: offchip_estimate)
   double bandwidth_gbps = 204.8;
   double latency_ns = 0.0;
   Cost cost;  // action: one bit transferred; leakage and area are the whole interface
@@ -161,8 +186,17 @@ struct HardwareSpec {
   OffchipSpec offchip;
   HypernetSpec hypernet;
   // Where every value came from, keyed by dotted path ("adc.cost.energy_pj"):
-  // "file.yaml:12:5" for a user value, or the published source of a default.
+  // "file.yaml:12:5" for a user value, the published source of a default, or the model that made it.
   std::map<std::string, std::string> sources;
+  // Costs the config gives that the models would otherwise compute, and the knobs they then stop
+  // following: {"adc", "adc.power_mw", {"adc.bits", ...}}. Reports list them; a sweep over such a knob
+  // is refused unless its spec says allow_pinned (docs/sweeps.md).
+  struct Pin {
+    std::string component;            // "adc", "tile.buffer"
+    std::string given;                // the key that pins it: "adc.power_mw"
+    std::vector<std::string> knobs;   // config keys its model reads
+  };
+  std::vector<Pin> pinned;
 
   // Derived quantities used by the mapper and the model.
   double cycle_ns() const { return 1.0 / technology.clock_ghz; }

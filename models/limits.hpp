@@ -46,6 +46,8 @@ constexpr double kMaxBandwidthGbps = 1e6;
 constexpr double kMaxEnergyPj = 1e12;
 constexpr double kMaxPowerMw = 1e12;
 constexpr double kMaxAreaUm2 = 1e12;
+// ADC resolution (adc.bits, and what `adc.bits: auto` may resolve to).
+constexpr int kMaxAdcBits = 24;
 // Buffer and register capacities: at most 10^9 KiB (about 1 TB) and 10^12 B.
 constexpr double kMaxBufferKib = 1e9;
 constexpr double kMaxRegisterBytes = 1e12;

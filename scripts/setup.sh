@@ -35,6 +35,9 @@ BUILD_DIR=${BUILD_DIR:-build}
 WERROR=${CIMSIM_WERROR:-OFF}
 [ "${CI:-}" = "true" ] && WERROR=ON
 if [ "${SANITIZE:-}" = "1" ]; then  # scripts/test.sh --sanitize: the same tree under ASan and UBSan
+  # never -Werror, even with CI=true in the environment: under -fsanitize GCC 12 inlines differently and
+  # warns falsely inside libstdc++ (<regex>: maybe-uninitialized); the Release build keeps -Werror
+  WERROR=${CIMSIM_SAN_WERROR:-OFF}
   SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIMSIM_WERROR="$WERROR" -DCIMSIM_BENCH=OFF \
     -DCMAKE_CXX_FLAGS="$SAN" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null

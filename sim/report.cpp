@@ -46,6 +46,19 @@ json to_json(const RunResult& r) {
   j["peak_power_mw"] = r.peak_power.total_mw;
   j["peak_power_breakdown_mw"] = r.peak_power.breakdown_mw;
   j["leakage_mw"] = r.leakage_mw;
+  const char* gating[] = {"none", "idle_tiles", "unselected"};
+  j["power_gating"] = {{"mode", gating[int(r.power_gating)]},
+                       {"tiles_on", r.activity.tiles_on},
+                       {"pes_on", r.activity.pes_on},
+                       {"gated_leakage_pj", r.energy.gated_pj / r.options.inputs}};
+  const auto eff = [](const models::Efficiency& e) {
+    return json{{"tops", e.tops}, {"tops_per_w", e.tops_per_w}, {"tops_per_mm2", e.tops_per_mm2}};
+  };
+  j["efficiency"] = {{"achieved", eff(r.achieved_efficiency)}, {"peak", eff(r.peak_efficiency)},
+                     {"ops_per_mac", 2}};
+  j["adc"] = {{"bits", r.adc_bits}, {"lossless_bits", r.adc_lossless_bits},
+              {"lossy", r.adc_bits < r.adc_lossless_bits}};
+  j["pinned"] = r.pinned;
   j["area_mm2"] = {{"total", r.area.total_mm2}, {"breakdown", r.area.breakdown_mm2}};
   j["utilization"] = {{"crossbar_cells", r.crossbar_utilization},
                       {"chip_cells", r.chip_utilization},
@@ -148,10 +161,23 @@ void print_table(std::ostream& os, const RunResult& r) {
   os << "  power        " << si(r.power_mw * 1e-3, "W") << " average, " << si(r.peak_power.total_mw * 1e-3, "W")
      << " peak (every unit busy)\n";
   os << "  area         " << std::setprecision(3) << r.area.total_mm2 << " mm2\n";
+  const auto& a = r.achieved_efficiency;
+  const auto& p = r.peak_efficiency;
+  os << std::setprecision(3) << "  efficiency   " << a.tops_per_w << " TOPS/W (peak " << p.tops_per_w << "), "
+     << a.tops << " TOPS (peak " << p.tops << "), " << a.tops_per_mm2 << " TOPS/mm2 (peak " << p.tops_per_mm2
+     << ")\n";
+  os << "  leakage      " << si(r.energy.leakage_pj / r.options.inputs * 1e-12, "J") << " per inference";
+  if (r.power_gating != models::PowerGating::none)
+    os << ", " << si(r.energy.gated_pj / r.options.inputs * 1e-12, "J") << " saved by power gating";
+  os << "\n" << std::defaultfloat;
+  if (r.adc_bits < r.adc_lossless_bits)
+    os << "  warning      adc.bits " << r.adc_bits << " is below the lossless " << r.adc_lossless_bits
+       << " bits for these arrays: column sums are truncated (--strict refuses this)\n";
+  for (const auto& pin : r.pinned) os << "  pinned       " << pin << "\n";
   if (r.peak_buffer_bits > r.buffer_capacity_bits)
-    os << "  warning      peak tile buffer occupancy " << std::setprecision(1)
+    os << "  warning      peak tile buffer occupancy " << std::fixed << std::setprecision(1)
        << r.peak_buffer_bits / 8192 << " KiB exceeds the " << r.buffer_capacity_bits / 8192
-       << " KiB buffer (spills are not modelled)\n";
+       << " KiB buffer (spills are not modelled)\n" << std::defaultfloat;
   if (!r.busiest.empty()) {
     os << "  busiest      ";
     for (size_t i = 0; i < std::min<size_t>(3, r.busiest.size()); ++i)

@@ -187,6 +187,23 @@ std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
   return events;
 }
 
+models::Activity activity_of(const workloads::Graph& graph, const mapper::Mapping& mapping) {
+  std::set<int> tiles, pes;
+  for (size_t i = 0; i < graph.layers.size() && i < mapping.layers.size(); ++i) {
+    const auto& lm = mapping.layers[i];
+    tiles.insert(lm.home_tile);
+    for (int b : lm.blocks) {
+      const auto& blk = mapping.blocks[size_t(b)];
+      tiles.insert(blk.tile);
+      pes.insert(blk.tile * 65536 + blk.pe);  // pe < kMaxPesPerTile = 4096
+    }
+  }
+  models::Activity a;
+  a.tiles_on = int(tiles.size());
+  a.pes_on = int(pes.size());
+  return a;
+}
+
 RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
                    const mapper::Mapping& mapping, const tiles::RunOptions& options,
                    TraceData* trace) {
@@ -251,12 +268,21 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.mapping_mode = mapping.mode;
   r.budget = mapping.budget;
   r.shared_crossbars = mapping.shared_crossbars;
-  r.energy = models::energy(hw, r.counts, mapping.chip_tiles, r.total_ns, mapping.selectors);
+  r.activity = activity_of(graph, mapping);
+  r.energy = models::energy(hw, r.counts, mapping.chip_tiles, r.total_ns, mapping.selectors, r.activity);
   r.energy_per_inference_pj = r.energy.total_pj / options.inputs;
   r.power_mw = r.energy.total_pj / r.total_ns;  // pJ/ns = mW
   r.peak_power = models::peak_power(hw, mapping.chip_tiles, mapping.selectors);
   r.area = models::area(hw, mapping.chip_tiles, mapping.selectors);
-  r.leakage_mw = models::leakage_mw(hw, mapping.chip_tiles, mapping.selectors);
+  r.leakage_mw = models::leakage_mw(hw, mapping.chip_tiles, mapping.selectors, r.activity);
+  r.power_gating = hw.chip.power_gating;
+  r.peak_efficiency = models::peak_efficiency(hw, mapping.chip_tiles, mapping.selectors);
+  r.achieved_efficiency = models::achieved_efficiency(2.0 * double(r.macs) * options.inputs, r.total_ns,
+                                                      r.energy.total_pj, r.area.total_mm2);
+  r.adc_bits = hw.adc.bits;
+  r.adc_lossless_bits = hw.adc.lossless_bits;
+  for (const auto& p : hw.pinned) r.pinned.push_back(p.given + " given: " + p.component + " does not follow " +
+                                                     common::joined(p.knobs));
   r.tiles_used = mapping.tiles_used;
   r.crossbars_used = mapping.crossbars_used;
   r.crossbars_total = mapping.budget > 0 ? int64_t(mapping.budget)

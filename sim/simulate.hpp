@@ -50,7 +50,12 @@ struct RunResult {
   double power_mw = 0;          // average over the run
   models::PowerReport peak_power;
   models::AreaReport area;
-  double leakage_mw = 0;
+  double leakage_mw = 0;          // powered hardware (chip.power_gating)
+  models::PowerGating power_gating = models::PowerGating::none;
+  models::Activity activity;      // tiles and PEs the run keeps busy
+  models::Efficiency peak_efficiency, achieved_efficiency;
+  int adc_bits = 0, adc_lossless_bits = 0;
+  std::vector<std::string> pinned;  // "adc.power_mw given: adc does not follow adc.bits, ..."
   // mapping
   int chip_tiles = 0, tiles_used = 0, crossbars_used = 0;
   int64_t crossbars_total = 0;
@@ -69,6 +74,10 @@ struct TraceData {
   hw::TraceLog log;
   std::vector<std::vector<std::pair<double, double>>> occupancy;
 };
+
+// The tiles and PEs a run of `graph` on `mapping` keeps busy: tiles holding its crossbar blocks or its
+// layers' home, PEs holding its blocks (power gating, models::powered_counts).
+models::Activity activity_of(const workloads::Graph& graph, const mapper::Mapping& mapping);
 
 RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
                    const mapper::Mapping& mapping, const tiles::RunOptions& options,

@@ -1,0 +1,85 @@
+// Component cost models: one estimator per component class turns the spec's parameters and the
+// technology into the energy of one action, the leakage and the area of one instance (the Accelergy /
+// CiMLoop idea: the spec gives parameters, the estimator gives costs). docs/cost-model.md gives every
+// formula, parameter and source; each function below names its own.
+//
+// Units: energy pJ per action, leakage mW per instance, area um2 per instance, time ns, rates per s.
+// Every estimator is anchored at a published design point (ISAAC's Table I at 32 nm unless named) and
+// moves from it by a published scaling law; at the anchor's parameters it returns the anchor's figures.
+// A value the config gives (energy_pj, power_mw, leakage_mw, area_um2, adc.sample_rate_gsps) replaces the
+// model's: models/config_loader.cpp applies these models only to what the config leaves out, and lists
+// what the given values pin (HardwareSpec::pinned).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/hardware_spec.hpp"
+
+namespace cimsim::models {
+
+// ---- technology scaling (Stillmaker and Baas, Integration 58, 2017) -----------------------------------
+// Factors of a CMOS quantity at node `nm` relative to 32 nm (ISAAC's node), interpolated log-log between
+// the paper's nodes (180 nm to 7 nm, nominal supply); outside that range the nearest end's trend
+// continues. Energy: switched energy of a fixed circuit; delay: its gate delay; area: its layout area.
+double tech_energy_factor(double nm);
+double tech_delay_factor(double nm);
+double tech_area_factor(double nm);
+
+// ---- ADC resolution (ISAAC, Shafiee et al., ISCA 2016, section IV) ----------------------------------
+// Bits that convert every column sum without loss: the largest sum of `rows` driven rows, each a
+// (2^cell_bits - 1) cell level times a (2^dac_bits - 1) input, is rows x (2^c - 1) x (2^d - 1), which
+// needs ceil(log2(that + 1)) bits; ISAAC's encoding (a column whose weights are mostly large is stored
+// inverted and corrected digitally) keeps every sum at most half the range, one bit less (never below 1).
+int lossless_adc_bits(int rows, int cell_bits, int dac_bits, bool flip_encoding);
+
+// ---- estimates -----------------------------------------------------------------------------------------
+// One component's model output, with the formula and source in words (reports, docs).
+struct Estimate {
+  Cost cost;
+  std::string basis;
+};
+
+// Crossbar array, per cell read (a cell on a driven row and a used column for one phase) and per array:
+// energy = the cell's read energy (the device model, or its given value); leakage 0 (non-volatile cells
+// draw no current without a read voltage); area = rows x cols x cell_area_f2 x F^2.
+Estimate crossbar_estimate(const HardwareSpec& hw);
+// Read energy of one cell from the device (CrossbarSpec::device): V^2 x mean conductance x pulse, fJ.
+double device_cell_read_energy_fj(const DeviceSpec& d);
+// DAC, per row drive of one phase: a unary driver of 2^bits - 1 unit sources, each drawing ISAAC's 1-bit
+// DAC power (4 mW / 1024) for one read pulse.
+Estimate dac_estimate(const HardwareSpec& hw);
+// Sample-and-hold, per column sample: ISAAC's switched capacitor, energy and area node-scaled.
+Estimate sample_hold_estimate(const HardwareSpec& hw);
+// ADC, per conversion: Walden FOM x 2^bits up to adc.thermal_knee_bits, x 4 per bit above (Murmann's ADC
+// survey); leakage and area from ISAAC's / PUMA's 8-bit ADC, area x 2^(bits - 8) (survey trend).
+Estimate adc_estimate(const HardwareSpec& hw);
+// Conversions per second of one SAR ADC: one bit per comparison, 1 / (bits x t_bit x delay factor).
+double adc_model_rate_gsps(const HardwareSpec& hw);
+// Shift-and-add, per ADC result: an adder of partial_sum_bits, energy and area linear in width.
+Estimate shift_add_estimate(const HardwareSpec& hw);
+// Registers (PE input/output, tile output), per bit written: SRAM-like, energy x sqrt(size) (Horowitz).
+Estimate pe_input_register_estimate(const HardwareSpec& hw);
+Estimate pe_output_register_estimate(const HardwareSpec& hw);
+Estimate tile_output_register_estimate(const HardwareSpec& hw);
+// Tile buffer, per bit read or written, by kind (eDRAM: ISAAC; SRAM: Horowitz ISSCC 2014), bank
+// capacity and node; eDRAM refresh is part of its leakage.
+Estimate buffer_estimate(const HardwareSpec& hw);
+// Tile bus, per bit carried: ISAAC's 384-wire bus per wire.
+Estimate bus_estimate(const HardwareSpec& hw);
+// Digital units (pool, activation, accumulate), per op: ISAAC's units, area x ops_per_cycle lanes.
+Estimate pool_estimate(const HardwareSpec& hw);
+Estimate activation_estimate(const HardwareSpec& hw);
+Estimate accumulate_estimate(const HardwareSpec& hw);
+// Router, per flit hop: ISAAC (8 ports) and PUMA (4 ports) fix the port exponent; linear in flit width.
+Estimate router_estimate(const HardwareSpec& hw);
+// Off-chip interface, per bit: by kind (HyperTransport: ISAAC; GDDR5 / HBM2: NeuroSim V2.1).
+Estimate offchip_estimate(const HardwareSpec& hw);
+// Hypernetwork edge selector, per activation passed: a cimsim estimate of an 8:1 mux, node-scaled.
+Estimate selector_estimate(const HardwareSpec& hw);
+
+// The knobs (config keys) each cost entry's model reads: "adc" -> {adc.bits, adc.fom_fj_per_step, ...}.
+// A cost a config gives does not follow these (HardwareSpec::pinned).
+const std::vector<std::string>& model_knobs(const std::string& component);
+
+}  // namespace cimsim::models
