@@ -58,6 +58,7 @@ struct Common {
   bool chip_auto = false;
   std::string mapping = "compiled";
   int crossbars = 0;
+  bool strict = false;
 };
 
 // The built-in chips, for --help: "default, edge-rram, isaac, rnc-box".
@@ -99,6 +100,9 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--crossbars", c.crossbars,
                   "crossbar budget: a chip of this many crossbars (compiled: duplicates layers into it)")
       ->check(CLI::Range(1, 100000000));
+  cmd->add_flag("--strict", c.strict,
+                "refuse an ADC below the lossless resolution of its column sums (adc.lossless_bits) instead of "
+                "warning");
   add_darts_options(cmd, c.workload.darts);
 }
 
@@ -111,6 +115,15 @@ struct Prepared {
 Prepared prepare(const Common& c) {
   models::HardwareSpec hw = models::load_hardware(c.hw);
   if (c.chip_auto) hw.chip.auto_size = true;
+  if (hw.adc.bits < hw.adc.lossless_bits) {
+    const std::string what = common::printable(c.hw, 200) + ": adc.bits = " + std::to_string(hw.adc.bits) +
+                             " is below the lossless " + std::to_string(hw.adc.lossless_bits) + " bits of " +
+                             std::to_string(hw.crossbar.rows) + " rows x " + std::to_string(hw.crossbar.bits_per_cell) +
+                             "-bit cells x " + std::to_string(hw.dac.bits) + "-bit DAC inputs";
+    if (c.strict) throw models::ConfigError(what + "; allowed with --strict: adc.bits >= " +
+                                            std::to_string(hw.adc.lossless_bits) + ", or adc.bits: auto");
+    std::cerr << "cimsim: warning: " << what << ": column sums are truncated (--strict refuses this)\n";
+  }
   const sim::Workload w = sim::resolve_workload(c.workload);
   mapper::MapOptions map;
   map.mode = c.mapping == "isaac" ? mapper::MappingMode::isaac : mapper::MappingMode::compiled;

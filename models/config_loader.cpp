@@ -332,6 +332,9 @@ class Decoder {
       hw.sources["crossbar.device.read_pulse_ns"] = "crossbar.read_latency_ns";
     }
     x.cell_read_energy_fj = device_cell_read_energy_fj(x.device);
+    if (!(x.cell_read_energy_fj * 1e-3 <= limits::kMaxEnergyPj))
+      fail(at, "crossbar.device gives " + fmt(x.cell_read_energy_fj) + " fJ per cell read",
+           "at most " + fmt(limits::kMaxEnergyPj) + " pJ per cell read (a larger R_on, a lower voltage or a shorter pulse)");
     hw.sources["crossbar.cell_read_energy_fj"] =
         "crossbar.device: V^2 x (1/R_on + 1/R_off) / 2 x pulse = " + fmt(x.cell_read_energy_fj) + " fJ";
   }

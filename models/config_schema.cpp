@@ -189,15 +189,15 @@ Keys build_keys() {
           isaac + ": 0.0002 mm2 for 8 arrays of 128 x 128 at 32 nm = 1.49 F^2 per cell (below the 4 F^2 of a "
           "planar crossbar: ISAAC's figure)",
           [](H& h) -> double& { return h.crossbar.cell_area_f2; });
-  struct Dev { const char* key; const char* unit; const char* what; double DeviceSpec::*m; };
-  const Dev devs[] = {{"r_on_kohm", "kOhm", "lowest programmed resistance", &DeviceSpec::r_on_kohm},
-                      {"r_off_kohm", "kOhm", "highest programmed resistance", &DeviceSpec::r_off_kohm},
-                      {"read_voltage_v", "V", "read voltage across a driven cell", &DeviceSpec::read_voltage_v},
+  struct Dev { const char* key; const char* unit; const char* what; double lo, hi; double DeviceSpec::*m; };
+  const Dev devs[] = {{"r_on_kohm", "kOhm", "lowest programmed resistance", 1e-3, 1e9, &DeviceSpec::r_on_kohm},
+                      {"r_off_kohm", "kOhm", "highest programmed resistance", 1e-3, 1e9, &DeviceSpec::r_off_kohm},
+                      {"read_voltage_v", "V", "read voltage across a driven cell", 0, 100, &DeviceSpec::read_voltage_v},
                       {"read_pulse_ns", "ns", "how long the read voltage is applied (default: crossbar.read_latency_ns)",
-                       &DeviceSpec::read_pulse_ns}};
+                       0, kMaxLatencyNs, &DeviceSpec::read_pulse_ns}};
   for (const Dev& d : devs) {
     const auto m = d.m;
-    add_num(v, std::string("crossbar.device.") + d.key, 0, 0, true, 1e9, d.unit,
+    add_num(v, std::string("crossbar.device.") + d.key, 0, d.lo, d.lo == 0, d.hi, d.unit,
             std::string(d.what) + "; with r_on_kohm, r_off_kohm and read_voltage_v given, a cell read costs "
             "V^2 x (1/R_on + 1/R_off) / 2 x pulse",
             "none: without a device, crossbar.cell_read_energy_fj applies",

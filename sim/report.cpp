@@ -170,9 +170,6 @@ void print_table(std::ostream& os, const RunResult& r) {
   if (r.power_gating != models::PowerGating::none)
     os << ", " << si(r.energy.gated_pj / r.options.inputs * 1e-12, "J") << " saved by power gating";
   os << "\n" << std::defaultfloat;
-  if (r.adc_bits < r.adc_lossless_bits)
-    os << "  warning      adc.bits " << r.adc_bits << " is below the lossless " << r.adc_lossless_bits
-       << " bits for these arrays: column sums are truncated (--strict refuses this)\n";
   for (const auto& pin : r.pinned) os << "  pinned       " << pin << "\n";
   if (r.peak_buffer_bits > r.buffer_capacity_bits)
     os << "  warning      peak tile buffer occupancy " << std::fixed << std::setprecision(1)

@@ -196,6 +196,29 @@ std::int64_t sweep_point_count(const SweepSpec& spec) {
   return *total;
 }
 
+namespace {
+// A knob a point moves must not be one whose cost the config gives (HardwareSpec::pinned): the sweep
+// would answer that the knob costs nothing. An error at the axis (or list point) unless the spec says
+// allow_pinned: true.
+void check_not_pinned(const SweepSpec& spec, const models::HardwareSpec& hw, const Settings& settings,
+                      const std::string& point_where) {
+  for (const auto& [key, value] : settings) {
+    for (const auto& pin : hw.pinned) {
+      for (const auto& knob : pin.knobs) {
+        if (key != knob && key.rfind(knob + ".", 0) != 0) continue;
+        std::string at = point_where;
+        for (const auto& a : spec.axes)
+          if (a.key == key) at = a.where;
+        throw SweepError(at + ": " + key + " moves " + pin.component + ", whose cost " +
+                         common::printable(spec.hw, 200) + " pins (" + pin.given +
+                         " given: it does not follow " + key + "); allowed: drop " + pin.given +
+                         " from the config so the model follows the knob, or allow_pinned: true in the spec");
+      }
+    }
+  }
+}
+}  // namespace
+
 std::vector<SweepPoint> sweep_points(const SweepSpec& spec) {
   const std::int64_t count = sweep_point_count(spec);  // before anything is built
   const std::string base = base_text(spec);
@@ -221,11 +244,13 @@ std::vector<SweepPoint> sweep_points(const SweepSpec& spec) {
         p.net = net.text;
         p.deploy = deploy.text;
         p.hw_yaml = config_text(base_node, settings);
+        models::HardwareSpec point_hw;
         try {  // a combination of valid values the loader rejects (adc.per_crossbar > crossbar.cols)
-          models::parse_hardware(p.hw_yaml, kGenerated);
+          point_hw = models::parse_hardware(p.hw_yaml, kGenerated);
         } catch (const models::ConfigError& e) {
           point_error(base_node, p, settings, where, reason(e));
         }
+        if (!spec.allow_pinned) check_not_pinned(spec, point_hw, settings, where);
         points.push_back(std::move(p));
       }
   return points;

@@ -153,7 +153,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
   }
   if (!root.IsMap()) throw SweepError(label + ":1:1: expected a map; allowed: a YAML map (docs/sweeps.md)");
   const std::string allowed_keys =
-      "name, hw, nets, deploy, mapping, dataflow, inputs, crossbars, mode, axes, points, samples, seed, timeout_s";
+      "name, hw, nets, deploy, mapping, dataflow, inputs, crossbars, mode, axes, points, samples, seed, timeout_s, "
+      "allow_pinned";
   std::set<std::string> keys;
   for (const auto& k : models::hardware_schema()) keys.insert(k.key);
   std::set<std::string> seen;
@@ -226,6 +227,10 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
       s.seed = uint64_t(integer(file, v, k, 0, 2147483647));
     } else if (k == "timeout_s") {
       s.timeout_s = integer(file, v, k, 1, 86400);
+    } else if (k == "allow_pinned") {
+      const std::string b = scalar(file, v, k);
+      if (b != "true" && b != "false") fail(file, v, "allow_pinned: expected true or false", "true, false");
+      s.allow_pinned = b == "true";
     } else {
       fail(file, kv.first, "unknown key '" + common::printable(k, 80) + "'", allowed_keys);
     }

@@ -65,6 +65,7 @@ struct SweepSpec {
   int samples = 0;                     // mode random
   uint64_t seed = 1;
   double timeout_s = 600;
+  bool allow_pinned = false;           // an axis may move a knob whose cost the config pins
   std::vector<std::string> columns() const;  // axis columns, then net, deploy
 };
 

@@ -101,7 +101,7 @@ TEST_F(CliHardwareConfig, UnknownTopLevelKey) {
 TEST_F(CliHardwareConfig, WrongType) {
   file("hw.yaml", "name: x\nadc:\n  bits: eight\n");
   expect_usage_error(run("run --hw hw.yaml --json out.json"),
-                     {"hw.yaml:3:9:", "adc.bits", "eight", "allowed: integer"});
+                     {"hw.yaml:3:9:", "adc.bits", "eight", "allowed: auto, or an integer"});
 }
 
 TEST_F(CliHardwareConfig, WrongTypeMapForNumber) {
@@ -112,7 +112,7 @@ TEST_F(CliHardwareConfig, WrongTypeMapForNumber) {
 TEST_F(CliHardwareConfig, OutOfRange) {
   file("hw.yaml", "name: x\nadc:\n  bits: 0\n");
   expect_usage_error(run("run --hw hw.yaml --json out.json"),
-                     {"hw.yaml:3:9:", "adc.bits", "0", "re:allowed: integer in \\[1, [0-9]+\\]"});
+                     {"hw.yaml:3:9:", "adc.bits", "0", "re:allowed: auto, or an integer in \\[1, [0-9]+\\]"});
 }
 
 TEST_F(CliHardwareConfig, NegativeNumber) {

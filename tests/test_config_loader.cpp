@@ -62,7 +62,8 @@ TEST(Builtins, IsaacAndDefault) {
   EXPECT_EQ(isaac.crossbar.signed_weights, SignedScheme::offset);
   EXPECT_EQ(isaac.tile.buffer.kind, BufferKind::edram);
   EXPECT_EQ(isaac.sources.at("adc.bits").rfind("configs/isaac.yaml:", 0), 0u) << isaac.sources.at("adc.bits");
-  EXPECT_HAS(isaac.sources.at("adc.cost.energy_pj"), "(power_mw 2 at 1280000000 actions/s)");
+  EXPECT_HAS(isaac.sources.at("adc.cost.energy_pj"), "model: Walden FOM");
+  EXPECT_TRUE(isaac.pinned.empty()) << isaac.pinned.front().given;  // the shipped configs pin nothing
 
   const HardwareSpec def = load_hardware("default");
   EXPECT_EQ(def.precision.weight_bits, 8);
@@ -72,7 +73,7 @@ TEST(Builtins, IsaacAndDefault) {
   EXPECT_EQ(def.sources.at("precision.weight_bits"), "configs/default.yaml:8:16");
 }
 
-// The defaults are ISAAC: every cost equals what isaac.yaml derives from the published powers.
+// The defaults are ISAAC: every cost equals what the models give at isaac.yaml's parameters.
 TEST(Defaults, AreIsaacAndNameTheirSource) {
   const HardwareSpec d = parse_hardware("name: d\n", "d.yaml");
   const HardwareSpec isaac = load_hardware("isaac");
@@ -90,7 +91,8 @@ TEST(Defaults, AreIsaacAndNameTheirSource) {
     EXPECT_NEAR(dc[i]->area_um2, ic[i]->area_um2, 1e-9 * ic[i]->area_um2) << i;
   }
   EXPECT_EQ(d.chip.tiles(), 168);
-  EXPECT_HAS(d.sources.at("adc.cost.energy_pj"), "ISAAC (Shafiee et al., ISCA 2016) Table I");
+  EXPECT_HAS(d.sources.at("adc.cost.energy_pj"), "Walden FOM");
+  EXPECT_HAS(d.sources.at("crossbar.cell_read_energy_fj"), "ISAAC (Shafiee et al., ISCA 2016) Table I");
   EXPECT_HAS(d.sources.at("chip.tiles"), "168 tiles");
   for (const auto& k : hardware_schema()) {
     if (k.sources_key.empty()) continue;  // power_mw fills energy_pj's source
@@ -110,8 +112,9 @@ TEST(UserFile, OverridesOneKeyAndKeepsDefaults) {
   EXPECT_EQ(hw.sources.at("adc.bits"), path + ":3:9");
   EXPECT_EQ(hw.file, path);
   EXPECT_EQ(hw.name, "cimsim_one_key");
-  EXPECT_DOUBLE_EQ(hw.adc.sample_rate_gsps, 1.28);
-  EXPECT_HAS(hw.sources.at("adc.sample_rate_gsps"), "ISAAC");
+  // a SAR ADC: one comparison per bit, ISAAC's 8 bits at 1.28 GS/s
+  EXPECT_NEAR(hw.adc.sample_rate_gsps, 1.28 * 8 / 6, 1e-12);
+  EXPECT_HAS(hw.sources.at("adc.sample_rate_gsps"), "SAR");
   EXPECT_EQ(hw.crossbar.rows, 128);
   EXPECT_EQ(hw.tile.pes, 12);
   std::remove(path.c_str());
@@ -122,14 +125,17 @@ TEST(PowerMw, DerivesEnergyAfterEveryOtherKey) {
   const HardwareSpec hw = parse_hardware("adc:\n  power_mw: 4\n  sample_rate_gsps: 2.0\n", "t.yaml");
   EXPECT_DOUBLE_EQ(hw.adc.cost.energy_pj, 4.0 * 1e9 / 2e9);
   EXPECT_EQ(hw.sources.at("adc.cost.energy_pj").rfind("t.yaml:2:13 (power_mw 4", 0), 0u);
-  // A crossbar read happens once per phase period: max(read, 128 conversions / 1 ADC / 1.28 GS/s).
+  // A crossbar reads all its cells once per phase period: max(read, 128 conversions / 1 ADC / 1.28 GS/s).
   const HardwareSpec x = parse_hardware("crossbar:\n  power_mw: 1\n  read_latency_ns: 400\n", "t.yaml");
-  EXPECT_NEAR(x.crossbar.cost.energy_pj, 1.0 * 400e-9 * 1e9, 1e-9);
+  EXPECT_NEAR(x.crossbar.cost.energy_pj, 1.0 * 400e-9 * 1e9 / (128 * 128), 1e-12);
+  ASSERT_EQ(x.pinned.size(), 1u);
+  EXPECT_EQ(x.pinned[0].given, "crossbar.power_mw");
 }
 
 TEST(Errors, UnknownKeyListsTheAllowedKeysAtItsLevel) {
   const std::string e = error_of("adc:\n  bits: 8\n  bitz: 8\n");
-  EXPECT_EQ(e, "t.yaml:3:3: unknown key \"adc.bitz\" in adc; allowed: bits, sample_rate_gsps, per_crossbar, "
+  EXPECT_EQ(e, "t.yaml:3:3: unknown key \"adc.bitz\" in adc; allowed: bits, flip_encoding, sample_rate_gsps, "
+            "fom_fj_per_step, thermal_knee_bits, per_crossbar, "
                "energy_pj, power_mw, leakage_mw, area_um2");
   const std::string top = error_of("name: x\ncrossbars: {}\n");
   EXPECT_HAS(top, "t.yaml:2:1: unknown key \"crossbars\"; allowed: name, description, technology, precision, "
@@ -152,7 +158,7 @@ TEST(Errors, WrongType) {
 }
 
 TEST(Errors, OutOfRange) {
-  EXPECT_EQ(error_of("adc:\n  bits: 17\n"), "t.yaml:2:9: adc.bits = 17 is out of range; allowed: integer in [1, 16]");
+  EXPECT_EQ(error_of("adc:\n  bits: 25\n"), "t.yaml:2:9: adc.bits = 25 is out of range; allowed: auto, or an integer in [1, 24]");
   EXPECT_HAS(error_of("crossbar:\n  rows: 0\n"), "crossbar.rows = 0 is out of range; allowed: integer in [1, 4096]");
   EXPECT_HAS(error_of("crossbar:\n  bits_per_cell: 9\n"), "allowed: integer in [1, 8]");
   EXPECT_HAS(error_of("technology:\n  clock_ghz: 0\n"), "technology.clock_ghz = 0 is out of range; allowed: number >= 0.001 and <= 100");
@@ -242,17 +248,46 @@ TEST(Docs, KeyReferenceMatchesTheSchema) {
   EXPECT_EQ(current, table) << "run with CIMSIM_UPDATE_DOCS=1 to regenerate " << path;
 }
 
-TEST(Adc, ResolutionScalesTheDefaultEnergyAndAreaOnly) {
+// The ADC model (components.hpp): energy = FOM x 2^bits up to the thermal knee, x 4 per bit above it;
+// area by the survey fit; a SAR's rate 1 / (bits x t_bit). Given values pin it.
+TEST(Adc, ResolutionMovesEnergyAreaAndRate) {
+  const double fom_pj = 1.8 / 1.28 / 256;  // PUMA's dynamic 1.8 mW of ISAAC's ADC / 1.28 GS/s / 2^8
   const HardwareSpec six = parse_hardware("adc: {bits: 6}\n", "six.yaml");
-  EXPECT_DOUBLE_EQ(six.adc.cost.energy_pj, 1.5625 / 4);  // ISAAC's 2 mW / 1.28 GS/s at 8 bits, / 2^2
-  EXPECT_DOUBLE_EQ(six.adc.cost.area_um2, 1200.0 / 4);
-  EXPECT_NE(six.sources.at("adc.cost.energy_pj").find("scaled by 2^(6 - 8)"), std::string::npos);
+  EXPECT_NEAR(six.adc.cost.energy_pj, fom_pj * 64, 1e-12);
+  // area ~ rate^0.181 x energy^0.299 from ISAAC's 1200 um2 (at 32 nm)
+  EXPECT_NEAR(six.adc.cost.area_um2, 1200 * std::pow(8.0 / 6, 0.181) * std::pow(0.25, 0.299), 1e-6);
   const HardwareSpec ten = parse_hardware("adc: {bits: 10}\n", "ten.yaml");
-  EXPECT_DOUBLE_EQ(ten.adc.cost.energy_pj, 1.5625 * 4);
-  // given values are used as given
+  EXPECT_NEAR(ten.adc.cost.energy_pj, fom_pj * 1024, 1e-12);
+  const HardwareSpec twelve = parse_hardware("adc: {bits: 12}\n", "t.yaml");  // 1.5 bits past the knee
+  EXPECT_NEAR(twelve.adc.cost.energy_pj, fom_pj * std::pow(2, 10.5) * std::pow(4, 1.5), 1e-9);
+  EXPECT_NEAR(twelve.adc.sample_rate_gsps, 1.28 * 8 / 12, 1e-12);
+  EXPECT_TRUE(twelve.pinned.empty());
+  // given values are used as given, and said to pin the model
   const HardwareSpec given = parse_hardware("adc: {bits: 6, energy_pj: 3, area_um2: 700}\n", "g.yaml");
   EXPECT_DOUBLE_EQ(given.adc.cost.energy_pj, 3.0);
   EXPECT_DOUBLE_EQ(given.adc.cost.area_um2, 700.0);
+  ASSERT_EQ(given.pinned.size(), 1u);
+  EXPECT_EQ(given.pinned[0].component, "adc");
+  EXPECT_EQ(given.pinned[0].given, "adc.energy_pj, adc.area_um2");
+  EXPECT_NE(std::find(given.pinned[0].knobs.begin(), given.pinned[0].knobs.end(), "adc.bits"),
+            given.pinned[0].knobs.end());
   const HardwareSpec power = parse_hardware("adc: {bits: 6, power_mw: 2}\n", "p.yaml");
-  EXPECT_DOUBLE_EQ(power.adc.cost.energy_pj, 1.5625);
+  EXPECT_NEAR(power.adc.cost.energy_pj, 2.0 / (1.28 * 8 / 6), 1e-12);  // mW / GS/s = pJ
+  const HardwareSpec rate = parse_hardware("adc: {sample_rate_gsps: 2}\n", "r.yaml");
+  ASSERT_EQ(rate.pinned.size(), 1u);
+  EXPECT_EQ(rate.pinned[0].given, "adc.sample_rate_gsps");
+}
+
+// `adc.bits: auto` is the lossless resolution (ISAAC section IV).
+TEST(Adc, AutoIsTheLosslessResolution) {
+  EXPECT_EQ(parse_hardware("adc: {bits: auto}\n", "a.yaml").adc.bits, 8);  // ISAAC: 128 rows, 2-bit cells, 1-bit DAC
+  EXPECT_EQ(parse_hardware("adc: {bits: auto, flip_encoding: false}\n", "a.yaml").adc.bits, 9);
+  const HardwareSpec hw = parse_hardware("crossbar: {rows: 256, bits_per_cell: 4}\ndac: {bits: 2}\nadc: {bits: auto}\n", "a.yaml");
+  // 256 x 15 x 3 = 11520 -> 14 bits, one less with the encoding
+  EXPECT_EQ(hw.adc.bits, 13);
+  EXPECT_EQ(hw.adc.lossless_bits, 13);
+  EXPECT_HAS(hw.sources.at("adc.bits"), "auto");
+  EXPECT_EQ(parse_hardware("adc: {bits: 6}\n", "a.yaml").adc.lossless_bits, 8);
+  EXPECT_HAS(error_of("crossbar: {rows: 4096, bits_per_cell: 8}\ndac: {bits: 8}\nadc: {bits: auto}\n"),
+             "adc.bits: auto needs 27 bits");
 }

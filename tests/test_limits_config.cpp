@@ -64,6 +64,15 @@ TEST(ConfigBounds, EveryKeyPassesAtItsBoundsAndIsRefusedJustOutside) {
                             : k.key == "crossbar.cols" ? "precision: {weight_bits: 1}\n"
                                                        : "";
     const bool integral = k.type == "integer";
+    // a crossbar.device key needs the rest of the device beside it: {crossbar: {device: {KEY: V, ...}}}
+    const auto with_device = [&k](std::string y) {
+      if (k.key.rfind("crossbar.device.", 0) != 0) return y;
+      std::string rest;
+      for (const char* d : {"r_on_kohm: 0.001", "r_off_kohm: 1000000000", "read_voltage_v: 0.2"})
+        if (k.key.find(std::string(d).substr(0, std::string(d).find(':'))) == std::string::npos) rest += std::string(", ") + d;
+      return y.insert(y.find('}'), rest);
+    };
+    const auto yaml_of = [&with_device](const std::string& key, const std::string& v) { return with_device(::yaml_of(key, v)); };
     const std::string at_hi = integral ? std::to_string(std::llround(hi)) : num(hi);
     const std::string above = integral ? std::to_string(std::llround(hi) + 1) : num(hi * (1 + 1e-12));
     EXPECT_EQ(error_of(ctx + yaml_of(k.key, at_hi)), "") << k.key << " = " << at_hi;

@@ -82,7 +82,7 @@ TEST(SweepSpec, ModesEnumerateTheirPoints) {
 TEST(SweepSpec, BadSpecsAreOneLineErrorsWithTheirPlace) {
   EXPECT_EQ(spec_error("hw: default\nfoo: 1\n"),
             "spec.yaml:2:1: unknown key 'foo'; allowed: name, hw, nets, deploy, mapping, dataflow, inputs, crossbars, "
-            "mode, axes, points, samples, seed, timeout_s");
+            "mode, axes, points, samples, seed, timeout_s, allow_pinned");
   EXPECT_EQ(spec_error("axes:\n  adc.bitz: [1]\n"),
             "spec.yaml:2:3: unknown config key 'adc.bitz' in axes; allowed: a dotted config key (docs/config.md)");
   EXPECT_EQ(spec_error("mode: spiral\n"), "spec.yaml:1:7: mode spiral is not allowed; allowed: grid, zip, list, random");
@@ -94,7 +94,7 @@ TEST(SweepSpec, BadSpecsAreOneLineErrorsWithTheirPlace) {
   // keys that are not plain names, and keys given twice (case 27), are errors at the key
   EXPECT_EQ(spec_error("{a: 1}: 2\n"),
             "spec.yaml:1:1: a key must be a plain name; allowed: name, hw, nets, deploy, mapping, dataflow, inputs, "
-            "crossbars, mode, axes, points, samples, seed, timeout_s");
+            "crossbars, mode, axes, points, samples, seed, timeout_s, allow_pinned");
   EXPECT_EQ(spec_error("axes:\n  ? [a]\n  : [1]\n"),
             "spec.yaml:2:5: a key must be a plain name; allowed: a dotted config key (docs/config.md)");
   EXPECT_EQ(spec_error("hw: default\nnets: [vgg8]\naxes:\n  adc.bits: [6, 7]\n  adc.bits: [8]\n"),
@@ -108,9 +108,9 @@ TEST(SweepSpec, BadSpecsAreOneLineErrorsWithTheirPlace) {
 TEST(SweepSpec, ValuesAndNetworksAreCheckedAtTheirPlaceInTheSpec) {
   // a value wrong on its own: at the value, not in a generated config
   EXPECT_EQ(spec_error("axes:\n  adc.bits: [8, 99]\n"),
-            "spec.yaml:2:17: adc.bits = 99 is out of range; allowed: integer in [1, 16]");
+            "spec.yaml:2:17: adc.bits = 99 is out of range; allowed: auto, or an integer in [1, 24]");
   EXPECT_EQ(spec_error("axes:\n  adc.bits: [\"x\\ny\"]\n"),
-            "spec.yaml:2:14: adc.bits: expected an integer, got string \"x\\ny\"; allowed: integer in [1, 16]");
+            "spec.yaml:2:14: adc.bits: expected an integer, got string \"x\\ny\"; allowed: auto, or an integer in [1, 24]");
   EXPECT_EQ(spec_error("mode: list\npoints:\n  - {crossbar.cols: 128}\n  - {adc.per_crossbar: 256}\n"),
             "spec.yaml:4:24: adc.per_crossbar = 256 exceeds crossbar.cols = 128; allowed: integer in [1, crossbar.cols]");
   // values valid alone, invalid together: the point with its values, at the axes
