@@ -37,7 +37,7 @@ std::string error_of(const std::string& yaml) {
 
 TEST(Builtins, NamesLoadFromAnyDirectory) {
   const auto names = builtin_hardware_names();
-  ASSERT_EQ(names, (std::vector<std::string>{"default", "edge-rram", "isaac", "rnc-box"}));
+  ASSERT_EQ(names, (std::vector<std::string>{"default", "edge-rram", "isaac", "neurosim-rram", "rnc-box"}));
   for (const auto& n : names) {
     const HardwareSpec hw = load_hardware(n);
     EXPECT_EQ(hw.name, n);
@@ -48,7 +48,7 @@ TEST(Builtins, NamesLoadFromAnyDirectory) {
 TEST(Builtins, EmbeddedCopiesMatchConfigsFolder) {
   std::size_t n = 0;
   const BuiltinConfig* b = builtin_configs(&n);
-  ASSERT_EQ(n, 4u);
+  ASSERT_EQ(n, 5u);
   for (std::size_t i = 0; i < n; ++i) {
     EXPECT_EQ(b[i].text, read_file(kSource + "/configs/" + b[i].name + ".yaml")) << b[i].name << ": rebuild";
   }
@@ -206,7 +206,7 @@ TEST(Errors, MissingFile) {
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "/nonexistent/chip.yaml: cannot open; allowed: a built-in name (default, edge-rram, "
-                           "isaac, rnc-box) or a readable YAML file");
+                           "isaac, neurosim-rram, rnc-box) or a readable YAML file");
   }
 }
 

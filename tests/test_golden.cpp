@@ -23,7 +23,7 @@ using nlohmann::json;
 namespace {
 
 constexpr double kRelTol = 1e-6;
-const std::vector<std::string> kShippedConfigs = {"isaac", "edge-rram", "default", "rnc-box"};
+const std::vector<std::string> kShippedConfigs = {"isaac", "edge-rram", "default", "rnc-box", "neurosim-rram"};
 
 std::string read_text(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

@@ -7,7 +7,7 @@
 #   WORKDIR       scratch directory (default /tmp/neurosim_vgg8); gets ~185 MB
 #                 of traces plus one build per cell type.
 # environment:
-#   CELLS="rram"      space separated subset of: rram sram
+#   CELLS="rram"      space separated subset of: rram sram rram_nols
 #                     rram = upstream Param.cpp with memcelltype 1 -> 2 (1T1R
 #                            RRAM); nothing else touched
 #                     sram = upstream Param.cpp untouched (its default cell is
