@@ -161,10 +161,10 @@ void print_table(std::ostream& os, const RunResult& r) {
   os << "  power        " << si(r.power_mw * 1e-3, "W") << " average, " << si(r.peak_power.total_mw * 1e-3, "W")
      << " peak (every unit busy)\n";
   os << "  area         " << std::setprecision(3) << r.area.total_mm2 << " mm2\n";
-  const auto& a = r.achieved_efficiency;
-  const auto& p = r.peak_efficiency;
-  os << std::setprecision(3) << "  efficiency   " << a.tops_per_w << " TOPS/W (peak " << p.tops_per_w << "), "
-     << a.tops << " TOPS (peak " << p.tops << "), " << a.tops_per_mm2 << " TOPS/mm2 (peak " << p.tops_per_mm2
+  const auto& ach = r.achieved_efficiency;
+  const auto& pk = r.peak_efficiency;
+  os << std::setprecision(3) << "  efficiency   " << ach.tops_per_w << " TOPS/W (peak " << pk.tops_per_w << "), "
+     << ach.tops << " TOPS (peak " << pk.tops << "), " << ach.tops_per_mm2 << " TOPS/mm2 (peak " << pk.tops_per_mm2
      << ")\n";
   os << "  leakage      " << si(r.energy.leakage_pj / r.options.inputs * 1e-12, "J") << " per inference";
   if (r.power_gating != models::PowerGating::none)
