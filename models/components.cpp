@@ -101,6 +101,17 @@ int lossless_adc_bits(int rows, int cell_bits, int dac_bits, bool flip_encoding)
 
 namespace {
 
+// Low-standby-power transistors against high-performance ones: CACTI 7, a 64 KB SRAM with a 256-bit
+// port at 32 nm, itrs-lstp against itrs-hp: leakage 0.0126 vs 18.1 mW, read energy 29.6 vs 23.7 pJ,
+// cycle 1.52 vs 0.61 ns.
+struct Flavour {
+  double leakage = 1, energy = 1, delay = 1;
+};
+Flavour flavour(const HardwareSpec& hw) {
+  if (hw.technology.transistors == Transistors::lstp) return {0.0126 / 18.1, 29.6 / 23.7, 1.52 / 0.61};
+  return {};
+}
+
 // A CMOS component known at 32 nm: energy x the node's energy factor; area x its area factor; leakage
 // at the 32 nm leakage power density, so x the area factor too (CACTI's 64 KB high-performance SRAM
 // leaks 18.1 mW at 32 nm and 8.8 mW at 22 nm: about its area).
@@ -108,9 +119,10 @@ Estimate logic(double energy_pj_32, double leak_mw_32, double area_um2_32, const
                std::string basis) {
   const double nm = hw.technology.node_nm;
   const double af = tech_area_factor(nm);
+  const Flavour f = flavour(hw);
   Estimate e;
-  e.cost.energy_pj = energy_pj_32 * tech_energy_factor(nm);
-  e.cost.leakage_mw = leak_mw_32 * af;
+  e.cost.energy_pj = energy_pj_32 * tech_energy_factor(nm) * f.energy;
+  e.cost.leakage_mw = leak_mw_32 * af * f.leakage;
   e.cost.area_um2 = area_um2_32 * af;
   e.basis = std::move(basis) + "; node-scaled from 32 nm (Stillmaker and Baas 2017)";
   return e;
@@ -121,7 +133,8 @@ Estimate logic(double energy_pj_32, double leak_mw_32, double area_um2_32, const
 double device_cell_read_energy_fj(const DeviceSpec& d) {
   // levels evenly spaced in conductance between 1/R_off and 1/R_on, weights uniform over them:
   // the mean conductance is the midpoint (docs/cost-model.md#crossbar)
-  const double g_mean = 0.5 * (1.0 / (d.r_on_kohm * 1e3) + 1.0 / (d.r_off_kohm * 1e3));  // S
+  const double g_mean = 0.5 * (1.0 / ((d.r_on_kohm + d.access_kohm) * 1e3) +
+                              1.0 / ((d.r_off_kohm + d.access_kohm) * 1e3));  // S
   return d.read_voltage_v * d.read_voltage_v * g_mean * d.read_pulse_ns * 1e-9 * 1e15;  // J -> fJ
 }
 
@@ -129,11 +142,11 @@ Estimate crossbar_estimate(const HardwareSpec& hw) {
   const auto& x = hw.crossbar;
   const double f_um = hw.technology.node_nm * 1e-3;
   Estimate e;
-  e.cost.energy_pj = x.cell_read_energy_fj * 1e-3;
+  e.cost.energy_pj = x.cell_read_energy_fj * 1e-3 * x.input_one_fraction;
   e.cost.leakage_mw = 0.0;
   e.cost.area_um2 = double(x.rows) * x.cols * x.cell_area_f2 * f_um * f_um;
-  e.basis = "per cell read: " + num(x.cell_read_energy_fj) + " fJ; area rows x cols x " + num(x.cell_area_f2) +
-            " F^2; no leakage (non-volatile cells)";
+  e.basis = "per cell read: " + num(x.cell_read_energy_fj) + " fJ x input_one_fraction " + num(x.input_one_fraction) +
+            "; area rows x cols x " + num(x.cell_area_f2) + " F^2; no leakage (non-volatile cells)";
   return e;
 }
 
@@ -170,7 +183,7 @@ Estimate adc_estimate(const HardwareSpec& hw) {
                       std::pow(a.sample_rate_gsps / kRefAdcGsps, 0.181) *
                       std::pow(std::max(e.cost.energy_pj, 1e-9) / e_ref, 0.299);
   e.cost.area_um2 = area;
-  e.cost.leakage_mw = 0.2 * area / 1200.0;
+  e.cost.leakage_mw = 0.2 * area / 1200.0 * flavour(hw).leakage;
   e.basis = "Walden FOM " + num(a.fom_fj_per_step) + " fJ/step x " +
             (b <= knee ? std::string("2^bits") : "2^" + num(knee) + " x 4^(bits - " + num(knee) + ")") +
             " (Murmann ADC survey); area: survey fit node^0.993 x rate^0.181 x energy^0.299 (Accelergy ADC "
@@ -181,7 +194,8 @@ Estimate adc_estimate(const HardwareSpec& hw) {
 double adc_model_rate_gsps(const HardwareSpec& hw) {
   // ISAAC: 8 bits at 1.28 GS/s, one comparison per bit: 97.66 ps per bit at 32 nm
   constexpr double t_bit_ns = 1.0 / (kRefAdcGsps * 8);
-  return 1.0 / (hw.adc.bits * t_bit_ns * tech_delay_factor(hw.technology.node_nm));
+  const double comparisons = hw.adc.flash ? 1.0 : hw.adc.bits;
+  return 1.0 / (comparisons * t_bit_ns * tech_delay_factor(hw.technology.node_nm) * flavour(hw).delay);
 }
 
 Estimate shift_add_estimate(const HardwareSpec& hw) {
@@ -321,24 +335,24 @@ Estimate selector_estimate(const HardwareSpec& hw) {
 const std::vector<std::string>& model_knobs(const std::string& component) {
   static const std::map<std::string, std::vector<std::string>> knobs = {
       {"crossbar", {"crossbar.rows", "crossbar.cols", "crossbar.cell_read_energy_fj", "crossbar.cell_area_f2",
-                    "crossbar.device", "technology.node_nm"}},
-      {"dac", {"dac.bits", "crossbar.read_latency_ns", "crossbar.device.read_pulse_ns", "technology.node_nm"}},
-      {"sample_hold", {"technology.node_nm"}},
+                    "crossbar.input_one_fraction", "crossbar.device", "technology.node_nm"}},
+      {"dac", {"dac.bits", "crossbar.read_latency_ns", "crossbar.device.read_pulse_ns", "technology.node_nm", "technology.transistors"}},
+      {"sample_hold", {"technology.node_nm", "technology.transistors"}},
       {"adc", {"adc.bits", "adc.fom_fj_per_step", "adc.thermal_knee_bits", "crossbar.rows",
-               "crossbar.bits_per_cell", "dac.bits", "adc.flip_encoding", "technology.node_nm"}},
-      {"shift_add", {"precision.partial_sum_bits", "technology.node_nm"}},
-      {"pe.input_register", {"pe.input_register.size_bytes", "technology.node_nm"}},
-      {"pe.output_register", {"pe.output_register.size_bytes", "technology.node_nm"}},
+               "crossbar.bits_per_cell", "dac.bits", "adc.flip_encoding", "adc.kind", "technology.node_nm", "technology.transistors"}},
+      {"shift_add", {"precision.partial_sum_bits", "technology.node_nm", "technology.transistors"}},
+      {"pe.input_register", {"pe.input_register.size_bytes", "technology.node_nm", "technology.transistors"}},
+      {"pe.output_register", {"pe.output_register.size_bytes", "technology.node_nm", "technology.transistors"}},
       {"tile.buffer", {"tile.buffer.kind", "tile.buffer.size_kib", "tile.buffer.banks", "tile.buffer.retention_us",
-                       "tile.buffer.bus_bits", "technology.node_nm"}},
-      {"tile.bus", {"tile.bus.width_bits", "technology.node_nm"}},
-      {"tile.output_register", {"tile.output_register.size_bytes", "technology.node_nm"}},
-      {"tile.pool", {"tile.pool.ops_per_cycle", "technology.node_nm"}},
-      {"tile.activation", {"tile.activation.ops_per_cycle", "technology.node_nm"}},
-      {"tile.accumulate", {"tile.accumulate.ops_per_cycle", "technology.node_nm"}},
-      {"noc.router", {"noc.router.ports", "noc.flit_bits", "technology.node_nm"}},
+                       "tile.buffer.bus_bits", "technology.node_nm", "technology.transistors"}},
+      {"tile.bus", {"tile.bus.width_bits", "technology.node_nm", "technology.transistors"}},
+      {"tile.output_register", {"tile.output_register.size_bytes", "technology.node_nm", "technology.transistors"}},
+      {"tile.pool", {"tile.pool.ops_per_cycle", "technology.node_nm", "technology.transistors"}},
+      {"tile.activation", {"tile.activation.ops_per_cycle", "technology.node_nm", "technology.transistors"}},
+      {"tile.accumulate", {"tile.accumulate.ops_per_cycle", "technology.node_nm", "technology.transistors"}},
+      {"noc.router", {"noc.router.ports", "noc.flit_bits", "technology.node_nm", "technology.transistors"}},
       {"offchip", {"offchip.kind", "offchip.bandwidth_gbps"}},
-      {"hypernet.selector", {"technology.node_nm"}},
+      {"hypernet.selector", {"technology.node_nm", "technology.transistors"}},
   };
   static const std::vector<std::string> none;
   const auto it = knobs.find(component);

@@ -255,7 +255,7 @@ class Decoder {
       hw.sources["adc.sample_rate_gsps"] = "model: SAR ADC, one comparison per bit, ISAAC's 8 bits at 1.28 GS/s, "
                                            "node-scaled delay (Stillmaker and Baas 2017)";
     } else {
-      hw.pinned.push_back({"adc", "adc.sample_rate_gsps", {"adc.bits", "technology.node_nm"}});
+      hw.pinned.push_back({"adc", "adc.sample_rate_gsps", {"adc.bits", "adc.kind", "technology.node_nm", "technology.transistors"}});
     }
     struct Entry {
       const char* comp;

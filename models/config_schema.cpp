@@ -152,6 +152,11 @@ Keys build_keys() {
 
   add_int(v, "technology.node_nm", 32, 1, 1000, "nm", "process node: digital energy, delay, leakage and area scale from 32 nm (Stillmaker and Baas 2017), cell area with F^2",
           isaac + " (32 nm)", [](H& h) -> int& { return h.technology.node_nm; });
+  add_choice(v, "technology.transistors", {"hp", "lstp"}, 0,
+             "CMOS transistor flavour: hp (high performance) or lstp (low standby power: leakage x 7.0e-4, "
+             "delay x 2.49, energy x 1.25, CACTI's 64 KB SRAM at 32 nm)",
+             "ISAAC and PUMA's 32 nm parts (high performance)",
+             [](H& h, int i) { h.technology.transistors = Transistors(i); });
   add_num(v, "technology.clock_ghz", 1.2, kMinClockGhz, false, kMaxClockGhz, "GHz", "digital clock; cycles are reported in it (energy per op does not depend on it; leakage accrues over the longer run of a slower clock)",
           isaac + " (digital logic at 1.2 GHz)", [](H& h) -> double& { return h.technology.clock_ghz; });
 
@@ -189,17 +194,23 @@ Keys build_keys() {
           isaac + ": 0.0002 mm2 for 8 arrays of 128 x 128 at 32 nm = 1.49 F^2 per cell (below the 4 F^2 of a "
           "planar crossbar: ISAAC's figure)",
           [](H& h) -> double& { return h.crossbar.cell_area_f2; });
+  add_num(v, "crossbar.input_one_fraction", 1.0, 0, false, 1, "",
+          "share of driven (row, phase) inputs that are 1: a cell on a row whose input bit is 0 draws no current",
+          "cimsim default: every input bit 1, the worst case (ISAAC's peak figure)",
+          [](H& h) -> double& { return h.crossbar.input_one_fraction; });
   struct Dev { const char* key; const char* unit; const char* what; double lo, hi; double DeviceSpec::*m; };
   const Dev devs[] = {{"r_on_kohm", "kOhm", "lowest programmed resistance", 1e-3, 1e9, &DeviceSpec::r_on_kohm},
                       {"r_off_kohm", "kOhm", "highest programmed resistance", 1e-3, 1e9, &DeviceSpec::r_off_kohm},
                       {"read_voltage_v", "V", "read voltage across a driven cell", 0, 100, &DeviceSpec::read_voltage_v},
                       {"read_pulse_ns", "ns", "how long the read voltage is applied (default: crossbar.read_latency_ns)",
-                       0, kMaxLatencyNs, &DeviceSpec::read_pulse_ns}};
+                       0, kMaxLatencyNs, &DeviceSpec::read_pulse_ns},
+                      {"access_kohm", "kOhm", "series access transistor of a 1T1R cell (default 0: none)", 0, 1e9,
+                       &DeviceSpec::access_kohm}};
   for (const Dev& d : devs) {
     const auto m = d.m;
     add_num(v, std::string("crossbar.device.") + d.key, 0, d.lo, d.lo == 0, d.hi, d.unit,
             std::string(d.what) + "; with r_on_kohm, r_off_kohm and read_voltage_v given, a cell read costs "
-            "V^2 x (1/R_on + 1/R_off) / 2 x pulse",
+            "V^2 x (1/(R_on + R_access) + 1/(R_off + R_access)) / 2 x pulse",
             "none: without a device, crossbar.cell_read_energy_fj applies",
             [m](H& h) -> double& { return h.crossbar.device.*m; });
   }
@@ -234,6 +245,10 @@ Keys build_keys() {
              "a lossless sum needs one bit less",
              "ISAAC (Shafiee et al., ISCA 2016), section IV: the encoding that lets an 8-bit ADC serve 128 "
              "rows of 2-bit cells", [](H& h, int i) { h.adc.flip_encoding = i == 1; });
+  add_choice(v, "adc.kind", {"sar", "flash"}, 0,
+             "sar: one comparison per bit, conversion time ~ bits; flash (or a multilevel sense amplifier): "
+             "every level compared at once, one comparison per conversion",
+             isaac + " (a SAR-like 8-bit ADC at 1.28 GS/s)", [](H& h, int i) { h.adc.flash = i == 1; });
   add_num(v, "adc.sample_rate_gsps", 1.28, kMinSampleRateGsps, false, kMaxSampleRateGsps, "GS/s",
           "conversions per second of one ADC; default: a SAR ADC's rate, one comparison per bit, "
           "node-scaled. Given: pins the conversion time (it stops following adc.bits)",

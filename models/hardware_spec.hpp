@@ -17,8 +17,14 @@ struct Cost {
   double area_um2 = 0.0;    // area of one instance
 };
 
+// Transistor flavour of the CMOS parts: high-performance (ISAAC's and PUMA's 32 nm parts) or
+// low-standby-power (NeuroSim's 22 nm default): LSTP leaks ~1/1400 as much, is slower and costs a little
+// more energy per operation (components.hpp).
+enum class Transistors { hp, lstp };
+
 struct TechnologySpec {
   int node_nm = 32;
+  Transistors transistors = Transistors::hp;
   double clock_ghz = 1.2;  // digital clock: cycles are reported in this clock
 };
 
@@ -36,6 +42,7 @@ struct DeviceSpec {
   double r_on_kohm = 0.0, r_off_kohm = 0.0;  // lowest / highest programmed resistance
   double read_voltage_v = 0.0;               // across a driven cell
   double read_pulse_ns = 0.0;                // how long the read voltage is applied
+  double access_kohm = 0.0;                  // series access transistor (1T1R), 0 for a bare crossbar
 };
 
 struct CrossbarSpec {
@@ -46,6 +53,7 @@ struct CrossbarSpec {
   double read_latency_ns = 100.0;     // one analog read of the array (one input phase)
   double cell_read_energy_fj = 0.0;   // one cell on a driven row and a used column, one phase
   double cell_area_f2 = 0.0;          // one cell, in F^2 (F = technology.node_nm)
+  double input_one_fraction = 1.0;    // share of driven (row, phase) inputs that are 1 and conduct
   DeviceSpec device;
   Cost cost;                          // action: one cell read (energy); leakage, area: one array
 };
@@ -68,6 +76,7 @@ struct AdcSpec {
   double fom_fj_per_step = 0.0;  // Walden figure of merit, dynamic energy per conversion step
   double thermal_knee_bits = 10.5;  // above: energy x 4 per bit (thermal noise), below x 2
   int per_crossbar = 1;  // columns share these through a mux
+  bool flash = false;    // adc.kind: flash (every level compared at once) or sar (one bit per comparison)
   Cost cost;             // action: one conversion
 };
 

@@ -59,6 +59,18 @@ json to_json(const RunResult& r) {
   j["adc"] = {{"bits", r.adc_bits}, {"lossless_bits", r.adc_lossless_bits},
               {"lossy", r.adc_bits < r.adc_lossless_bits}};
   j["pinned"] = r.pinned;
+  json costs = json::object();
+  for (const auto& [k, c] : r.costs) {
+    json cj = {{"energy_pj", c.energy_pj}, {"leakage_mw", c.leakage_mw}, {"area_um2", c.area_um2}};
+    json src = json::object();
+    for (const char* f : {"energy_pj", "leakage_mw", "area_um2"}) {
+      const auto it = r.cost_sources.find(k + "." + f);
+      if (it != r.cost_sources.end()) src[f] = it->second;
+    }
+    cj["source"] = src;
+    costs[k] = cj;
+  }
+  j["costs"] = costs;  // per instance; energy per action (docs/cost-model.md)
   j["area_mm2"] = {{"total", r.area.total_mm2}, {"breakdown", r.area.breakdown_mm2}};
   j["utilization"] = {{"crossbar_cells", r.crossbar_utilization},
                       {"chip_cells", r.chip_utilization},

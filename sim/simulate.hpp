@@ -2,6 +2,7 @@
 // SystemC elaborates once per process: call simulate() at most once per process.
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,6 +57,10 @@ struct RunResult {
   models::Efficiency peak_efficiency, achieved_efficiency;
   int adc_bits = 0, adc_lossless_bits = 0;
   std::vector<std::string> pinned;  // "adc.power_mw given: adc does not follow adc.bits, ..."
+  // every component's cost entry (config key -> energy per action, leakage, area of one instance) and
+  // where each number came from (the config's file:line or the model and its basis)
+  std::map<std::string, models::Cost> costs;
+  std::map<std::string, std::string> cost_sources;
   // mapping
   int chip_tiles = 0, tiles_used = 0, crossbars_used = 0;
   int64_t crossbars_total = 0;

@@ -134,7 +134,7 @@ TEST(PowerMw, DerivesEnergyAfterEveryOtherKey) {
 
 TEST(Errors, UnknownKeyListsTheAllowedKeysAtItsLevel) {
   const std::string e = error_of("adc:\n  bits: 8\n  bitz: 8\n");
-  EXPECT_EQ(e, "t.yaml:3:3: unknown key \"adc.bitz\" in adc; allowed: bits, flip_encoding, sample_rate_gsps, "
+  EXPECT_EQ(e, "t.yaml:3:3: unknown key \"adc.bitz\" in adc; allowed: bits, flip_encoding, kind, sample_rate_gsps, "
             "fom_fj_per_step, thermal_knee_bits, per_crossbar, "
                "energy_pj, power_mw, leakage_mw, area_um2");
   const std::string top = error_of("name: x\ncrossbars: {}\n");
