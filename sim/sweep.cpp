@@ -92,7 +92,10 @@ std::map<std::string, std::string> metrics_of(const json& j) {
           {"throughput_per_s", num(j["throughput_per_s"])},
           {"crossbars_used", num(j["utilization"]["crossbars_used"])},
           {"utilization", num(j["utilization"]["crossbar_cells"])},
-          {"tiles", num(j["utilization"]["chip_tiles"])}};
+          {"tiles", num(j["utilization"]["chip_tiles"])},
+          {"leakage_pj", num(j["energy_pj"]["leakage"])},
+          {"tops_per_w", num(j["efficiency"]["achieved"]["tops_per_w"])},
+          {"adc_lossless_bits", num(j["adc"]["lossless_bits"])}};
 }
 
 std::string db_path(const SweepOptions& o) {
@@ -106,7 +109,8 @@ std::string db_path(const SweepOptions& o) {
 const std::vector<std::string>& sweep_metrics() {
   static const std::vector<std::string> m = {"latency_ns", "latency_cycles", "energy_pj", "power_mw",
                                              "peak_power_mw", "area_mm2", "throughput_per_s",
-                                             "crossbars_used", "utilization", "tiles"};
+                                             "crossbars_used", "utilization", "tiles", "leakage_pj",
+                                             "tops_per_w", "adc_lossless_bits"};
   return m;
 }
 

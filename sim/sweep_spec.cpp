@@ -108,7 +108,7 @@ const std::set<std::string>& reserved_columns() {
   static const std::set<std::string> r = {"point", "status", "error", "wall_s", "net", "deploy",
                                           "latency_ns", "latency_cycles", "energy_pj", "power_mw",
                                           "peak_power_mw", "area_mm2", "throughput_per_s", "crossbars_used",
-                                          "utilization", "tiles"};
+                                          "utilization", "tiles", "leakage_pj", "tops_per_w", "adc_lossless_bits"};
   return r;
 }
 
