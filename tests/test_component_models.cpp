@@ -191,3 +191,24 @@ TEST(PowerGating, GatedLeakageIsWhatTheIdleHardwareWouldHaveLeaked) {
   EXPECT_DOUBLE_EQ(on[int(Component::router)], all[int(Component::router)]);
   EXPECT_DOUBLE_EQ(powered_counts(unsel, tiles, 0, act)[int(Component::adc)], all[int(Component::adc)] * 60 / 480);
 }
+
+// The device knobs: access resistance in series, the share of inputs that conduct, LSTP transistors, a
+// flash (or multilevel sense) ADC.
+TEST(Device, AccessResistanceInputShareAndFlavour) {
+  const std::string dev = "crossbar: {device: {r_on_kohm: 100, r_off_kohm: 1700, read_voltage_v: 0.55, read_pulse_ns: 2";
+  const HardwareSpec bare = spec(dev + "}}\n");
+  const HardwareSpec acc = spec(dev + ", access_kohm: 25}, input_one_fraction: 0.45}\n");
+  const double g_bare = (1 / 100e3 + 1 / 1700e3) / 2, g_acc = (1 / 125e3 + 1 / 1725e3) / 2;
+  EXPECT_NEAR(bare.crossbar.cost.energy_pj, 0.55 * 0.55 * g_bare * 2e-9 * 1e12, 1e-12);
+  EXPECT_NEAR(acc.crossbar.cost.energy_pj, 0.55 * 0.55 * g_acc * 2e-9 * 1e12 * 0.45, 1e-12);
+  // LSTP: CACTI's 64 KB SRAM at 32 nm, itrs-lstp against itrs-hp
+  const HardwareSpec hp = spec("");
+  const HardwareSpec lp = spec("technology: {transistors: lstp}\n");
+  EXPECT_NEAR(lp.tile.pool.cost.leakage_mw / hp.tile.pool.cost.leakage_mw, 0.0126 / 18.1, 1e-12);
+  EXPECT_NEAR(lp.adc.cost.leakage_mw / hp.adc.cost.leakage_mw, 0.0126 / 18.1, 1e-3);  // area moves with rate
+  EXPECT_NEAR(lp.tile.pool.cost.energy_pj / hp.tile.pool.cost.energy_pj, 29.6 / 23.7, 1e-12);
+  EXPECT_NEAR(hp.adc.sample_rate_gsps / lp.adc.sample_rate_gsps, 1.52 / 0.61, 1e-9);
+  EXPECT_EQ(lp.crossbar.cost.energy_pj, hp.crossbar.cost.energy_pj);  // the cell is not CMOS
+  // a flash ADC compares every level at once: 8 times ISAAC's per-bit rate at 8 bits
+  EXPECT_NEAR(spec("adc: {kind: flash}\n").adc.sample_rate_gsps, 1.28 * 8, 1e-9);
+}
