@@ -283,6 +283,7 @@ class Decoder {
     for (const Entry& e : entries) {
       const Estimate est = e.model(hw);
       const std::string c = e.comp;
+      check_modelled(c, est.cost);
       std::vector<std::string> pins;
       const auto set = [&](const char* field, double& value, double model_value, bool is_given, const char* key) {
         if (is_given) {
@@ -298,6 +299,28 @@ class Decoder {
       set("area_um2", e.cost.area_um2, est.cost.area_um2, given(c + ".area_um2"), "area_um2");
       if (!pins.empty()) hw.pinned.push_back({c, join(pins, ", "), model_knobs(c)});
     }
+  }
+
+  // A modelled cost stays within the bounds a given one has (limits.hpp), so that every report stays finite
+  // and meaningful: parameters at the edge of their ranges (a 24-bit ADC at a huge FOM, a 10^9 KiB buffer
+  // refreshed every ns) are refused, pointing at the first of the component's knobs the config gave.
+  void check_modelled(const std::string& comp, const Cost& c) const {
+    const auto& knobs = model_knobs(comp);
+    const auto first_given = [&]() {
+      for (const auto& k : knobs)
+        for (const auto& [path, mark] : given_)
+          if (path == k || path.rfind(k + ".", 0) == 0) return mark;
+      return YAML::Mark();
+    };
+    const auto bad = [&](const char* what, double v, double hi, const char* unit) {
+      if (v <= hi) return;
+      fail(first_given(), comp + ": its model gives " + what + " " + fmt(v) + " " + unit + " at these parameters (" +
+                              join(knobs, ", ") + ")",
+           "parameters whose modelled " + std::string(what) + " is at most " + fmt(hi) + " " + unit);
+    };
+    bad("energy per action", c.energy_pj, limits::kMaxEnergyPj, "pJ");
+    bad("leakage", c.leakage_mw, limits::kMaxPowerMw, "mW");
+    bad("area", c.area_um2, limits::kMaxAreaUm2, "um2");
   }
 
   // crossbar.device: all of r_on_kohm, r_off_kohm and read_voltage_v, or none; then the cell read energy

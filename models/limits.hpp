@@ -48,9 +48,10 @@ constexpr double kMaxPowerMw = 1e12;
 constexpr double kMaxAreaUm2 = 1e12;
 // ADC resolution (adc.bits, and what `adc.bits: auto` may resolve to).
 constexpr int kMaxAdcBits = 24;
-// Buffer and register capacities: at most 10^9 KiB (about 1 TB) and 10^12 B.
-constexpr double kMaxBufferKib = 1e9;
-constexpr double kMaxRegisterBytes = 1e12;
+// Buffer and register capacities: at most 10^8 KiB (about 100 GB) and 10^9 B, so that the modelled area of
+// the largest (components.hpp) stays below kMaxAreaUm2.
+constexpr double kMaxBufferKib = 1e8;
+constexpr double kMaxRegisterBytes = 1e9;
 
 // ---- one simulation -------------------------------------------------------------------------------------
 // SystemC time is a 64-bit count of 1 ps: it saturates at 2^64 ps (about 213 days). No simulated time

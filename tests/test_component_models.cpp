@@ -212,3 +212,15 @@ TEST(Device, AccessResistanceInputShareAndFlavour) {
   // a flash ADC compares every level at once: 8 times ISAAC's per-bit rate at 8 bits
   EXPECT_NEAR(spec("adc: {kind: flash}\n").adc.sample_rate_gsps, 1.28 * 8, 1e-9);
 }
+
+// A modelled cost past the bounds a given one has (limits.hpp) is refused at the knob that drove it.
+TEST(Bounds, AModelledCostPastItsBoundIsAnError) {
+  try {
+    spec("adc: {bits: 24, fom_fj_per_step: 1000000000}\n");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind("t.yaml:2:13: adc: its model gives energy per action 1.94368032e+17 pJ", 0), 0u) << m;
+    EXPECT_NE(m.find("allowed: parameters whose modelled energy per action is at most 1e+12 pJ"), std::string::npos) << m;
+  }
+}
