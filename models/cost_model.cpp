@@ -281,8 +281,10 @@ Efficiency peak_efficiency(const HardwareSpec& hw, int tiles, int selectors) {
   const double power_mw = ops_per_ns * mvm_pj / ops_per_mvm + leakage_mw(hw, tiles, selectors);  // pJ/ns = mW
   Efficiency p;
   p.tops = ops_per_ns * 1e-3;  // 1e9 ops/s -> 1e12
-  p.tops_per_w = p.tops / (power_mw * 1e-3);
-  p.tops_per_mm2 = p.tops / area(hw, tiles, selectors).total_mm2;
+  // a chip whose costs are all given as 0 has no efficiency: reported as 0, never infinite
+  const double mm2 = area(hw, tiles, selectors).total_mm2;
+  p.tops_per_w = power_mw > 0 ? p.tops / (power_mw * 1e-3) : 0.0;
+  p.tops_per_mm2 = mm2 > 0 ? p.tops / mm2 : 0.0;
   return p;
 }
 

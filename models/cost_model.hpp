@@ -91,7 +91,8 @@ struct Efficiency {
 // (cells, DACs, S&H, ADCs, shift-and-add; no data movement) plus the whole chip's leakage. No run can do
 // better: a partial array costs more per op, and data movement only adds (docs/cost-model.md#efficiency).
 Efficiency peak_efficiency(const HardwareSpec& hw, int tiles, int selectors = 0);
-// Achieved over a run: ops / time, ops / energy, ops / time / area.
+// Achieved over a run: ops / time, ops / energy, ops / time / area. A ratio whose denominator is 0 (a
+// config that gives every cost as 0) is reported as 0, never infinite.
 Efficiency achieved_efficiency(double ops, double time_ns, double energy_pj, double area_mm2);
 
 struct AreaReport {
