@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
-#include <stdexcept>
 #include <vector>
 
 namespace cimsim::models {

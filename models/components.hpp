@@ -19,6 +19,8 @@
 namespace cimsim::models {
 
 // ---- technology scaling (Stillmaker and Baas, Integration 58, 2017) -----------------------------------
+// (technology.transistors: lstp multiplies CMOS leakage by 7.0e-4, delay by 2.49 and energy by 1.25:
+// CACTI 7's 64 KB SRAM at 32 nm, itrs-lstp against itrs-hp.)
 // Factors of a CMOS quantity at node `nm` relative to 32 nm (ISAAC's node), interpolated log-log between
 // the paper's nodes (180 nm to 7 nm, nominal supply); outside that range the nearest end's trend
 // continues. Energy: switched energy of a fixed circuit; delay: its gate delay; area: its layout area.
@@ -46,19 +48,22 @@ struct Estimate {
 Estimate crossbar_estimate(const HardwareSpec& hw);
 // Read energy of one cell from the device (CrossbarSpec::device): V^2 x mean conductance x pulse, fJ.
 double device_cell_read_energy_fj(const DeviceSpec& d);
-// DAC, per row drive of one phase: a unary driver of 2^bits - 1 unit sources, each drawing ISAAC's 1-bit
-// DAC power (4 mW / 1024) for one read pulse.
+// DAC, per row drive of one phase: ISAAC's 1-bit DAC (4 mW / 1024, 0.166 um2) x 2^(bits - 1) (MNSIM 2.0's
+// DAC table doubles power and area per bit), drawing that power for one read pulse.
 Estimate dac_estimate(const HardwareSpec& hw);
 // Sample-and-hold, per column sample: ISAAC's switched capacitor, energy and area node-scaled.
 Estimate sample_hold_estimate(const HardwareSpec& hw);
 // ADC, per conversion: Walden FOM x 2^bits up to adc.thermal_knee_bits, x 4 per bit above (Murmann's ADC
-// survey); leakage and area from ISAAC's / PUMA's 8-bit ADC, area x 2^(bits - 8) (survey trend).
+// survey); area by the survey fit of the Accelergy ADC plug-in (node^0.993 x rate^0.181 x energy^0.299)
+// from ISAAC's 8-bit 1200 um2; leakage PUMA's 0.2 mW per 1200 um2.
 Estimate adc_estimate(const HardwareSpec& hw);
-// Conversions per second of one SAR ADC: one bit per comparison, 1 / (bits x t_bit x delay factor).
+// Conversions per second of one ADC: SAR, one bit per comparison, 1 / (bits x t_bit); flash, one comparison
+// per conversion; t_bit is ISAAC's 97.66 ps x the node's delay factor x the transistor flavour's.
 double adc_model_rate_gsps(const HardwareSpec& hw);
 // Shift-and-add, per ADC result: an adder of partial_sum_bits, energy and area linear in width.
 Estimate shift_add_estimate(const HardwareSpec& hw);
-// Registers (PE input/output, tile output), per bit written: SRAM-like, energy x sqrt(size) (Horowitz).
+// Registers (PE input/output, tile output), per bit written: SRAM-like, energy x sqrt(size / ISAAC's size)
+// (Horowitz), at least 1/8 of ISAAC's (the port's own cost); area and leakage x size.
 Estimate pe_input_register_estimate(const HardwareSpec& hw);
 Estimate pe_output_register_estimate(const HardwareSpec& hw);
 Estimate tile_output_register_estimate(const HardwareSpec& hw);
