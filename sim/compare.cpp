@@ -27,6 +27,9 @@ Metrics metrics_of(const json& j) {
   m.energy_pj = j.at("energy_pj").at("total");
   m.power_mw = j.at("power_mw");
   m.area_mm2 = j.at("area_mm2").at("total");
+  m.leakage_pj = j.at("energy_pj").at("leakage");
+  m.gated_leakage_pj = j.at("power_gating").at("gated_leakage_pj");
+  m.tops_per_w = j.at("efficiency").at("achieved").at("tops_per_w");
   m.tiles = j.at("utilization").at("chip_tiles");
   m.crossbars = j.at("utilization").at("crossbars_used");
   return m;
@@ -34,7 +37,9 @@ Metrics metrics_of(const json& j) {
 
 json metrics_json(const Metrics& m) {
   return {{"latency_ns", m.latency_ns}, {"energy_pj", m.energy_pj}, {"power_mw", m.power_mw},
-          {"area_mm2", m.area_mm2},     {"tiles", m.tiles},         {"crossbars", m.crossbars}};
+          {"area_mm2", m.area_mm2},     {"tiles", m.tiles},         {"crossbars", m.crossbars},
+          {"leakage_pj", m.leakage_pj}, {"gated_leakage_pj", m.gated_leakage_pj},
+          {"tops_per_w", m.tops_per_w}};
 }
 
 }  // namespace
@@ -125,13 +130,14 @@ json compare_json(const std::vector<CompareRow>& rows, const std::string& hardwa
 std::string compare_csv(const std::vector<CompareRow>& rows) {
   std::ostringstream os;
   os << std::setprecision(10);
-  os << "net,deployment,latency_ns,energy_pj,power_mw,area_mm2,tiles,crossbars\n";
+  os << "net,deployment,latency_ns,energy_pj,power_mw,area_mm2,tiles,crossbars,leakage_pj,tops_per_w\n";
   for (const auto& r : rows) {
     for (const auto& [name, m] : {std::pair{"individual", r.individual}, std::pair{"hypernet", r.hypernet}})
       os << r.net << ',' << name << ',' << m.latency_ns << ',' << m.energy_pj << ',' << m.power_mw << ','
-         << m.area_mm2 << ',' << m.tiles << ',' << m.crossbars << '\n';
+         << m.area_mm2 << ',' << m.tiles << ',' << m.crossbars << ',' << m.leakage_pj << ',' << m.tops_per_w
+         << '\n';
     os << r.net << ",ratio," << r.latency_ratio() << ',' << r.energy_ratio() << ',' << r.power_ratio() << ','
-       << r.area_ratio() << ",,\n";
+       << r.area_ratio() << ",,,,\n";
   }
   return os.str();
 }
@@ -140,12 +146,13 @@ void print_compare(std::ostream& os, const std::vector<CompareRow>& rows, const 
                    const std::string& sharing) {
   os << "cimsim compare on " << hardware << " (hypernetwork sharing: " << sharing
      << "): each architecture on its own chip (individual) and on the all-inclusive hypernetwork chip\n\n";
-  os << "  net          deployment    latency us   energy uJ   power mW   area mm2   tiles  crossbars\n";
+  os << "  net          deployment    latency us   energy uJ   power mW   area mm2   tiles  crossbars  leakage uJ  TOPS/W\n";
   auto line = [&os](const std::string& net, const char* what, const Metrics& m) {
     os << "  " << std::left << std::setw(13) << net << std::setw(12) << what << std::right << std::fixed
        << std::setprecision(1) << std::setw(12) << m.latency_ns / 1e3 << std::setw(12) << m.energy_pj / 1e6
        << std::setw(11) << m.power_mw << std::setw(11) << std::setprecision(2) << m.area_mm2 << std::setw(8)
-       << m.tiles << std::setw(11) << m.crossbars << '\n';
+       << m.tiles << std::setw(11) << m.crossbars << std::setprecision(1) << std::setw(12) << m.leakage_pj / 1e6
+       << std::setprecision(3) << std::setw(8) << m.tops_per_w << '\n';
   };
   for (const auto& r : rows) {
     line(r.net, "individual", r.individual);

@@ -13,6 +13,8 @@ namespace cimsim::sim {
 
 struct Metrics {
   double latency_ns = 0, energy_pj = 0, power_mw = 0, area_mm2 = 0;
+  double leakage_pj = 0, gated_leakage_pj = 0;  // of energy_pj; what chip.power_gating saved (not in it)
+  double tops_per_w = 0;                         // achieved (efficiency.achieved of the run)
   int tiles = 0, crossbars = 0;
 };
 
