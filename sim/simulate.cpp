@@ -188,14 +188,15 @@ std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
 }
 
 models::Activity activity_of(const workloads::Graph& graph, const mapper::Mapping& mapping) {
-  std::set<int> tiles, pes;
+  std::set<int> tiles;
+  std::set<int64_t> pes;
   for (size_t i = 0; i < graph.layers.size() && i < mapping.layers.size(); ++i) {
     const auto& lm = mapping.layers[i];
     tiles.insert(lm.home_tile);
     for (int b : lm.blocks) {
       const auto& blk = mapping.blocks[size_t(b)];
       tiles.insert(blk.tile);
-      pes.insert(blk.tile * 65536 + blk.pe);  // pe < kMaxPesPerTile = 4096
+      pes.insert(int64_t(blk.tile) * 65536 + blk.pe);  // pe < kMaxPesPerTile = 4096
     }
   }
   models::Activity a;
