@@ -208,7 +208,8 @@ Keys build_keys() {
                        &DeviceSpec::access_kohm}};
   for (const Dev& d : devs) {
     const auto m = d.m;
-    add_num(v, std::string("crossbar.device.") + d.key, 0, d.lo, d.lo == 0, d.hi, d.unit,
+    const bool open = d.lo == 0 && d.m != &DeviceSpec::access_kohm;  // 0 kOhm: no access transistor
+    add_num(v, std::string("crossbar.device.") + d.key, 0, d.lo, open, d.hi, d.unit,
             std::string(d.what) + "; with r_on_kohm, r_off_kohm and read_voltage_v given, a cell read costs "
             "V^2 x (1/(R_on + R_access) + 1/(R_off + R_access)) / 2 x pulse",
             "none: without a device, crossbar.cell_read_energy_fj applies",
