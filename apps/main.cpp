@@ -106,6 +106,25 @@ void add_common(CLI::App* cmd, Common& c) {
   add_darts_options(cmd, c.workload.darts);
 }
 
+// An ADC below the lossless resolution of its column sums: a warning on stderr, or with --strict a
+// ConfigError (exit 2) at the adc.bits value.
+void check_adc(const models::HardwareSpec& hw, const std::string& hw_name, bool strict) {
+  if (hw.adc.bits >= hw.adc.lossless_bits) return;
+  const auto src = hw.sources.find("adc.bits");
+  const std::string at = src != hw.sources.end() && src->second.find(':') != std::string::npos
+                             ? common::printable(src->second.substr(0, src->second.find(' ')), 200)
+                             : common::printable(hw_name, 200);
+  const std::string what = at + ": adc.bits = " + std::to_string(hw.adc.bits) + " is below the lossless " +
+                           std::to_string(hw.adc.lossless_bits) + " bits of " + std::to_string(hw.crossbar.rows) +
+                           " rows x " + std::to_string(std::min(hw.crossbar.bits_per_cell, hw.precision.weight_bits)) +
+                           "-bit cells x " + std::to_string(std::min(hw.dac.bits, hw.precision.activation_bits)) +
+                           "-bit DAC inputs";
+  if (strict)
+    throw models::ConfigError(what + "; allowed with --strict: adc.bits >= " + std::to_string(hw.adc.lossless_bits) +
+                              ", or adc.bits: auto");
+  std::cerr << "cimsim: warning: " << what << ": column sums are truncated (--strict refuses this)\n";
+}
+
 // The config, the workload and its deployment, in that order: any bad input is reported before
 // anything runs.
 struct Prepared {
@@ -115,15 +134,7 @@ struct Prepared {
 Prepared prepare(const Common& c) {
   models::HardwareSpec hw = models::load_hardware(c.hw);
   if (c.chip_auto) hw.chip.auto_size = true;
-  if (hw.adc.bits < hw.adc.lossless_bits) {
-    const std::string what = common::printable(c.hw, 200) + ": adc.bits = " + std::to_string(hw.adc.bits) +
-                             " is below the lossless " + std::to_string(hw.adc.lossless_bits) + " bits of " +
-                             std::to_string(hw.crossbar.rows) + " rows x " + std::to_string(hw.crossbar.bits_per_cell) +
-                             "-bit cells x " + std::to_string(hw.dac.bits) + "-bit DAC inputs";
-    if (c.strict) throw models::ConfigError(what + "; allowed with --strict: adc.bits >= " +
-                                            std::to_string(hw.adc.lossless_bits) + ", or adc.bits: auto");
-    std::cerr << "cimsim: warning: " << what << ": column sums are truncated (--strict refuses this)\n";
-  }
+  check_adc(hw, c.hw, c.strict);
   const sim::Workload w = sim::resolve_workload(c.workload);
   mapper::MapOptions map;
   map.mode = c.mapping == "isaac" ? mapper::MappingMode::isaac : mapper::MappingMode::compiled;
@@ -203,6 +214,7 @@ struct CompareArgs {
   std::string nets = "darts_v1,darts_v2,pdarts";
   std::string json_out, csv_out;
   bool quiet = false;
+  bool strict = false;
 };
 
 int cmd_compare(CompareArgs& a) {
@@ -216,6 +228,7 @@ int cmd_compare(CompareArgs& a) {
   plan.output(a.json_out, "--json");
   plan.output(a.csv_out, "--csv");
   const models::HardwareSpec hw = models::load_hardware(a.request.hw);
+  check_adc(hw, a.request.hw, a.strict);
   if (a.request.nets.empty() && a.request.genotypes.empty()) throw UsageError("--nets: give at least one network");
   for (const auto& n : a.request.nets) {
     sim::WorkloadRequest w;
@@ -402,6 +415,8 @@ int sc_main(int argc, char* argv[]) {
   compare->add_option("--json", cmp.json_out, "write the comparison as JSON here");
   compare->add_option("--csv", cmp.csv_out, "write the comparison as CSV here");
   compare->add_flag("-q,--quiet", cmp.quiet, "no terminal table");
+  compare->add_flag("--strict", cmp.strict,
+                    "refuse an ADC below the lossless resolution of its column sums instead of warning");
   add_darts_options(compare, cmp.request.darts);
 
   Common exp_common;

@@ -145,7 +145,9 @@ Estimate crossbar_estimate(const HardwareSpec& hw) {
   e.cost.energy_pj = x.cell_read_energy_fj * 1e-3 * x.input_one_fraction;
   e.cost.leakage_mw = 0.0;
   e.cost.area_um2 = double(x.rows) * x.cols * x.cell_area_f2 * f_um * f_um;
-  e.basis = "per cell read: " + num(x.cell_read_energy_fj) + " fJ x input_one_fraction " + num(x.input_one_fraction) +
+  e.basis = "per cell read: " + num(x.cell_read_energy_fj) + " fJ" +
+            (x.device.given ? " (from crossbar.device: V^2 x mean conductance x pulse)" : "") +
+            " x input_one_fraction " + num(x.input_one_fraction) +
             "; area rows x cols x " + num(x.cell_area_f2) + " F^2; no leakage (non-volatile cells)";
   return e;
 }
@@ -357,6 +359,21 @@ const std::vector<std::string>& model_knobs(const std::string& component) {
   static const std::vector<std::string> none;
   const auto it = knobs.find(component);
   return it == knobs.end() ? none : it->second;
+}
+
+const std::vector<std::string>& model_knobs(const std::string& component, const std::string& field) {
+  // where a field reads fewer knobs than its entry; every other field reads them all
+  static const std::map<std::string, std::vector<std::string>> fields = {
+      {"crossbar.energy_pj", {"crossbar.cell_read_energy_fj", "crossbar.input_one_fraction", "crossbar.device"}},
+      {"crossbar.leakage_mw", {}},
+      {"crossbar.area_um2", {"crossbar.rows", "crossbar.cols", "crossbar.cell_area_f2", "technology.node_nm"}},
+      {"adc.energy_pj", {"adc.bits", "adc.fom_fj_per_step", "adc.thermal_knee_bits", "crossbar.rows",
+                         "crossbar.bits_per_cell", "dac.bits", "adc.flip_encoding"}},
+      {"offchip.energy_pj", {"offchip.kind"}},
+      {"offchip.leakage_mw", {}},
+  };
+  const auto it = fields.find(component + "." + field);
+  return it == fields.end() ? model_knobs(component) : it->second;
 }
 
 }  // namespace cimsim::models

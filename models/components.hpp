@@ -86,5 +86,8 @@ Estimate selector_estimate(const HardwareSpec& hw);
 // The knobs (config keys) each cost entry's model reads: "adc" -> {adc.bits, adc.fom_fj_per_step, ...}.
 // A cost a config gives does not follow these (HardwareSpec::pinned).
 const std::vector<std::string>& model_knobs(const std::string& component);
+// The same for one field of the entry ("energy_pj", "leakage_mw", "area_um2"): a crossbar's area does not
+// read its cell's read energy, its energy not the array's size.
+const std::vector<std::string>& model_knobs(const std::string& component, const std::string& field);
 
 }  // namespace cimsim::models

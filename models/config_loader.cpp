@@ -239,13 +239,16 @@ class Decoder {
   void resolve(HardwareSpec& hw) {
     resolve_device(hw);
     auto& adc = hw.adc;
-    adc.lossless_bits = lossless_adc_bits(hw.crossbar.rows, hw.crossbar.bits_per_cell, hw.dac.bits, adc.flip_encoding);
+    // the levels the data uses: a cell holds at most weight_bits of a weight, a phase at most activation_bits
+    const int cell_bits = std::min(hw.crossbar.bits_per_cell, hw.precision.weight_bits);
+    const int input_bits = std::min(hw.dac.bits, hw.precision.activation_bits);
+    adc.lossless_bits = lossless_adc_bits(hw.crossbar.rows, cell_bits, input_bits, adc.flip_encoding);
     if (adc.bits_auto) {
       if (adc.lossless_bits > limits::kMaxAdcBits)
         fail(mark_of({"adc.bits"}), "adc.bits: auto needs " + std::to_string(adc.lossless_bits) +
                                        " bits for crossbar.rows " + std::to_string(hw.crossbar.rows) + ", " +
-                                       std::to_string(hw.crossbar.bits_per_cell) + "-bit cells and " +
-                                       std::to_string(hw.dac.bits) + "-bit DACs",
+                                       std::to_string(cell_bits) + "-bit cells and " +
+                                       std::to_string(input_bits) + "-bit DAC inputs",
              "at most " + std::to_string(limits::kMaxAdcBits) + " bits: fewer rows, bits per cell or DAC bits");
       adc.bits = adc.lossless_bits;
       hw.sources["adc.bits"] = where(given_.at("adc.bits")) + " (auto: lossless resolution, ISAAC section IV)";
@@ -284,10 +287,12 @@ class Decoder {
       const Estimate est = e.model(hw);
       const std::string c = e.comp;
       check_modelled(c, est.cost);
-      std::vector<std::string> pins;
+      std::vector<std::string> pins, knobs;
       const auto set = [&](const char* field, double& value, double model_value, bool is_given, const char* key) {
         if (is_given) {
           pins.push_back(c + "." + key);
+          for (const auto& k : model_knobs(c, field))
+            if (std::find(knobs.begin(), knobs.end(), k) == knobs.end()) knobs.push_back(k);
           return;
         }
         value = model_value;
@@ -297,7 +302,7 @@ class Decoder {
           given(c + ".power_mw") ? "power_mw" : "energy_pj");
       set("leakage_mw", e.cost.leakage_mw, est.cost.leakage_mw, given(c + ".leakage_mw"), "leakage_mw");
       set("area_um2", e.cost.area_um2, est.cost.area_um2, given(c + ".area_um2"), "area_um2");
-      if (!pins.empty()) hw.pinned.push_back({c, join(pins, ", "), model_knobs(c)});
+      if (!pins.empty()) hw.pinned.push_back({c, join(pins, ", "), knobs});
     }
   }
 
@@ -332,15 +337,17 @@ class Decoder {
     int n = 0;
     for (const auto& k : need) n += given(k) ? 1 : 0;
     const bool pulse = given("crossbar.device.read_pulse_ns");
-    if (n == 0 && !pulse) return;
+    const bool others = pulse || given("crossbar.device.access_kohm");
+    if (n == 0 && !others) return;
     const YAML::Mark at = mark_of({"crossbar.device.r_on_kohm", "crossbar.device.r_off_kohm",
-                                   "crossbar.device.read_voltage_v", "crossbar.device.read_pulse_ns"});
+                                   "crossbar.device.read_voltage_v", "crossbar.device.read_pulse_ns",
+                                   "crossbar.device.access_kohm"});
     if (n < 3) {
       std::vector<std::string> missing;
       for (const auto& k : need)
         if (!given(k)) missing.push_back(k.substr(k.rfind('.') + 1));
       fail(at, "crossbar.device lacks " + join(missing, ", "),
-           "all of r_on_kohm, r_off_kohm, read_voltage_v (read_pulse_ns optional), or no crossbar.device");
+           "all of r_on_kohm, r_off_kohm, read_voltage_v (read_pulse_ns, access_kohm optional), or no crossbar.device");
     }
     if (given("crossbar.cell_read_energy_fj"))
       fail(given_.at("crossbar.cell_read_energy_fj"), "crossbar.cell_read_energy_fj and crossbar.device both given",
@@ -356,10 +363,11 @@ class Decoder {
     }
     x.cell_read_energy_fj = device_cell_read_energy_fj(x.device);
     if (!(x.cell_read_energy_fj * 1e-3 <= limits::kMaxEnergyPj))
-      fail(at, "crossbar.device gives " + fmt(x.cell_read_energy_fj) + " fJ per cell read",
+      fail(at, "crossbar.device gives " + fmt(x.cell_read_energy_fj * 1e-3) + " pJ per cell read",
            "at most " + fmt(limits::kMaxEnergyPj) + " pJ per cell read (a larger R_on, a lower voltage or a shorter pulse)");
     hw.sources["crossbar.cell_read_energy_fj"] =
-        "crossbar.device: V^2 x (1/R_on + 1/R_off) / 2 x pulse = " + fmt(x.cell_read_energy_fj) + " fJ";
+        where(at) + " (crossbar.device: V^2 x (1/(R_on + R_access) + 1/(R_off + R_access)) / 2 x pulse = " +
+        fmt(x.cell_read_energy_fj) + " fJ)";
   }
 
   // power_mw -> energy_pj, once every rate-defining key is known.

@@ -150,7 +150,7 @@ Keys build_keys() {
            "file name", [](H& h) -> std::string& { return h.name; });
   add_text(v, "description", "", "free text", "empty", [](H& h) -> std::string& { return h.description; });
 
-  add_int(v, "technology.node_nm", 32, 1, 1000, "nm", "process node: digital energy, delay, leakage and area scale from 32 nm (Stillmaker and Baas 2017), cell area with F^2",
+  add_int(v, "technology.node_nm", 32, 7, 180, "nm", "process node: digital energy, delay, leakage and area scale from 32 nm (Stillmaker and Baas 2017, whose data span 7-180 nm), cell area with F^2",
           isaac + " (32 nm)", [](H& h) -> int& { return h.technology.node_nm; });
   add_choice(v, "technology.transistors", {"hp", "lstp"}, 0,
              "CMOS transistor flavour: hp (high performance) or lstp (low standby power: leakage x 7.0e-4, "

@@ -299,7 +299,9 @@ Efficiency achieved_efficiency(double ops, double time_ns, double energy_pj, dou
 double full_rate_per_s(const HardwareSpec& hw, Action a) {
   const double phase_s = hw.phase_period_ns(hw.crossbar.cols) * 1e-9;  // full array
   const double clock_hz = hw.technology.clock_ghz * 1e9;
-  const double sample_hz = hw.adc.sample_rate_gsps * 1e9;
+  // an ADC converts no faster than its crossbar supplies columns: its columns once per phase period
+  const double cols_per_adc = std::ceil(double(hw.crossbar.cols) / hw.adc.per_crossbar);
+  const double sample_hz = std::min(hw.adc.sample_rate_gsps * 1e9, cols_per_adc / phase_s);
   const double adcs_per_pe = static_cast<double>(hw.adc.per_crossbar) * hw.pe.crossbars;
   switch (a) {
     case Action::crossbar_cell_read:

@@ -116,8 +116,9 @@ double pe_peak_power_mw(const HardwareSpec& hw);
 double pe_area_mm2(const HardwareSpec& hw);
 
 // Actions per second of ONE instance of the component that performs `a`, when it is busy all the time,
-// as the timing model defines it (for example an ADC converts at its sample rate; a crossbar reads once
-// per phase period of a full array). Used for peak power, and to derive energy per action from a
+// as the timing model defines it (for example an ADC converts at its sample rate, but no faster than its
+// crossbar supplies columns, cols / per_crossbar per phase period; a crossbar reads once per phase period
+// of a full array). Used for peak power, and to derive energy per action from a
 // published power figure.
 double full_rate_per_s(const HardwareSpec& hw, Action a);
 

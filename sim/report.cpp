@@ -48,8 +48,10 @@ json to_json(const RunResult& r) {
   j["leakage_mw"] = r.leakage_mw;
   const char* gating[] = {"none", "idle_tiles", "unselected"};
   j["power_gating"] = {{"mode", gating[int(r.power_gating)]},
-                       {"tiles_on", r.activity.tiles_on},
-                       {"pes_on", r.activity.pes_on},
+                       {"tiles_on", r.powered_tiles},      // tiles that leak
+                       {"pes_on", r.powered_pes},          // PEs that leak
+                       {"tiles_busy", r.activity.tiles_on},  // tiles holding the run's work
+                       {"pes_busy", r.activity.pes_on},      // PEs holding crossbar blocks it reads
                        {"gated_leakage_pj", r.energy.gated_pj / r.options.inputs}};
   const auto eff = [](const models::Efficiency& e) {
     return json{{"tops", e.tops}, {"tops_per_w", e.tops_per_w}, {"tops_per_mm2", e.tops_per_mm2}};

@@ -277,6 +277,11 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.area = models::area(hw, mapping.chip_tiles, mapping.selectors);
   r.leakage_mw = models::leakage_mw(hw, mapping.chip_tiles, mapping.selectors, r.activity);
   r.power_gating = hw.chip.power_gating;
+  {  // what leaks: the whole chip, or what the gating mode keeps on (models::powered_counts)
+    const auto n = models::powered_counts(hw, mapping.chip_tiles, mapping.selectors, r.activity);
+    r.powered_tiles = n[int(models::Component::buffer)];
+    r.powered_pes = n[int(models::Component::pe_registers)];
+  }
   r.peak_efficiency = models::peak_efficiency(hw, mapping.chip_tiles, mapping.selectors);
   r.achieved_efficiency = models::achieved_efficiency(2.0 * double(r.macs) * options.inputs, r.total_ns,
                                                       r.energy.total_pj, r.area.total_mm2);
@@ -298,8 +303,10 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
       if (it != hw.sources.end()) r.cost_sources[std::string(key) + "." + f] = it->second;
     }
   }
-  for (const auto& p : hw.pinned) r.pinned.push_back(p.given + " given: " + p.component + " does not follow " +
-                                                     common::joined(p.knobs));
+  for (const auto& p : hw.pinned)
+    r.pinned.push_back(p.knobs.empty() ? p.given + " given (its model reads no knob)"
+                                       : p.given + " given: it does not follow " + common::joined(p.knobs) +
+                                             ", as " + p.component + "'s model would");
   r.tiles_used = mapping.tiles_used;
   r.crossbars_used = mapping.crossbars_used;
   r.crossbars_total = mapping.budget > 0 ? int64_t(mapping.budget)

@@ -54,6 +54,7 @@ struct RunResult {
   double leakage_mw = 0;          // powered hardware (chip.power_gating)
   models::PowerGating power_gating = models::PowerGating::none;
   models::Activity activity;      // tiles and PEs the run keeps busy
+  double powered_tiles = 0, powered_pes = 0;  // tiles and PEs that leak (chip.power_gating)
   models::Efficiency peak_efficiency, achieved_efficiency;
   int adc_bits = 0, adc_lossless_bits = 0;
   std::vector<std::string> pinned;  // "adc.power_mw given: adc does not follow adc.bits, ..."

@@ -209,10 +209,15 @@ void check_not_pinned(const SweepSpec& spec, const models::HardwareSpec& hw, con
         std::string at = point_where;
         for (const auto& a : spec.axes)
           if (a.key == key) at = a.where;
-        throw SweepError(at + ": " + key + " moves " + pin.component + ", whose cost " +
-                         common::printable(spec.hw, 200) + " pins (" + pin.given +
-                         " given: it does not follow " + key + "); allowed: drop " + pin.given +
-                         " from the config so the model follows the knob, or allow_pinned: true in the spec");
+        // who pins it: the point's own settings (another axis), or the base config
+        bool by_spec = false;
+        for (const auto& [k2, v2] : settings)
+          if (pin.given.find(k2) != std::string::npos) by_spec = true;
+        const std::string by = by_spec ? "the spec's own settings" : common::printable(spec.hw, 200);
+        throw SweepError(at + ": " + key + " moves " + pin.component + ", whose cost " + by + " pins (" + pin.given +
+                         " given: it does not follow " + key + "); allowed: drop " + pin.given + " from " +
+                         (by_spec ? "the spec" : "the config") +
+                         " so the model follows the knob, or allow_pinned: true in the spec");
       }
     }
   }

@@ -234,7 +234,7 @@ TEST(Finite, TheLargestCostsGiveAFiniteReport) {
   std::string cfg;
   for (const char* c : {"crossbar", "dac", "sample_hold", "adc", "shift_add", "offchip"})
     cfg += std::string(c) + ": {energy_pj: 1e12, leakage_mw: 1e12, area_um2: 1e12}\n";
-  cfg += "tile: {buffer: {size_kib: 1e9, energy_pj: 1e12, leakage_mw: 1e12}}\n";
+  cfg += "tile: {buffer: {size_kib: 1e8, energy_pj: 1e12, leakage_mw: 1e12}}\n";
   const auto hw = write_text(dir / "max.yaml", cfg);
   const auto out = dir / "m.json";
   const auto r = shell(dir, kBin + " run -q --net vgg8 --hw " + hw + " --json " + out.string());
