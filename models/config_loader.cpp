@@ -445,6 +445,7 @@ std::vector<ConfigKeyInfo> hardware_schema() {
     i.type = type_names[static_cast<int>(k.kind)];
     i.unit = k.unit;
     if (k.modelled) i.default_value = "model";
+    else if (k.path.rfind("crossbar.device.", 0) == 0) i.default_value = "none";
     else if (k.kind == Kind::integer || k.kind == Kind::number || k.kind == Kind::bits_or_auto) i.default_value = fmt(k.def);
     else if (k.kind == Kind::power) i.default_value = "-";
     else i.default_value = k.def_text;

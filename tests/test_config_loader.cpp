@@ -290,6 +290,11 @@ TEST(Adc, AutoIsTheLosslessResolution) {
   EXPECT_EQ(hw.adc.lossless_bits, 13);
   EXPECT_HAS(hw.sources.at("adc.bits"), "auto");
   EXPECT_EQ(parse_hardware("adc: {bits: 6}\n", "a.yaml").adc.lossless_bits, 8);
+  // the levels the data uses: 1-bit activations through 8-bit DACs, 1-bit weights in 8-bit cells
+  EXPECT_EQ(parse_hardware("precision: {activation_bits: 1}\ndac: {bits: 8}\nadc: {bits: auto}\n", "a.yaml").adc.bits, 8);
+  EXPECT_EQ(parse_hardware("precision: {weight_bits: 1}\ncrossbar: {bits_per_cell: 8}\nadc: {bits: auto}\n", "a.yaml").adc.bits, 7);
+  // a device of an access resistance alone is incomplete, not ignored
+  EXPECT_HAS(error_of("crossbar: {device: {access_kohm: 25}}\n"), "crossbar.device lacks r_on_kohm, r_off_kohm, read_voltage_v");
   EXPECT_HAS(error_of("crossbar: {rows: 4096, bits_per_cell: 8}\ndac: {bits: 8}\nadc: {bits: auto}\n"),
              "adc.bits: auto needs 27 bits");
 }

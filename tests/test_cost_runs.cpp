@@ -85,6 +85,11 @@ TEST(Strict, AnAdcBelowTheLosslessResolution) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("allowed with --strict: adc.bits >= 8, or adc.bits: auto"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "s.json"));
+  // the error points at the adc.bits value; compare refuses it too
+  EXPECT_NE(r.err.find("six.yaml:2:13: adc.bits = 6"), std::string::npos) << r.err;
+  const auto c = shell(dir, std::string(CIMSIM_BINARY) + " compare -q --strict --hw " + hw + " --nets darts_v2");
+  EXPECT_EQ(c.code, 2);
+  EXPECT_NE(c.err.find("allowed with --strict"), std::string::npos) << c.err;
 }
 
 // A sweep axis over a knob whose cost the config pins is refused, unless the spec allows it.
