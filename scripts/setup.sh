@@ -14,6 +14,7 @@ PACKAGES=(
   slurm-wlm munge         # the one-node Slurm cluster of tests/test_slurm.cpp
   time                    # /usr/bin/time for bench/ (peak memory)
   python3-matplotlib      # scripts/plot.py (run with /usr/bin/python3)
+  python3-yaml            # scripts/knob-table.sh, scripts/hypernet-table.sh
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan (libclang_rt.fuzzer)
 )
 
