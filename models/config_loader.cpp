@@ -255,8 +255,9 @@ class Decoder {
     }
     if (!given("adc.sample_rate_gsps")) {
       adc.sample_rate_gsps = adc_model_rate_gsps(hw);
-      hw.sources["adc.sample_rate_gsps"] = "model: SAR ADC, one comparison per bit, ISAAC's 8 bits at 1.28 GS/s, "
-                                           "node-scaled delay (Stillmaker and Baas 2017)";
+      hw.sources["adc.sample_rate_gsps"] =
+          std::string("model: ") + (adc.flash ? "flash ADC, one comparison per conversion" : "SAR ADC, one comparison per bit") +
+          " at ISAAC's 97.66 ps per comparison (8 bits at 1.28 GS/s), node-scaled delay (Stillmaker and Baas 2017)";
     } else {
       hw.pinned.push_back({"adc", "adc.sample_rate_gsps", {"adc.bits", "adc.kind", "technology.node_nm", "technology.transistors"}});
     }
@@ -286,7 +287,6 @@ class Decoder {
     for (const Entry& e : entries) {
       const Estimate est = e.model(hw);
       const std::string c = e.comp;
-      check_modelled(c, est.cost);
       std::vector<std::string> pins, knobs;
       const auto set = [&](const char* field, double& value, double model_value, bool is_given, const char* key) {
         if (is_given) {
@@ -295,6 +295,7 @@ class Decoder {
             if (std::find(knobs.begin(), knobs.end(), k) == knobs.end()) knobs.push_back(k);
           return;
         }
+        check_modelled(c, field, model_value);
         value = model_value;
         hw.sources[c + ".cost." + field] = "model: " + est.basis;
       };
@@ -309,23 +310,22 @@ class Decoder {
   // A modelled cost stays within the bounds a given one has (limits.hpp), so that every report stays finite
   // and meaningful: parameters at the edge of their ranges (a 24-bit ADC at a huge FOM, a 10^9 KiB buffer
   // refreshed every ns) are refused, pointing at the first of the component's knobs the config gave.
-  void check_modelled(const std::string& comp, const Cost& c) const {
-    const auto& knobs = model_knobs(comp);
+  void check_modelled(const std::string& comp, const std::string& field, double v) const {
+    const bool energy = field == "energy_pj", leakage = field == "leakage_mw";
+    const double hi = energy ? limits::kMaxEnergyPj : leakage ? limits::kMaxPowerMw : limits::kMaxAreaUm2;
+    if (v <= hi) return;
+    const char* what = energy ? "energy per action" : leakage ? "leakage" : "area";
+    const char* unit = energy ? "pJ" : leakage ? "mW" : "um2";
+    const auto& knobs = model_knobs(comp, field);
     const auto first_given = [&]() {
       for (const auto& k : knobs)
         for (const auto& [path, mark] : given_)
           if (path == k || path.rfind(k + ".", 0) == 0) return mark;
       return YAML::Mark();
     };
-    const auto bad = [&](const char* what, double v, double hi, const char* unit) {
-      if (v <= hi) return;
-      fail(first_given(), comp + ": its model gives " + what + " " + fmt(v) + " " + unit + " at these parameters (" +
-                              join(knobs, ", ") + ")",
-           "parameters whose modelled " + std::string(what) + " is at most " + fmt(hi) + " " + unit);
-    };
-    bad("energy per action", c.energy_pj, limits::kMaxEnergyPj, "pJ");
-    bad("leakage", c.leakage_mw, limits::kMaxPowerMw, "mW");
-    bad("area", c.area_um2, limits::kMaxAreaUm2, "um2");
+    fail(first_given(), comp + ": its model gives " + what + " " + fmt(v) + " " + unit + " at these parameters (" +
+                            join(knobs, ", ") + ")",
+         "parameters whose modelled " + std::string(what) + " is at most " + fmt(hi) + " " + unit);
   }
 
   // crossbar.device: all of r_on_kohm, r_off_kohm and read_voltage_v, or none; then the cell read energy
