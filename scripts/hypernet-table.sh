@@ -14,12 +14,8 @@ echo "|---|---|---|---:|---:|---:|---:|---:|"
 for hw in default isaac edge-rram; do
   for mapping in compiled isaac; do
     for gating in none unselected; do
-      /usr/bin/python3 - "$root/configs/$hw.yaml" "$gating" >"$work/$hw.yaml" <<'PY'
-import sys, yaml
-c = yaml.safe_load(open(sys.argv[1]))
-c.setdefault("chip", {})["power_gating"] = sys.argv[2]
-print(yaml.safe_dump(c))
-PY
+      /usr/bin/python3 "$root/scripts/config_with.py" "$root/configs/$hw.yaml" \
+        "{chip: {power_gating: $gating}}" >"$work/$hw.yaml"
       "$cimsim" compare --hw "$work/$hw.yaml" --mapping "$mapping" -q --json "$work/c.json" 2>/dev/null
       /usr/bin/python3 - "$work/c.json" "$hw, $mapping" "$gating" <<'PY'
 import json, sys

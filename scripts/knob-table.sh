@@ -13,16 +13,8 @@ trap 'rm -rf "$work"' EXIT
 echo "| knob | value | energy/inference (uJ) | of which leakage (uJ) | latency (us) | area (mm2) | TOPS/W | peak TOPS/W |"
 echo "|---|---|---|---|---|---|---|---|"
 row() {  # row KNOB VALUE YAML-OVERRIDE
-  local i=$((${i:-0} + 1)) f="$work/c.yaml"
-  { cat "$root/configs/default.yaml"; printf '%s\n' "$3"; } | /usr/bin/python3 -c '
-import sys, yaml
-docs = sys.stdin.read().split("\n#OVERRIDE\n")
-base = yaml.safe_load(docs[0]); over = yaml.safe_load(docs[1]) or {}
-def merge(a, b):
-    for k, v in b.items():
-        a[k] = merge(a.get(k, {}), v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
-    return a
-print(yaml.safe_dump(merge(base, over)))' >"$f" 2>/dev/null || { echo "bad override $3" >&2; exit 1; }
+  local f="$work/c.yaml"
+  /usr/bin/python3 "$root/scripts/config_with.py" "$root/configs/default.yaml" "$3" >"$f"
   "$cimsim" run --hw "$f" --net vgg8 --inputs 2 -q --json "$work/r.json" 2>/dev/null
   /usr/bin/python3 - "$1" "$2" "$work/r.json" <<'EOF'
 import json, sys
@@ -33,14 +25,13 @@ print(f"| {sys.argv[1]} | {sys.argv[2]} | {e['total']/1e6:.1f} | {e['leakage']/1
       f"{eff['peak']['tops_per_w']:.2f} |")
 EOF
 }
-o() { printf '#OVERRIDE\n%s' "$1"; }
-row "baseline" "default.yaml" "$(o '{}')"
-for b in 1 2 4; do row "crossbar.bits_per_cell (adc auto)" "$b" "$(o "crossbar: {bits_per_cell: $b}")"; done
-for b in 1 2 4; do row "dac.bits (adc auto)" "$b" "$(o "dac: {bits: $b}")"; done
-for n in 64 128 256 512; do row "crossbar rows x cols (adc auto)" "$n" "$(o "crossbar: {rows: $n, cols: $n}")"; done
-for b in 6 8 10 12; do row "adc.bits (fixed)" "$b" "$(o "adc: {bits: $b}")"; done
-for n in 65 45 32 22 14; do row "technology.node_nm" "$n" "$(o "technology: {node_nm: $n}")"; done
-for c in 0.6 1.2 2.4; do row "technology.clock_ghz" "$c" "$(o "technology: {clock_ghz: $c}")"; done
-for l in 0.2 2; do row "adc.leakage_mw (pinned)" "$l" "$(o "adc: {leakage_mw: $l}")"; done
-for k in edram sram; do row "tile.buffer.kind" "$k" "$(o "tile: {buffer: {kind: $k}}")"; done
-for g in none idle_tiles; do row "chip.power_gating (isaac mesh, 168 tiles)" "$g" "$(o "chip: {tiles: [12, 14], power_gating: $g}")"; done
+row "baseline" "default.yaml" '{}'
+for b in 1 2 4; do row "crossbar.bits_per_cell (adc auto)" "$b" "crossbar: {bits_per_cell: $b}"; done
+for b in 1 2 4; do row "dac.bits (adc auto)" "$b" "dac: {bits: $b}"; done
+for n in 64 128 256 512; do row "crossbar rows x cols (adc auto)" "$n" "crossbar: {rows: $n, cols: $n}"; done
+for b in 6 8 10 12; do row "adc.bits (fixed)" "$b" "adc: {bits: $b}"; done
+for n in 65 45 32 22 14; do row "technology.node_nm" "$n" "technology: {node_nm: $n}"; done
+for c in 0.6 1.2 2.4; do row "technology.clock_ghz" "$c" "technology: {clock_ghz: $c}"; done
+for l in 0.2 2; do row "adc.leakage_mw (pinned)" "$l" "adc: {leakage_mw: $l}"; done
+for k in edram sram; do row "tile.buffer.kind" "$k" "tile: {buffer: {kind: $k}}"; done
+for g in none idle_tiles; do row "chip.power_gating (isaac mesh, 168 tiles)" "$g" "chip: {tiles: [12, 14], power_gating: $g}"; done
