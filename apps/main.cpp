@@ -116,8 +116,8 @@ void check_adc(const models::HardwareSpec& hw, const std::string& hw_name, bool 
                              : common::printable(hw_name, 200);
   const std::string what = at + ": adc.bits = " + std::to_string(hw.adc.bits) + " is below the lossless " +
                            std::to_string(hw.adc.lossless_bits) + " bits of " + std::to_string(hw.crossbar.rows) +
-                           " rows x " + std::to_string(std::min(hw.crossbar.bits_per_cell, hw.precision.weight_bits)) +
-                           "-bit cells x " + std::to_string(std::min(hw.dac.bits, hw.precision.activation_bits)) +
+                           " rows x " + std::to_string(hw.summed_cell_bits()) +
+                           "-bit cells x " + std::to_string(hw.summed_input_bits()) +
                            "-bit DAC inputs";
   if (strict)
     throw models::ConfigError(what + "; allowed with --strict: adc.bits >= " + std::to_string(hw.adc.lossless_bits) +

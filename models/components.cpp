@@ -334,6 +334,32 @@ Estimate selector_estimate(const HardwareSpec& hw) {
                "cimsim estimate: 16-lane 8:1 mux of 16-bit activations (0.05 pJ, 1800 um2 at 32 nm)");
 }
 
+const std::vector<CostEntry>& cost_entries() {
+  using H = HardwareSpec;
+  static const std::vector<CostEntry> entries = {
+      {"crossbar", [](const H& h) -> const Cost& { return h.crossbar.cost; }, crossbar_estimate},
+      {"dac", [](const H& h) -> const Cost& { return h.dac.cost; }, dac_estimate},
+      {"sample_hold", [](const H& h) -> const Cost& { return h.sample_hold.cost; }, sample_hold_estimate},
+      {"adc", [](const H& h) -> const Cost& { return h.adc.cost; }, adc_estimate},
+      {"shift_add", [](const H& h) -> const Cost& { return h.shift_add.cost; }, shift_add_estimate},
+      {"pe.input_register", [](const H& h) -> const Cost& { return h.pe.input_register.cost; },
+       pe_input_register_estimate},
+      {"pe.output_register", [](const H& h) -> const Cost& { return h.pe.output_register.cost; },
+       pe_output_register_estimate},
+      {"tile.buffer", [](const H& h) -> const Cost& { return h.tile.buffer.cost; }, buffer_estimate},
+      {"tile.bus", [](const H& h) -> const Cost& { return h.tile.bus.cost; }, bus_estimate},
+      {"tile.output_register", [](const H& h) -> const Cost& { return h.tile.output_register.cost; },
+       tile_output_register_estimate},
+      {"tile.pool", [](const H& h) -> const Cost& { return h.tile.pool.cost; }, pool_estimate},
+      {"tile.activation", [](const H& h) -> const Cost& { return h.tile.activation.cost; }, activation_estimate},
+      {"tile.accumulate", [](const H& h) -> const Cost& { return h.tile.accumulate.cost; }, accumulate_estimate},
+      {"noc.router", [](const H& h) -> const Cost& { return h.noc.router.cost; }, router_estimate},
+      {"offchip", [](const H& h) -> const Cost& { return h.offchip.cost; }, offchip_estimate},
+      {"hypernet.selector", [](const H& h) -> const Cost& { return h.hypernet.selector.cost; }, selector_estimate},
+  };
+  return entries;
+}
+
 const std::vector<std::string>& model_knobs(const std::string& component) {
   static const std::map<std::string, std::vector<std::string>> knobs = {
       {"crossbar", {"crossbar.rows", "crossbar.cols", "crossbar.cell_read_energy_fj", "crossbar.cell_area_f2",

@@ -83,6 +83,14 @@ Estimate offchip_estimate(const HardwareSpec& hw);
 // Hypernetwork edge selector, per activation passed: a cimsim estimate of an 8:1 mux, node-scaled.
 Estimate selector_estimate(const HardwareSpec& hw);
 
+// Every cost entry of a HardwareSpec: its config key ("adc", "tile.buffer"), where it lives and its model.
+struct CostEntry {
+  const char* key;
+  const Cost& (*cost)(const HardwareSpec&);
+  Estimate (*model)(const HardwareSpec&);
+};
+const std::vector<CostEntry>& cost_entries();
+
 // The knobs (config keys) each cost entry's model reads: "adc" -> {adc.bits, adc.fom_fj_per_step, ...}.
 // A cost a config gives does not follow these (HardwareSpec::pinned).
 const std::vector<std::string>& model_knobs(const std::string& component);

@@ -239,9 +239,7 @@ class Decoder {
   void resolve(HardwareSpec& hw) {
     resolve_device(hw);
     auto& adc = hw.adc;
-    // the levels the data uses: a cell holds at most weight_bits of a weight, a phase at most activation_bits
-    const int cell_bits = std::min(hw.crossbar.bits_per_cell, hw.precision.weight_bits);
-    const int input_bits = std::min(hw.dac.bits, hw.precision.activation_bits);
+    const int cell_bits = hw.summed_cell_bits(), input_bits = hw.summed_input_bits();
     adc.lossless_bits = lossless_adc_bits(hw.crossbar.rows, cell_bits, input_bits, adc.flip_encoding);
     if (adc.bits_auto) {
       if (adc.lossless_bits > limits::kMaxAdcBits)
@@ -261,32 +259,10 @@ class Decoder {
     } else {
       hw.pinned.push_back({"adc", "adc.sample_rate_gsps", {"adc.bits", "adc.kind", "technology.node_nm", "technology.transistors"}});
     }
-    struct Entry {
-      const char* comp;
-      Cost& cost;
-      Estimate (*model)(const HardwareSpec&);
-    };
-    const Entry entries[] = {
-        {"crossbar", hw.crossbar.cost, crossbar_estimate},
-        {"dac", hw.dac.cost, dac_estimate},
-        {"sample_hold", hw.sample_hold.cost, sample_hold_estimate},
-        {"adc", hw.adc.cost, adc_estimate},
-        {"shift_add", hw.shift_add.cost, shift_add_estimate},
-        {"pe.input_register", hw.pe.input_register.cost, pe_input_register_estimate},
-        {"pe.output_register", hw.pe.output_register.cost, pe_output_register_estimate},
-        {"tile.buffer", hw.tile.buffer.cost, buffer_estimate},
-        {"tile.bus", hw.tile.bus.cost, bus_estimate},
-        {"tile.output_register", hw.tile.output_register.cost, tile_output_register_estimate},
-        {"tile.pool", hw.tile.pool.cost, pool_estimate},
-        {"tile.activation", hw.tile.activation.cost, activation_estimate},
-        {"tile.accumulate", hw.tile.accumulate.cost, accumulate_estimate},
-        {"noc.router", hw.noc.router.cost, router_estimate},
-        {"offchip", hw.offchip.cost, offchip_estimate},
-        {"hypernet.selector", hw.hypernet.selector.cost, selector_estimate},
-    };
-    for (const Entry& e : entries) {
+    for (const CostEntry& e : cost_entries()) {
       const Estimate est = e.model(hw);
-      const std::string c = e.comp;
+      const std::string c = e.key;
+      Cost& cost = const_cast<Cost&>(e.cost(hw));  // hw is ours to fill
       std::vector<std::string> pins, knobs;
       const auto set = [&](const char* field, double& value, double model_value, bool is_given, const char* key) {
         if (is_given) {
@@ -299,10 +275,10 @@ class Decoder {
         value = model_value;
         hw.sources[c + ".cost." + field] = "model: " + est.basis;
       };
-      set("energy_pj", e.cost.energy_pj, est.cost.energy_pj, given(c + ".energy_pj") || given(c + ".power_mw"),
+      set("energy_pj", cost.energy_pj, est.cost.energy_pj, given(c + ".energy_pj") || given(c + ".power_mw"),
           given(c + ".power_mw") ? "power_mw" : "energy_pj");
-      set("leakage_mw", e.cost.leakage_mw, est.cost.leakage_mw, given(c + ".leakage_mw"), "leakage_mw");
-      set("area_um2", e.cost.area_um2, est.cost.area_um2, given(c + ".area_um2"), "area_um2");
+      set("leakage_mw", cost.leakage_mw, est.cost.leakage_mw, given(c + ".leakage_mw"), "leakage_mw");
+      set("area_um2", cost.area_um2, est.cost.area_um2, given(c + ".area_um2"), "area_um2");
       if (!pins.empty()) hw.pinned.push_back({c, join(pins, ", "), knobs});
     }
   }

@@ -2,6 +2,7 @@
 // Plain data: no SystemC, no YAML. Decoding and validation live in models/config_loader.*
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -213,6 +214,10 @@ struct HardwareSpec {
     const int slices = (precision.weight_bits + crossbar.bits_per_cell - 1) / crossbar.bits_per_cell;
     return crossbar.signed_weights == SignedScheme::differential ? 2 * slices : slices;
   }
+  // The levels a column sum adds up (adc.lossless_bits): a cell holds at most weight_bits of a weight,
+  // a phase applies at most activation_bits of an input.
+  int summed_cell_bits() const { return std::min(crossbar.bits_per_cell, precision.weight_bits); }
+  int summed_input_bits() const { return std::min(dac.bits, precision.activation_bits); }
   int input_phases() const {  // bit-serial input: phases per input vector
     return (precision.activation_bits + dac.bits - 1) / dac.bits;
   }

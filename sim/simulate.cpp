@@ -11,6 +11,7 @@
 #include <systemc>
 
 #include "common/text.hpp"
+#include "models/components.hpp"
 #include "models/limits.hpp"
 #include "tiles/chip.hpp"
 
@@ -287,20 +288,11 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
                                                       r.energy.total_pj, r.area.total_mm2);
   r.adc_bits = hw.adc.bits;
   r.adc_lossless_bits = hw.adc.lossless_bits;
-  const std::pair<const char*, const models::Cost*> entries[] = {
-      {"crossbar", &hw.crossbar.cost},         {"dac", &hw.dac.cost},
-      {"sample_hold", &hw.sample_hold.cost},   {"adc", &hw.adc.cost},
-      {"shift_add", &hw.shift_add.cost},       {"pe.input_register", &hw.pe.input_register.cost},
-      {"pe.output_register", &hw.pe.output_register.cost}, {"tile.buffer", &hw.tile.buffer.cost},
-      {"tile.bus", &hw.tile.bus.cost},         {"tile.output_register", &hw.tile.output_register.cost},
-      {"tile.pool", &hw.tile.pool.cost},       {"tile.activation", &hw.tile.activation.cost},
-      {"tile.accumulate", &hw.tile.accumulate.cost}, {"noc.router", &hw.noc.router.cost},
-      {"offchip", &hw.offchip.cost},           {"hypernet.selector", &hw.hypernet.selector.cost}};
-  for (const auto& [key, cost] : entries) {
-    r.costs[key] = *cost;
+  for (const auto& e : models::cost_entries()) {
+    r.costs[e.key] = e.cost(hw);
     for (const char* f : {"energy_pj", "leakage_mw", "area_um2"}) {
-      const auto it = hw.sources.find(std::string(key) + ".cost." + f);
-      if (it != hw.sources.end()) r.cost_sources[std::string(key) + "." + f] = it->second;
+      const auto it = hw.sources.find(std::string(e.key) + ".cost." + f);
+      if (it != hw.sources.end()) r.cost_sources[std::string(e.key) + "." + f] = it->second;
     }
   }
   for (const auto& p : hw.pinned)
