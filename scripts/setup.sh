@@ -14,7 +14,8 @@ PACKAGES=(
   slurm-wlm munge         # the one-node Slurm cluster of tests/test_slurm.cpp
   time                    # /usr/bin/time for bench/ (peak memory)
   python3-matplotlib      # scripts/plot.py (run with /usr/bin/python3)
-  python3-yaml            # scripts/knob-table.sh, scripts/hypernet-table.sh
+  python3-yaml            # scripts/config_with.py (knob-table.sh, hypernet-table.sh)
+  python3-numpy           # validation/neurosim/make_traces.py
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan (libclang_rt.fuzzer)
 )
 
