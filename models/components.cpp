@@ -174,9 +174,30 @@ Estimate sample_hold_estimate(const HardwareSpec& hw) {
 Estimate adc_estimate(const HardwareSpec& hw) {
   const auto& a = hw.adc;
   const double b = a.bits, knee = a.thermal_knee_bits;
-  const double steps = b <= knee ? std::pow(2.0, b) : std::pow(2.0, knee) * std::pow(4.0, b - knee);
   Estimate e;
-  e.cost.energy_pj = a.fom_fj_per_step * steps * 1e-3;
+  std::string energy_basis;
+  if (a.flash) {
+    // A flash ADC (or a multilevel sense amplifier) is 2^bits - 1 comparators that all fire once per
+    // conversion. One comparison: MNSIM 2.0's sense amplifier (Hardware_Model/ADC.py, choice 8, from
+    // "Comparative Study of Sense Amplifiers for SRAM" scaled to 0.8 V at 28 nm): 1.629 uW at 1 GS/s,
+    // of which PUMA's analog share (kLeakAnalog) leaks; node-scaled from 28 nm like every CMOS part.
+    // Above the thermal knee each comparator must also halve its noise: x 2 per bit more (the same 4x
+    // per bit in total as the Schreier bound the SAR model follows).
+    const double cmp_pj = dyn_pj(1.629e-3, 1e9, kLeakAnalog) / tech_energy_factor(28.0) *
+                          tech_energy_factor(hw.technology.node_nm) * flavour(hw).energy;
+    const double comparators = std::ldexp(1.0, a.bits) - 1;
+    e.cost.energy_pj = comparators * cmp_pj * (b <= knee ? 1.0 : std::pow(2.0, b - knee));
+    energy_basis = "flash: 2^bits - 1 = " + num(comparators) + " comparisons of " + num(cmp_pj * 1e3) +
+                   " fJ (MNSIM 2.0's sense amplifier, 1.629 uW at 1 GS/s at 28 nm, node-scaled)" +
+                   (b <= knee ? std::string() : " x 2^(bits - " + num(knee) + ") above the thermal knee") +
+                   "; the thermometer-to-binary encoder is not modelled";
+  } else {
+    const double steps = b <= knee ? std::pow(2.0, b) : std::pow(2.0, knee) * std::pow(4.0, b - knee);
+    e.cost.energy_pj = a.fom_fj_per_step * steps * 1e-3;
+    energy_basis = "Walden FOM " + num(a.fom_fj_per_step) + " fJ/step x " +
+                   (b <= knee ? std::string("2^bits") : "2^" + num(knee) + " x 4^(bits - " + num(knee) + ")") +
+                   " (Murmann ADC survey)";
+  }
   // Area: the fit to Murmann's survey of the Accelergy ADC plug-in (Andrulis et al.), area ~ node^0.993
   // x rate^0.181 x energy^0.299, anchored at ISAAC's 8-bit 1.28 GS/s ADC (1200 um2 at 32 nm, 1.40625 pJ
   // with PUMA's 1.8 mW dynamic share). Leakage: PUMA's 0.2 mW at the same area density.
@@ -186,10 +207,9 @@ Estimate adc_estimate(const HardwareSpec& hw) {
                       std::pow(std::max(e.cost.energy_pj, 1e-9) / e_ref, 0.299);
   e.cost.area_um2 = area;
   e.cost.leakage_mw = 0.2 * area / 1200.0 * flavour(hw).leakage;
-  e.basis = "Walden FOM " + num(a.fom_fj_per_step) + " fJ/step x " +
-            (b <= knee ? std::string("2^bits") : "2^" + num(knee) + " x 4^(bits - " + num(knee) + ")") +
-            " (Murmann ADC survey); area: survey fit node^0.993 x rate^0.181 x energy^0.299 (Accelergy ADC "
-            "plug-in) from ISAAC's 1200 um2; leakage PUMA's 0.2 mW per 1200 um2";
+  e.basis = energy_basis +
+            "; area: survey fit node^0.993 x rate^0.181 x energy^0.299 (Accelergy ADC plug-in) from ISAAC's "
+            "1200 um2; leakage PUMA's 0.2 mW per 1200 um2";
   return e;
 }
 
@@ -393,8 +413,9 @@ const std::vector<std::string>& model_knobs(const std::string& component, const 
       {"crossbar.energy_pj", {"crossbar.cell_read_energy_fj", "crossbar.input_one_fraction", "crossbar.device"}},
       {"crossbar.leakage_mw", {}},
       {"crossbar.area_um2", {"crossbar.rows", "crossbar.cols", "crossbar.cell_area_f2", "technology.node_nm"}},
-      {"adc.energy_pj", {"adc.bits", "adc.fom_fj_per_step", "adc.thermal_knee_bits", "crossbar.rows",
-                         "crossbar.bits_per_cell", "dac.bits", "adc.flip_encoding"}},
+      {"adc.energy_pj", {"adc.bits", "adc.fom_fj_per_step", "adc.thermal_knee_bits", "adc.kind", "crossbar.rows",
+                         "crossbar.bits_per_cell", "dac.bits", "adc.flip_encoding", "technology.node_nm",
+                         "technology.transistors"}},
       {"offchip.energy_pj", {"offchip.kind"}},
       {"offchip.leakage_mw", {}},
   };

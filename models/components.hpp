@@ -53,8 +53,9 @@ double device_cell_read_energy_fj(const DeviceSpec& d);
 Estimate dac_estimate(const HardwareSpec& hw);
 // Sample-and-hold, per column sample: ISAAC's switched capacitor, energy and area node-scaled.
 Estimate sample_hold_estimate(const HardwareSpec& hw);
-// ADC, per conversion: Walden FOM x 2^bits up to adc.thermal_knee_bits, x 4 per bit above (Murmann's ADC
-// survey); area by the survey fit of the Accelergy ADC plug-in (node^0.993 x rate^0.181 x energy^0.299)
+// ADC, per conversion. SAR: Walden FOM x 2^bits up to adc.thermal_knee_bits, x 4 per bit above (Murmann's
+// ADC survey). Flash (or a multilevel sense amplifier): 2^bits - 1 comparisons of MNSIM 2.0's sense
+// amplifier (1.629 uW at 1 GS/s, 28 nm), node-scaled, x 2 per bit above the knee. Area by the survey fit of the Accelergy ADC plug-in (node^0.993 x rate^0.181 x energy^0.299)
 // from ISAAC's 8-bit 1200 um2; leakage PUMA's 0.2 mW per 1200 um2.
 Estimate adc_estimate(const HardwareSpec& hw);
 // Conversions per second of one ADC: SAR, one bit per comparison, 1 / (bits x t_bit); flash, one comparison

@@ -251,6 +251,11 @@ class Decoder {
       adc.bits = adc.lossless_bits;
       hw.sources["adc.bits"] = where(given_.at("adc.bits")) + " (auto: lossless resolution, ISAAC section IV)";
     }
+    if (adc.flash && given("adc.fom_fj_per_step"))
+      fail(mark_of({"adc.fom_fj_per_step"}),
+           "adc.fom_fj_per_step prices a SAR ADC's steps; with adc.kind: flash the energy is its 2^bits - 1 "
+           "comparisons (docs/cost-model.md#adc)",
+           "adc.fom_fj_per_step with adc.kind: sar, or adc.energy_pj to give a flash ADC's energy");
     if (!given("adc.sample_rate_gsps")) {
       adc.sample_rate_gsps = adc_model_rate_gsps(hw);
       hw.sources["adc.sample_rate_gsps"] =
