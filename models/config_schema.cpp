@@ -247,8 +247,9 @@ Keys build_keys() {
              "ISAAC (Shafiee et al., ISCA 2016), section IV: the encoding that lets an 8-bit ADC serve 128 "
              "rows of 2-bit cells", [](H& h, int i) { h.adc.flip_encoding = i == 1; });
   add_choice(v, "adc.kind", {"sar", "flash"}, 0,
-             "sar: one comparison per bit, conversion time ~ bits; flash (or a multilevel sense amplifier): "
-             "every level compared at once, one comparison per conversion",
+             "sar: one comparison per bit, conversion time ~ bits, energy from adc.fom_fj_per_step; flash (or "
+             "a multilevel sense amplifier): 2^bits - 1 comparators compare every level at once, one comparison "
+             "time per conversion, energy 2^bits - 1 comparisons (MNSIM 2.0's sense amplifier, node-scaled)",
              isaac + " (a SAR-like 8-bit ADC at 1.28 GS/s)", [](H& h, int i) { h.adc.flash = i == 1; });
   add_num(v, "adc.sample_rate_gsps", 1.28, kMinSampleRateGsps, false, kMaxSampleRateGsps, "GS/s",
           "conversions per second of one ADC; default: a SAR ADC's rate, one comparison per bit, "
@@ -256,7 +257,8 @@ Keys build_keys() {
           "model: adc_model_rate_gsps (components.hpp), ISAAC's 8 bits at 1.28 GS/s",
           [](H& h) -> double& { return h.adc.sample_rate_gsps; });
   add_num(v, "adc.fom_fj_per_step", 1.8e-3 / 1.28e9 / 256 * 1e15, 0, true, 1e9, "fJ",
-          "Walden figure of merit: dynamic energy per conversion step (energy = FOM x 2^bits)",
+          "Walden figure of merit of a SAR ADC: dynamic energy per conversion step (energy = FOM x 2^bits); "
+          "refused with adc.kind: flash",
           "ISAAC's ADC (8 bit, 1.28 GS/s) with PUMA's split of its 2 mW: 1.8 mW dynamic / 1.28 GS/s / 2^8",
           [](H& h) -> double& { return h.adc.fom_fj_per_step; });
   add_num(v, "adc.thermal_knee_bits", 10.5, 1, false, 32, "bit",

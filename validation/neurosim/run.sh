@@ -12,6 +12,9 @@
 #                            RRAM); nothing else touched
 #                     sram = upstream Param.cpp untouched (its default cell is
 #                            SRAM, memcelltype 1)
+#                     rram_probe = rram plus a probe (probe_mlsa.py) that prints
+#                            the sense amplifiers' switching and column-conduction
+#                            energy and the sensing time (RESULTS.md section 7)
 #                     rram_nols = rram plus writeVoltage 2 -> 1.5, which drops
 #                            the write level shifters from the layout (an
 #                            inference-only what-if; not a NeuroSim default)
@@ -58,6 +61,7 @@ for cell in $CELLS; do
     wv=""
     case "$cell" in
         rram) memcell=2 ;;
+        rram_probe) memcell=2 ;;
         rram_nols) memcell=2; wv=1.5 ;;
         sram) memcell=1 ;;
         *) echo "unknown cell type $cell" >&2; exit 2 ;;
@@ -76,6 +80,10 @@ for cell in $CELLS; do
             || { echo "could not set writeVoltage=$wv in Param.cpp" >&2; exit 3; }
     fi
     diff "$src/Param.cpp" "$d/NeuroSIM/Param.cpp" > "$d/Param.diff" || true
+    if [ "$cell" = rram_probe ]; then
+        "$PY" "$here/probe_mlsa.py" "$d/NeuroSIM"
+        echo "# MultilevelSenseAmp.cpp: probe added by probe_mlsa.py (prints MLSA_PROBE at exit)" >> "$d/Param.diff"
+    fi
     (cd "$d/NeuroSIM" && make -j"$JOBS" > "$d/build.log" 2>&1) || { tail "$d/build.log"; exit 4; }
     ln -s "$work/traces/layer_record_VGG8" "$d/layer_record_VGG8"
 
@@ -93,5 +101,5 @@ for cell in $CELLS; do
     (cd "$d" && /bin/bash ./layer_record_VGG8/trace_command.sh) >> "$log" 2>&1 || rc=$?
     t1=$(date +%s)
     echo "# finished $(date -u +%FT%TZ), rc=$rc, wall $((t1 - t0)) s" >> "$log"
-    grep -E "ChipArea|readLatency \(per image\)|Chip pipeline-system-clock|readDynamicEnergy \(per image\)|leakage (Energy|Power)|TOPS" "$log" || true
+    grep -E "MLSA_PROBE|ChipArea|readLatency \(per image\)|Chip pipeline-system-clock|readDynamicEnergy \(per image\)|leakage (Energy|Power)|TOPS" "$log" || true
 done
