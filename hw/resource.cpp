@@ -37,6 +37,7 @@ double Resource::reserve(double earliest_ns, double duration_ns, double now_ns, 
     }
     booked_[s] = e;
     busy_ns_ += duration_ns;
+    last_end_ns_ = std::max(last_end_ns_, t + duration_ns);
     if (log_) log_->push_back({t, t + duration_ns, tag});
   }
   return t;

@@ -23,12 +23,15 @@ class Resource {
   double reserve(double earliest_ns, double duration_ns, double now_ns, int tag = -1);
   double busy_ns() const { return busy_ns_; }
   uint64_t requests() const { return requests_; }
+  // The end of the latest booking (0 before any): the run is not over before it.
+  double last_end_ns() const { return last_end_ns_; }
   // When set, every booking is appended here (waveforms).
   void log_to(std::vector<BusyInterval>* log) { log_ = log; }
 
  private:
   std::map<double, double> booked_;  // start -> end, disjoint
   double busy_ns_ = 0.0;
+  double last_end_ns_ = 0.0;
   uint64_t requests_ = 0;
   std::vector<BusyInterval>* log_ = nullptr;
 };

@@ -93,7 +93,12 @@ std::vector<CompareRow> run_compare(const CompareRequest& r) {
     for (int m = 0; m < 2; ++m) {
       const Job& j = jobs[2 * a + size_t(m)];
       if (j.exit_code != 0) {
-        const std::string err = child_error(j.stderr_path);
+        std::string err = child_error(j.stderr_path);
+        if (err.empty())  // killed, or it died without a word: say how
+          err = j.exit_code > 128 ? "the simulation was killed by signal " + std::to_string(j.exit_code - 128) +
+                                        " (a crash or the system's limits; please report it)"
+                                  : "the simulation exited with status " + std::to_string(j.exit_code) +
+                                        " and no message (please report it)";
         fs::remove_all(dir);
         throw CompareError(archs[a].label + " (" + (m == 0 ? "individual" : "hypernet") + "): " + err,
                            j.exit_code == 2 ? 2 : 1);

@@ -250,6 +250,20 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     if (run.sinks_done[size_t(n)] < int(run.sinks.size()))
       throw std::logic_error(stall_message(graph, run, hw::now_ns()));
 
+  // The run ends when its work does: input n is done when its outputs have left the chip and every
+  // layer has finished it (a layer whose output reaches no sink, e.g. through DARTS `none` edges,
+  // still runs on the chip), and no resource is busy after the run's end.
+  for (int l : run.order) {
+    const auto& complete = run.progress[size_t(l)].complete_ns;
+    for (size_t n = 0; n < complete.size() && n < run.done_ns.size(); ++n)
+      run.done_ns[n] = std::max(run.done_ns[n], complete[n]);
+  }
+  {
+    const double last = chip->last_activity_ns();
+    double& end = *std::max_element(run.done_ns.begin(), run.done_ns.end());
+    end = std::max(end, last);
+  }
+
   RunResult r;
   r.network = graph.name;
   r.hardware = hw.name;
@@ -333,6 +347,10 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     for (const auto& [t, level] : tile_events) r.peak_buffer_bits = std::max(r.peak_buffer_bits, level);
   if (trace) trace->occupancy = std::move(occupancy);
   r.busiest = chip->busy_times();
+  for (const auto& [name, busy] : r.busiest)  // the invariant every simulation keeps
+    if (busy > r.total_ns * (1 + 1e-9) + 1e-6)
+      throw std::logic_error("resource " + common::printable(name, 80) + " was busy " + time_text(busy) +
+                             " of a " + time_text(r.total_ns) + " run (a model bug: please report it)");
   std::sort(r.busiest.begin(), r.busiest.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });

@@ -112,7 +112,15 @@ inline nlohmann::json run_json(const std::filesystem::path& dir, const std::stri
                           " 2> " + (dir / (tag + ".err")).string();
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(rc, 0) << cmd << "\n" << read_text(dir / (tag + ".err"));
-  return nlohmann::json::parse(read_text(out));
+  auto j = nlohmann::json::parse(read_text(out));
+  // invariants of every run: no resource busy more than the whole run; the run ends when every layer
+  // has (cimsim itself refuses to report a run that breaks the first)
+  for (const auto& b : j["busiest"]) EXPECT_LE(b["busy_fraction"].get<double>(), 1.0 + 1e-9) << cmd;
+  for (const auto& l : j["layers"])
+    EXPECT_LE(l["end_cycle"].get<double>(), j["latency"]["cycles"].get<double>() * (1 + 1e-12) +
+                                                 (j["inputs"].get<int>() > 1 ? 1e300 : 0.0))
+        << cmd << " " << l["name"];
+  return j;
 }
 
 }  // namespace cimsim::testing

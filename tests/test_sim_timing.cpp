@@ -171,3 +171,24 @@ TEST(Timing, AStreamOfInputsPipelinesAtTheBottleneckRate) {
   // counts scale with the inputs; energy per inference stays
   EXPECT_EQ(uint64_t(four["counts"]["adc_conversion"]), 4 * uint64_t(one["counts"]["adc_conversion"]));
 }
+
+// Case 09 (../shared/cases/09-all-none.genotype): every edge of every cell is DARTS `none`, so the
+// classifier no longer depends on the image, yet the stem and the cells' preprocessing still run on the
+// chip. The run ends when they do (917.8 us), not when the classifier's output leaves (16.7 us), and no
+// crossbar is busy more than the run (it was 4919 %).
+TEST(RunEnd, ARunEndsWhenItsLayersDo) {
+  const auto dir = scratch_dir();
+  const std::string none8 =
+      "[('none', 0), ('none', 1), ('none', 0), ('none', 1), ('none', 0), ('none', 1), ('none', 0), ('none', 1)]";
+  const std::string g = write_text(dir / "all-none.genotype", "ALL_NONE = Genotype(normal=" + none8 +
+                                                                  ", normal_concat=range(2, 6), reduce=" + none8 +
+                                                                  ", reduce_concat=range(2, 6))\n");
+  const auto j = run_json(dir, "none", "--hw default --net " + g + " --darts-c 16 --darts-layers 5");
+  double last_end = 0;
+  for (const auto& l : j["layers"]) last_end = std::max(last_end, l["end_cycle"].get<double>());
+  EXPECT_GT(last_end, 1e6);  // the stem and the cells' preprocessing run for about 1.1 M cycles
+  EXPECT_GE(j["latency"]["cycles"].get<double>(), last_end);
+  EXPECT_NEAR(j["throughput_per_s"].get<double>(), 1e9 / j["latency"]["ns"].get<double>(), 1e-6);
+  ASSERT_FALSE(j["busiest"].empty());
+  EXPECT_LE(j["busiest"][0]["busy_fraction"].get<double>(), 1.0);
+}

@@ -72,9 +72,19 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
 
 std::vector<std::pair<std::string, double>> Chip::busy_times() const {
   std::vector<std::pair<std::string, double>> out;
-  auto add = [&out](const std::string& name, const hw::Resource& r) {
+  for_each_resource([&out](const std::string& name, const hw::Resource& r) {
     if (r.requests() > 0 && r.busy_ns() > 0) out.push_back({name, r.busy_ns()});
-  };
+  });
+  return out;
+}
+
+double Chip::last_activity_ns() const {
+  double end = 0.0;
+  for_each_resource([&end](const std::string&, const hw::Resource& r) { end = std::max(end, r.last_end_ns()); });
+  return end;
+}
+
+void Chip::for_each_resource(const std::function<void(const std::string&, const hw::Resource&)>& add) const {
   for (const auto& t : tiles_) {
     const std::string p = "tile_" + std::to_string(t->id()) + ".";
     for (size_t b = 0; b < t->buffer.banks().size(); ++b) add(p + "buffer_bank" + std::to_string(b), t->buffer.banks()[b]);
@@ -92,7 +102,6 @@ std::vector<std::pair<std::string, double>> Chip::busy_times() const {
   mesh_.for_each_link(add);
   add("offchip", offchip_.resource());
   for (const auto& s : selectors_) add(s->name(), s->resource());
-  return out;
 }
 
 }  // namespace cimsim::tiles

@@ -2,7 +2,9 @@
 // routes the controllers' transactions to them by address (tile * kStride + unit).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -47,9 +49,12 @@ class Chip : public sc_core::sc_module {
   // Busy time (ns) of every resource that served a request, by name ("tile_3.activation",
   // "tile_0.pe_2.xbar_5", "noc.r4_E", "offchip"): where a run's time went.
   std::vector<std::pair<std::string, double>> busy_times() const;
+  // The end of the latest booking of any resource: no resource is busy after it.
+  double last_activity_ns() const;
   hw::Mesh& mesh() { return mesh_; }
 
  private:
+  void for_each_resource(const std::function<void(const std::string&, const hw::Resource&)>& f) const;
   hw::Context& ctx_;
   hw::Mesh mesh_;
   hw::ThroughputUnit offchip_;
