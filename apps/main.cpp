@@ -157,6 +157,13 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   sim::OutputPlan plan = plan_for(c);
   plan.output(json_out, "--json");
   plan.output(vcd_out, "--vcd");
+  // --vcd F also writes F.gtkw (a GTKWave save file) and F.layers.txt (its layer names) beside F
+  const bool gtkw = !vcd_out.empty() && sim::gtkw_wanted(vcd_out);
+  const std::string gtkw_out = gtkw ? vcd_out + sim::kGtkwSuffix : "";
+  const std::string layers_out = gtkw ? vcd_out + sim::kLayerFilterSuffix : "";
+  const sim::GtkwFiles gtkw_files = gtkw ? sim::gtkw_files(vcd_out) : sim::GtkwFiles{};
+  plan.output(gtkw_out, "--vcd (F.gtkw)");
+  plan.output(layers_out, "--vcd (F.layers.txt)");
   plan.output(trace_out, "--trace");
   const fs::path csv(csv_dir);
   if (!csv_dir.empty()) {
@@ -187,12 +194,20 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   }
   std::vector<std::string> names;
   for (const auto& l : graph.layers) names.push_back(l.name);
-  if (!vcd_out.empty()) sim::write_output(vcd_out, sim::vcd_text(trace, names));
+  if (!vcd_out.empty()) {
+    const auto signals = sim::vcd_signals(trace);
+    sim::write_output(vcd_out, sim::vcd_text(signals, names));
+    if (gtkw) {
+      sim::write_output(layers_out, sim::layer_filter_text(names));
+      sim::write_output(gtkw_out, sim::gtkw_text(signals, gtkw_files));
+    }
+  }
   if (!trace_out.empty()) sim::write_output(trace_out, sim::trace_json(trace, names, r));
   if (!quiet) {
     if (!json_out.empty()) std::cout << "\n  json         " << json_out << '\n';
     if (!csv_dir.empty()) std::cout << "  csv          " << csv_dir << "/{layers,components}.csv\n";
     if (!vcd_out.empty()) std::cout << "  vcd          " << vcd_out << " (open with gtkwave)\n";
+    if (gtkw) std::cout << "  gtkw         " << gtkw_out << " (open with: gtkwave " << gtkw_out << ")\n";
     if (!trace_out.empty()) std::cout << "  trace        " << trace_out << " (open in ui.perfetto.dev)\n";
   }
   return 0;
@@ -357,7 +372,8 @@ int sc_main(int argc, char* argv[]) {
       ->capture_default_str();
   run->add_option("--json", json_out, "write the JSON report here");
   run->add_option("--csv", csv_dir, "write layers.csv and components.csv into this directory");
-  run->add_option("--vcd", vcd_out, "write a VCD waveform here (GTKWave)");
+  run->add_option("--vcd", vcd_out,
+                  "write a VCD waveform here, and beside it F.gtkw and F.layers.txt: open with gtkwave F.gtkw");
   run->add_option("--trace", trace_out, "write a Perfetto / Chrome trace (JSON) here (ui.perfetto.dev)");
   run->add_option("--quantum-ns", quantum_ns, "temporal decoupling quantum")
       ->check(CLI::Validator(

@@ -11,4 +11,4 @@ mkdir -p out
 echo
 ./build/cimsim run --hw default --net vgg8 --json out/vgg8-default.json --csv out/vgg8-default \
   --vcd out/vgg8-default.vcd -q
-echo "out/: compare-default.{json,csv}; vgg8-default.json, vgg8-default/{layers,components}.csv, vgg8-default.vcd"
+echo "out/: compare-default.{json,csv}; vgg8-default.json, vgg8-default/{layers,components}.csv, vgg8-default.vcd (gtkwave out/vgg8-default.vcd.gtkw)"
