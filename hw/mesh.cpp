@@ -118,7 +118,9 @@ void Mesh::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   OpExt& e = ext_of(gp);
   const double now = now_ns();
   double t = now + delay.to_seconds() * 1e9;
-  if (e.src != e.dst && e.count > 0) {
+  if (e.dsts) {
+    t = multicast(e, t, now);
+  } else if (e.src != e.dst && e.count > 0) {
     const auto& noc = ctx_.hw.noc;
     const double hop = noc.hop_latency_cycles * ctx_.hw.cycle_ns();
     const double ser = serialization_ns(e.count);
@@ -138,6 +140,38 @@ void Mesh::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   }
   delay = time_ns(t - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+double Mesh::multicast(OpExt& e, double t0, double now) {
+  // The XY routes from one source share their prefixes, so together they form a tree; the packet is
+  // copied where the routes part, and each link of the tree is reserved once (wormhole timing as for a
+  // unicast: the head advances one hop latency per router, each link held for the serialization).
+  const auto& noc = ctx_.hw.noc;
+  const double hop = noc.hop_latency_cycles * ctx_.hw.cycle_ns();
+  const double ser = serialization_ns(e.count);
+  std::map<Resource*, double> booked;  // link of the tree -> start of its reservation
+  double last = t0;
+  if (e.arrivals) e.arrivals->assign(e.dsts->size(), t0);
+  for (size_t k = 0; k < e.dsts->size(); ++k) {
+    const int dst = (*e.dsts)[k];
+    if (dst == e.src || e.count == 0) continue;
+    const auto links = route(e.src, dst);
+    double t = t0, start = t0;
+    for (size_t i = 0; i < links.size(); ++i) {
+      auto [it, fresh] = booked.try_emplace(links[i], 0.0);
+      if (fresh) it->second = links[i]->reserve(t, ser, now, e.layer);
+      start = it->second;
+      t = start + (i + 1 < links.size() ? hop : 0.0);
+    }
+    const double arrived = start + ser;
+    if (e.arrivals) (*e.arrivals)[k] = arrived;
+    last = std::max(last, arrived);
+    if (ctx_.trace) ctx_.trace->transfers.push_back({e.src, dst, e.layer, booked[links.front()], arrived, e.count});
+  }
+  // router traversals: every link of the tree but the injection link
+  const uint64_t flits = (e.count + noc.flit_bits - 1) / noc.flit_bits;
+  if (!booked.empty()) ctx_.stats.add(e.layer, models::Action::router_flit_hop, flits * uint64_t(booked.size() - 1));
+  return last;
 }
 
 }  // namespace cimsim::hw

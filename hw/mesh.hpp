@@ -44,6 +44,7 @@ class Mesh : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  double multicast(OpExt& e, double t, double now);  // returns when the last destination has it
   std::vector<Resource*> route(int src, int dst);
   int router_at(int row, int col) const;  // the router at a grid position, -1 for an empty one
   Resource& link(int router, int dir);    // created on first use (and traced from then on)

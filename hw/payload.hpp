@@ -35,7 +35,12 @@ struct OpExt : tlm::tlm_extension<OpExt> {
   int vectors = 0, phases = 0, rows = 0, cols = 0;
   int groups = 1;  // crossbar: groups on the block diagonal (only their own cells conduct)
   double phase_conv_ns = 0.0;  // filled by an ADC bank: conversion time of one phase
-  int src = -1, dst = -1;      // NoC endpoints (routers)
+  int src = -1, dst = -1;      // NoC endpoints (tiles, or Mesh::kOffchip)
+  // NoC multicast: with `dsts` set, one packet from `src` to every tile in it (dst is ignored); it
+  // follows the tree of the XY routes and each link carries it once. `arrivals` (same order) gets each
+  // destination's arrival time, absolute ns.
+  const std::vector<int>* dsts = nullptr;
+  std::vector<double>* arrivals = nullptr;
   const std::vector<const mapper::CrossbarBlock*>* blocks = nullptr;  // mvm on a PE
 
   tlm::tlm_extension_base* clone() const override { return new OpExt(*this); }

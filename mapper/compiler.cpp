@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -60,16 +61,56 @@ double bottleneck_ns(const std::vector<LayerCost>& layers, const std::vector<int
   return t;
 }
 
+// Input rows one copy of a layer receives per inference, on average (the dataflow of
+// tiles::RunState::copy_of): with at most as many copies as output rows, a band of ceil(H_out / copies)
+// rows and the kernel's halo; with more, every step reads its kernel's rows on a copy of its own.
+double copy_input_rows(const Layer& l, int copies) {
+  const double h_in = std::max(1, l.in.h), h_out = std::max(1, l.out.h);
+  auto need = [&](double band) {
+    if (l.op != OpKind::conv) return h_in;  // a fully connected layer reads every row
+    const double span = (band - 1) * l.stride + (double(l.kernel_h) - 1) * l.dilation + 1;
+    return std::min(h_in, span);
+  };
+  if (copies <= 1) return h_in;
+  if (copies <= h_out) return need(std::ceil(h_out / copies));
+  return h_out * need(1) / copies;
+}
+
 double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Mapping& m) {
   const size_t n = size_t(std::max(1, m.tiles_used)) + 1;
   std::vector<double> eject(n), inject(n), buffer(n), act(n), acc(n), pool(n);
   const double abits = hw.precision.activation_bits;
   auto tile = [&](int t) { return size_t(std::clamp(t, 0, int(n) - 1)); };
-  auto move = [&](int from, int to, double bits) {
-    if (from == to || bits <= 0) return;
-    inject[tile(from)] += bits;
-    eject[tile(to)] += bits;
-    buffer[tile(to)] += bits;  // written on arrival
+  // where each layer's output rows are buffered: the home tiles of its copies (each a share)
+  std::vector<std::vector<int>> homes(graph.layers.size());
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    const LayerMapping& lm = m.layers[i];
+    homes[i].assign(size_t(std::max(1, lm.copies)), -1);
+    for (int b : lm.blocks) {
+      int& h = homes[i][size_t(m.blocks[size_t(b)].copy)];
+      if (h < 0) h = m.blocks[size_t(b)].tile;
+    }
+    for (int& h : homes[i])
+      if (h < 0) h = lm.home_tile;
+  }
+  auto source = [&](int layer) {  // fused activations are buffered where their producer is
+    const int f = m.layers[size_t(layer)].fused_into;
+    return f >= 0 ? f : layer;
+  };
+  // `bits` of `from`'s output to tile `to`: injected at each of its copies' homes for their share
+  auto send = [&](int from, const std::vector<int>& to, double bits, const std::vector<double>& share) {
+    const auto& h = homes[size_t(source(from))];
+    for (int src : h) {
+      bool sent = false;
+      for (size_t k = 0; k < to.size(); ++k) {
+        if (to[k] == src || bits <= 0) continue;
+        const double b = bits * share[k] / double(h.size());
+        eject[tile(to[k])] += b;
+        buffer[tile(to[k])] += b;  // written on arrival
+        sent = true;
+      }
+      if (sent) inject[tile(src)] += bits / double(h.size());  // multicast: once per source
+    }
   };
   for (size_t i = 1; i < graph.layers.size(); ++i) {
     const Layer& l = graph.layers[i];
@@ -78,26 +119,41 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
     const int home = lm.home_tile;
     const double out_elems = double(l.out.elements());
     if (lm.weighted) {
-      const int src = m.layers[size_t(l.inputs.front())].home_tile;
-      const double in_bits = double(l.in.elements()) * abits / lm.copies;
+      const double total_rows = double(lm.rows_per_group) * lm.groups;
+      const double in_bits = double(l.in.w) * l.in.c * abits * copy_input_rows(l, lm.copies);
       const double out_bits = out_elems * (lm.row_blocks > 1 ? hw.precision.partial_sum_bits : abits) / lm.copies;
-      std::vector<std::set<int>> tiles(size_t(lm.copies));
-      for (int b : lm.blocks) tiles[size_t(m.blocks[size_t(b)].copy)].insert(m.blocks[size_t(b)].tile);
-      for (const auto& ts : tiles)
-        for (int t : ts) {
-          move(src, t, in_bits);
-          buffer[tile(t)] += in_bits;  // read into the PEs
-          move(t, home, out_bits / double(ts.size()));
+      std::vector<std::map<int, double>> rows(size_t(lm.copies));  // per copy: tile -> input rows it reads
+      std::vector<std::set<std::pair<int, int>>> seen(size_t(lm.copies));
+      for (int b : lm.blocks) {
+        const auto& blk = m.blocks[size_t(b)];
+        rows[size_t(blk.copy)][blk.tile] += 0;
+        if (seen[size_t(blk.copy)].insert({blk.tile * 65536 + blk.group_first, blk.row_block}).second)
+          rows[size_t(blk.copy)][blk.tile] += blk.rows_driven;
+      }
+      for (size_t c = 0; c < rows.size(); ++c) {
+        std::vector<int> to;
+        std::vector<double> share;
+        for (const auto& [t, r] : rows[c]) {
+          to.push_back(t);
+          share.push_back(std::min(1.0, r / total_rows));
+          buffer[tile(t)] += in_bits * share.back();  // read into the PEs
+          if (t != homes[i][c]) {  // results to the copy's home
+            inject[tile(t)] += out_bits / double(rows[c].size());
+            eject[tile(homes[i][c])] += out_bits / double(rows[c].size());
+          }
         }
-      buffer[tile(home)] += out_elems * abits;
-      acc[tile(home)] += double(lm.row_blocks - 1) * out_elems;
-      if (lm.fused_activation >= 0) act[tile(home)] += out_elems;
+        send(l.inputs.front(), to, in_bits, share);
+        const int h = homes[i][c];
+        buffer[tile(h)] += out_elems * abits / lm.copies;
+        acc[tile(h)] += double(lm.row_blocks - 1) * out_elems / lm.copies;
+        if (lm.fused_activation >= 0) act[tile(h)] += out_elems / lm.copies;
+      }
       continue;
     }
     double in_bits = 0;
     for (int p : l.inputs) {
       const double bits = double(graph.layers[size_t(p)].out.elements()) * abits;
-      move(m.layers[size_t(p)].home_tile, home, bits);
+      send(p, {home}, bits, {1.0});
       in_bits += bits;
     }
     switch (l.op) {

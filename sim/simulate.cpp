@@ -158,8 +158,8 @@ std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
     const auto& pl = graph.layers[p];
     const auto& prog = run.progress[p];
     const double bits = double(pl.out.c) * pl.out.w * activation_bits;
-    const int home = mapping.layers[p].home_tile;
     for (size_t i = 0; i < prog.ready_ns.size(); ++i) {
+      const int home = prog.where[i];  // the tile whose buffer holds the row
       const int n = int(i) / prog.rows, r = int(i) % prog.rows;
       double free_at = run.done_ns[n];
       if (!run.consumers[p].empty()) {

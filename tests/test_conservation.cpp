@@ -22,10 +22,15 @@ void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dat
   const auto r = sim::simulate(g, hw, m, opt);
   const uint64_t P = uint64_t(hw.input_phases());
   uint64_t reads = 0, drives = 0, samples = 0, cells = 0, macs_from_blocks = 0;
+  uint64_t adds = 0;  // partial-sum and elementwise adds: the reduction's stages together, and add layers
   for (size_t i = 1; i < g.layers.size(); ++i) {
     const auto& l = g.layers[i];
+    if (l.op == workloads::OpKind::add) adds += uint64_t(l.inputs.size() - 1) * uint64_t(l.out.elements());
     if (!workloads::is_weighted(l.op)) continue;
     const uint64_t vectors = uint64_t(l.out.h) * uint64_t(l.out.w);  // one input vector per output pixel
+    // a row split into row blocks: each output adds row_blocks - 1 partial sums, in the PE, the tile or
+    // the tree across tiles
+    adds += uint64_t(m.layers[i].row_blocks - 1) * uint64_t(l.out.c) * vectors;
     for (int b : m.layers[i].blocks) {
       const auto& blk = m.blocks[b];
       reads += vectors * P;
@@ -43,6 +48,7 @@ void check(const workloads::Graph& g, const models::HardwareSpec& hw, tiles::Dat
   EXPECT_EQ(r.counts[int(Action::sample_hold)], n * samples);
   EXPECT_EQ(r.counts[int(Action::adc_conversion)], n * samples);  // every sampled column is converted
   EXPECT_EQ(r.counts[int(Action::shift_add)], n * samples);       // and shifted into its sum
+  EXPECT_EQ(r.counts[int(Action::accumulate_op)], n * adds);
   // the network's output leaves the chip, its input arrives: off-chip bits
   const auto& out = g.layers.back().out;
   const uint64_t act = uint64_t(hw.precision.activation_bits);

@@ -86,12 +86,12 @@ TEST(SimTimeLimit, TheSlowestRatesAreAnErrorNotASaturatedResult) {
     const auto r = shell(dir, kBin + " run -q --net vgg8 --hw " + hw + " --json " + out.string());
     expect_refused(r, "allowed: at most 1e+06 ms of simulated time", out);
   }
-  // slow but within the default (49 s and 2.9 s of simulated time): an explicit limit stops them
+  // slow but within the default (49 s and 256 ms of simulated time): an explicit limit stops them
   for (const char* c : {"offchip: {bandwidth_gbps: 1e-6}\n", "technology: {clock_ghz: 1e-3}\n"}) {
     const auto hw = write_text(dir / ("slow" + std::to_string(i) + ".yaml"), c);
     const auto out = dir / ("slow" + std::to_string(i++) + ".json");
-    const auto r = shell(dir, kBin + " run -q --net vgg8 --hw " + hw + " --max-sim-time-ms 1000 --json " + out.string());
-    expect_refused(r, "allowed: at most 1000 ms of simulated time", out);
+    const auto r = shell(dir, kBin + " run -q --net vgg8 --hw " + hw + " --max-sim-time-ms 100 --json " + out.string());
+    expect_refused(r, "allowed: at most 100 ms of simulated time", out);
   }
 }
 

@@ -94,3 +94,30 @@ TEST(Noc, AnEarlierRequestFillsAGapLeftBeforeALaterOne) {
   EXPECT_NEAR(early, f.mesh.unloaded_ns(5, 6, bits), 1e-3);
   EXPECT_NEAR(late, 1000.0 + f.mesh.unloaded_ns(5, 6, bits), 1e-3);
 }
+
+// Multicast: one packet from tile 0 to tiles 2 and 3 (row 0, columns 2 and 3). The XY routes share
+// the injection link and r0_E, r1_E; the tree is those, r2_E and the two ejection links: 6 links, so
+// 5 router traversals per flit against 3 + 4 for two unicasts. Each destination gets the packet when a
+// unicast would have, unloaded.
+TEST(Noc, MulticastChargesEachLinkOfTheTreeOnce) {
+  Fixture f;
+  const uint64_t bits = 32 * 100;
+  const double ser = 100.0, hop = 2.0;
+  std::vector<int> dsts{2, 3};
+  std::vector<double> arrivals;
+  hw::OpExt e;
+  e.op = hw::OpCode::transfer;
+  e.layer = 0;
+  e.src = 0;
+  e.count = bits;
+  e.dsts = &dsts;
+  e.arrivals = &arrivals;
+  const double t = hw::call(f.driver.port, e, 0.0, 0.0);
+  ASSERT_EQ(arrivals.size(), 2u);
+  EXPECT_NEAR(arrivals[0], (2 + 1) * hop + ser, 1e-3);
+  EXPECT_NEAR(arrivals[1], (3 + 1) * hop + ser, 1e-3);
+  EXPECT_NEAR(t, arrivals[1], 1e-9);
+  EXPECT_EQ(f.stats.total()[int(models::Action::router_flit_hop)], 100u * 5);
+  // the shared links were held once: a unicast on r0_E right after waits one serialization, not two
+  EXPECT_NEAR(f.send(0, 1, bits, 0.0), (1 + 1) * hop + 2 * ser, 1e-3);
+}

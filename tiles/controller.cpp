@@ -111,12 +111,14 @@ void Controller::run_layer(int layer) {
       t = std::max(t, hw::now_ns());
       me.start_ns = std::min(me.start_ns, t);
       double ready = t, next = t;
-      if (l.op == OpKind::input) next = step_input(layer, s, t, ready);
-      else if (run_.mapping.layers[layer].weighted) next = step_weighted(layer, n, s, t, ready);
-      else next = step_digital(layer, n, s, t, ready);
+      int where = run_.mapping.layers[layer].home_tile;
+      if (l.op == OpKind::input) next = step_input(layer, s, t, ready, where);
+      else if (run_.mapping.layers[layer].weighted) next = step_weighted(layer, n, s, t, ready, where);
+      else next = step_digital(layer, n, s, t, ready, where);
       // a time past the run's limit (or the SystemC ceiling) stops the run; simulate() reports it
       if (!run_.within_limit(std::max(ready, next), layer, n, s)) return;
       me.ready_ns.push_back(ready);
+      me.where.push_back(where);
       me.first_input_row.push_back(l.inputs.empty() ? 0 : run_.first_row_needed(layer, s));
       me.step_end_ns.push_back(ready);
       me.end_ns = std::max(me.end_ns, ready);
@@ -133,17 +135,22 @@ void Controller::run_layer(int layer) {
 }
 
 void Controller::deliver_outputs(int layer, int n, double t) {
-  const auto& o = run_.graph.layers[layer].out;
-  const uint64_t bits = uint64_t(o.elements()) * uint64_t(ctx_.hw.precision.activation_bits);
-  const int home = run_.home_of(layer);
-  const double read = op(home, Unit::buffer, OpCode::read, layer, bits, t);
-  const double done = transfer(home, hw::Mesh::kOffchip, layer, bits, read);
+  // each output row leaves from the tile that holds it
+  const int rows = run_.progress[layer].rows;
+  const uint64_t row = uint64_t(row_bits(layer));
+  std::map<int, uint64_t> at;  // tile -> bits it holds
+  for (int r = 0; r < rows; ++r) at[run_.row_tile(layer, n, r)] += row;
+  double done = t;
+  for (const auto& [tile, bits] : at) {
+    const double read = op(tile, Unit::buffer, OpCode::read, layer, bits, t);
+    done = std::max(done, transfer(tile, hw::Mesh::kOffchip, layer, bits, read));
+  }
   if (!run_.within_limit(done, layer, n, run_.progress[layer].rows - 1)) return;
   run_.done_ns[n] = std::max(run_.done_ns[n], done);
   if (++run_.sinks_done[n] == int(run_.sinks.size())) run_.input_done.notify(sc_core::SC_ZERO_TIME);
 }
 
-double Controller::step_input(int layer, int, double t, double& ready) {
+double Controller::step_input(int layer, int, double t, double& ready, int& where) {
   // a row of the image: off-chip memory -> port -> NoC -> the home tile's buffer; the next row follows
   // as soon as the port is free
   const int home = run_.home_of(layer);
@@ -159,7 +166,46 @@ double Controller::step_input(int layer, int, double t, double& ready) {
   e.op = OpCode::transfer;
   const double arrived = hw::call(port, e, port_free, hw::now_ns(), chip + ChipUnit::noc);
   ready = op(home, Unit::buffer, OpCode::write, layer, bits, arrived);
+  where = home;
   return port_free;
+}
+
+std::vector<double> Controller::send_rows(int layer, int producer, int n, int after, int last, double row_bits,
+                                          const std::vector<Dest>& dests, double t) {
+  std::vector<double> in(dests.size(), t);
+  for (int r = after + 1; r <= last;) {  // runs of rows held by one tile
+    const int src = run_.row_tile(producer, n, r);
+    int end = r;
+    while (end + 1 <= last && run_.row_tile(producer, n, end + 1) == src) ++end;
+    const double rows = double(end - r + 1);
+    r = end + 1;
+    // one multicast per share: the tiles that keep the same part of each row
+    std::map<int, std::vector<size_t>> shares;
+    for (size_t k = 0; k < dests.size(); ++k)
+      if (dests[k].tile != src) shares[dests[k].key].push_back(k);
+    for (const auto& [key, members] : shares) {
+      const uint64_t bits = uint64_t(rows * row_bits * dests[members.front()].fraction);
+      if (bits == 0) continue;
+      std::vector<int> tiles;
+      for (size_t k : members) tiles.push_back(dests[k].tile);
+      std::vector<double> arrivals;
+      if (tiles.size() == 1) {
+        arrivals.push_back(transfer(src, tiles.front(), layer, bits, t));
+      } else {
+        hw::OpExt e;
+        e.op = OpCode::transfer;
+        e.layer = layer;
+        e.count = bits;
+        e.src = src;
+        e.dsts = &tiles;
+        e.arrivals = &arrivals;
+        hw::call(port, e, t, hw::now_ns(), uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::noc);
+      }
+      for (size_t i = 0; i < members.size(); ++i)
+        in[members[i]] = std::max(in[members[i]], op(tiles[i], Unit::buffer, OpCode::write, layer, bits, arrivals[i]));
+    }
+  }
+  return in;
 }
 
 namespace {
@@ -179,13 +225,13 @@ const Controller::LayerPlan& Controller::plan_of(int layer) {
   const auto& lm = run_.mapping.layers[layer];
   LayerPlan plan;
   plan.copies.resize(size_t(lm.copies));
-  std::vector<std::map<int, std::set<std::pair<int, int>>>> tile_slices(size_t(lm.copies));
   for (int b : lm.blocks) {
     const auto& blk = run_.mapping.blocks[b];
     auto& tiles = plan.copies[size_t(blk.copy)].tiles;
+    if (tiles.empty()) plan.copies[size_t(blk.copy)].home = blk.tile;
     auto t = std::find_if(tiles.begin(), tiles.end(), [&](const TilePlan& x) { return x.tile == blk.tile; });
     if (t == tiles.end()) {
-      tiles.push_back({blk.tile, {}, 0});
+      tiles.push_back({blk.tile, {}, 0, {}, {}, 0});
       t = tiles.end() - 1;
     }
     auto p = std::find_if(t->pes.begin(), t->pes.end(), [&](const PePlan& x) { return x.pe == blk.pe; });
@@ -194,104 +240,151 @@ const Controller::LayerPlan& Controller::plan_of(int layer) {
       p = t->pes.end() - 1;
     }
     p->blocks.push_back(&blk);
-    p->outputs += uint64_t(blk.outputs);
+    // a PE sends one partial sum per output of each (group, column block) it holds (Pe::b_transport)
+    if (std::none_of(p->blocks.begin(), p->blocks.end() - 1, [&](const mapper::CrossbarBlock* o) {
+          return o->group_first == blk.group_first && o->col_block == blk.col_block;
+        }))
+      p->outputs += uint64_t(blk.outputs);
     if (p->slices.insert({blk.group_first, blk.row_block}).second) p->rows += uint64_t(blk.rows_driven);
-    if (tile_slices[size_t(blk.copy)][blk.tile].insert({blk.group_first, blk.row_block}).second)
-      t->rows += uint64_t(blk.rows_driven);
+    if (t->slices.insert({blk.group_first, blk.row_block}).second) t->rows += uint64_t(blk.rows_driven);
+  }
+  // the tile stage of the reduction: partial sums of the same outputs from several of its PEs
+  for (auto& copy : plan.copies)
+    for (auto& tp : copy.tiles)
+      for (const auto& pp : tp.pes) {
+        std::set<std::pair<int, int>> mine;
+        for (const auto* b : pp.blocks)
+          if (mine.insert({b->group_first, b->col_block}).second) {
+            auto [at, added] = tp.sums.try_emplace({b->group_first, b->col_block}, b->outputs);
+            if (!added) tp.tile_adds += uint64_t(b->outputs);
+          }
+      }
+  const double total_rows = double(lm.rows_per_group) * lm.groups;
+  for (auto& copy : plan.copies) {
+    std::map<std::set<std::pair<int, int>>, int> keys;  // tiles reading the same slices share a key
+    for (const auto& tp : copy.tiles) {
+      const int key = keys.emplace(tp.slices, int(keys.size())).first->second;
+      copy.dests.push_back({tp.tile, key, std::min(1.0, double(tp.rows) / total_rows)});
+    }
   }
   return plans_.emplace(layer, std::move(plan)).first->second;
 }
 
-double Controller::step_weighted(int layer, int n, int s, double t, double& ready) {
+double Controller::step_weighted(int layer, int n, int s, double t, double& ready, int& where) {
   const auto& l = run_.graph.layers[layer];
   const auto& lm = run_.mapping.layers[layer];
   const auto& hw = ctx_.hw;
   const LayerPlan& plan = plan_of(layer);
   const int act = hw.precision.activation_bits;
-  const int home = lm.home_tile;
-  const int src = run_.home_of(l.inputs.front());
   const int vectors = l.op == OpKind::conv ? l.out.w : 1;
-  const double total_rows = double(lm.rows_per_group) * lm.groups;
   const bool partial = lm.row_blocks > 1;
   const int out_value_bits = partial ? hw.precision.partial_sum_bits : act;
-  const uint64_t row_bits_in = uint64_t(l.in.w) * uint64_t(l.in.c) * uint64_t(act);
-  // Duplicated layers: a row's vectors are cut into min(copies, vectors) contiguous chunks, chunk j
-  // going to copy (s * chunks + j) mod copies; so copies share a row's vectors and, when there are more
-  // copies than vectors, successive rows go to other copies.
-  const int copies = lm.copies;
-  const int chunks = std::min(copies, vectors);
+  const double row_bits_in = double(l.in.w) * double(l.in.c) * act;
+  // Duplicated layers: the step runs on one copy (RunState::copy_of: a band of rows per copy), whose
+  // tiles receive only the input rows they do not hold yet: the band's rows and the kernel's halo.
+  const int copy = run_.copy_of(layer, n, s);
+  const CopyPlan& cp = plan.copies[size_t(copy)];
   auto& delivered = delivered_[layer];  // per copy: the last input row its tiles hold, this input
-  if (delivered.size() != size_t(copies) || delivered_input_[layer] != n) {
-    delivered.assign(size_t(copies), -1);
+  if (delivered.size() != size_t(lm.copies) || delivered_input_[layer] != n) {
+    delivered.assign(size_t(lm.copies), -1);
     delivered_input_[layer] = n;
   }
   const int last_in = run_.last_row_needed(layer, s);
-  const int first_in = run_.first_row_needed(layer, s);
-
+  const int have = std::max(delivered[size_t(copy)], run_.first_row_needed(layer, s) - 1);
+  delivered[size_t(copy)] = std::max(delivered[size_t(copy)], last_in);
+  // 1. the producer rows each tile needs arrive from the tiles holding them (multicast over the NoC)
+  const std::vector<double> in = send_rows(layer, l.inputs.front(), n, have, last_in, row_bits_in, cp.dests, t);
+  // Sliding window: consecutive outputs share kernel columns already in a PE's input register, so a
+  // row of v outputs reads kw + (v-1)*stride input columns, not v*kw.
+  const double reuse =
+      l.op == OpKind::conv ? (double(l.kernel_w) + double(vectors - 1) * l.stride) / double(l.kernel_w) : 1.0;
   double arrived = t, next = std::numeric_limits<double>::infinity();
-  for (int j = 0; j < chunks; ++j) {
-    const int copy = int((int64_t(s) * chunks + j) % copies);
-    const int v = vectors / chunks + (j < vectors % chunks ? 1 : 0);
-    // Sliding window: consecutive outputs share kernel columns already in a PE's input register, so a
-    // chunk of v outputs reads kw + (v-1)*stride input columns, not v*kw.
-    const double reuse =
-        l.op == OpKind::conv ? (double(l.kernel_w) + double(v - 1) * l.stride) / double(l.kernel_w) : 1.0;
-    // input rows this copy does not hold yet
-    const int have = std::max(delivered[size_t(copy)], first_in - 1);
-    const uint64_t new_bits = uint64_t(std::max(0, last_in - have)) * row_bits_in;
-    delivered[size_t(copy)] = std::max(delivered[size_t(copy)], last_in);
-    for (const TilePlan& tp : plan.copies[size_t(copy)].tiles) {
-      const int tile = tp.tile;
-      // 1. the producer rows this tile needs arrive (over the NoC when produced elsewhere)
-      double tt = t;
-      if (tile != src) {
-        const uint64_t bits = uint64_t(double(new_bits) * std::min(1.0, double(tp.rows) / total_rows));
-        tt = transfer(src, tile, layer, bits, tt);
-        tt = op(tile, Unit::buffer, OpCode::write, layer, bits, tt);
+  std::vector<double> done(cp.tiles.size(), t);  // per tile: its partial sums are ready to leave
+  for (size_t k = 0; k < cp.tiles.size(); ++k) {
+    const TilePlan& tp = cp.tiles[k];
+    const int tile = tp.tile;
+    // 2. buffer -> bus -> PE input registers (streamed: the slower of the two)
+    const uint64_t fetch = uint64_t(double(tp.rows) * act * reuse);
+    const double fetched = std::max(op(tile, Unit::buffer, OpCode::read, layer, fetch, in[k]),
+                                    op(tile, Unit::bus, OpCode::move, layer, fetch, in[k]));
+    next = std::min(next, fetched);
+    // 3. every PE of this copy on this tile runs its crossbars
+    double computed = fetched;
+    uint64_t outputs = 0;
+    for (const PePlan& pp : tp.pes) {
+      hw::OpExt e;
+      e.op = OpCode::mvm;
+      e.layer = layer;
+      e.vectors = vectors;
+      e.phases = hw.input_phases();
+      e.count = uint64_t(double(pp.rows) * act * reuse);
+      e.blocks = &pp.blocks;
+      computed = std::max(computed, hw::call(port, e, fetched, hw::now_ns(),
+                                             uint64_t(tile) * kStride + Unit::pe0 + uint64_t(pp.pe)));
+      outputs += pp.outputs;
+    }
+    // 4. the PEs' results over the bus to the tile's accumulate units, which add the partial sums of
+    // the same outputs from several PEs (the PEs have added their own row blocks: Pe::b_transport)
+    computed = op(tile, Unit::bus, OpCode::move, layer, outputs * uint64_t(vectors) * uint64_t(out_value_bits),
+                  computed);
+    computed = op(tile, Unit::accumulate, OpCode::compute, layer, tp.tile_adds * uint64_t(vectors), computed);
+    done[k] = computed;
+  }
+  // 5. across the copy's tiles: partial sums meet in a binary tree rooted at the copy's home (tile k
+  // sends to tile k - stride, which adds what both hold); whole outputs go straight to the home
+  const int home = cp.home;
+  double h = done[0];
+  if (partial) {
+    // tiles holding none of the same outputs have nothing to add: they do not meet in the tree but
+    // send what they hold straight to the home at the end
+    const size_t m = cp.tiles.size();
+    std::vector<std::map<std::pair<int, int>, int>> holds(m);
+    for (size_t k = 0; k < m; ++k) holds[k] = cp.tiles[k].sums;
+    std::vector<bool> merged(m, false);
+    auto merge = [&](size_t j, size_t i, bool always) {
+      uint64_t sent = 0, adds = 0;
+      for (const auto& [key, outs] : holds[j]) {
+        sent += uint64_t(outs);
+        adds += holds[i].count(key) ? uint64_t(outs) : 0;
       }
-      // 2. buffer -> bus -> PE input registers (streamed: the slower of the two)
-      const uint64_t fetch = uint64_t(double(tp.rows) * act * reuse);
-      const double fetched = std::max(op(tile, Unit::buffer, OpCode::read, layer, fetch, tt),
-                                      op(tile, Unit::bus, OpCode::move, layer, fetch, tt));
-      next = std::min(next, fetched);
-      // 3. every PE of this copy on this tile runs its crossbars
-      double computed = fetched;
-      uint64_t outputs = 0;
-      for (const PePlan& pp : tp.pes) {
-        hw::OpExt e;
-        e.op = OpCode::mvm;
-        e.layer = layer;
-        e.vectors = v;
-        e.phases = hw.input_phases();
-        e.count = uint64_t(double(pp.rows) * act * reuse);
-        e.blocks = &pp.blocks;
-        computed = std::max(computed, hw::call(port, e, fetched, hw::now_ns(),
-                                               uint64_t(tile) * kStride + Unit::pe0 + uint64_t(pp.pe)));
-        outputs += pp.outputs;
-      }
-      // 4. results go to the home tile: over the bus, or the NoC from another tile
-      const uint64_t out_bits = outputs * uint64_t(v) * uint64_t(out_value_bits);
-      const double at_home = tile == home ? op(tile, Unit::bus, OpCode::move, layer, out_bits, computed)
-                                          : transfer(tile, home, layer, out_bits, computed);
-      arrived = std::max(arrived, at_home);
+      if (adds == 0 && !always) return;
+      for (const auto& kv : holds[j]) holds[i].emplace(kv);
+      const double at = transfer(cp.tiles[j].tile, cp.tiles[i].tile, layer,
+                                 sent * uint64_t(vectors) * uint64_t(out_value_bits), done[j]);
+      done[i] = op(cp.tiles[i].tile, Unit::accumulate, OpCode::compute, layer, adds * uint64_t(vectors),
+                   std::max(done[i], at));
+      merged[j] = true;
+    };
+    for (size_t stride = 1; stride < m; stride *= 2)
+      for (size_t i = 0; i + stride < m; i += 2 * stride)
+        if (!merged[i] && !merged[i + stride]) merge(i + stride, i, false);
+    for (size_t k = 1; k < m; ++k)
+      if (!merged[k]) merge(k, 0, true);
+    h = done[0];
+  } else {
+    for (size_t k = 1; k < cp.tiles.size(); ++k) {
+      uint64_t outs = 0;
+      for (const auto& kv : cp.tiles[k].sums) outs += uint64_t(kv.second);
+      h = std::max(h, transfer(cp.tiles[k].tile, home, layer, outs * uint64_t(vectors) * uint64_t(act), done[k]));
     }
   }
-  // 5. at home: add partial sums of row splits, apply a fused activation, write the output row
+  arrived = std::max(arrived, h);
+  // 6. at the copy's home: apply a fused activation, write the output row
   const uint64_t values = uint64_t(l.out.c) * uint64_t(vectors);
-  double h = arrived;
-  if (partial) h = op(home, Unit::accumulate, OpCode::compute, layer, uint64_t(lm.row_blocks - 1) * values, h);
+  h = arrived;
   if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
   h = op(home, Unit::out_reg, OpCode::move, layer, values * act, h);
   ready = op(home, Unit::buffer, OpCode::write, layer, values * act, h);
+  where = home;
   return next;
 }
 
-double Controller::step_digital(int layer, int n, int s, double t, double& ready) {
-  (void)n;
+double Controller::step_digital(int layer, int n, int s, double t, double& ready, int& where) {
   const auto& l = run_.graph.layers[layer];
   const auto& lm = run_.mapping.layers[layer];
   const int act = ctx_.hw.precision.activation_bits;
   const int home = lm.home_tile;
+  where = home;
   if (l.op == OpKind::zero) {  // DARTS `none`: nothing is computed, stored or moved
     ready = t;
     return t;
@@ -309,12 +402,8 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
     const uint64_t bits = uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) *
                           uint64_t(pl.out.c) * uint64_t(act);
     read_bits += bits;
-    const int src = run_.home_of(p);
-    if (src != home) {
-      double a = transfer(src, home, layer, bits, t);
-      a = op(home, Unit::buffer, OpCode::write, layer, bits, a);
-      arrived = std::max(arrived, a);
-    }
+    const double row = double(pl.out.w) * double(pl.out.c) * act;
+    arrived = std::max(arrived, send_rows(layer, p, n, before, last, row, {{home, 0, 1.0}}, t).front());
   }
   if (lm.selectors > 0) {  // a hypernetwork node: each input passes its edge's selector
     hw::OpExt e = sel_ext(layer, read_bits / uint64_t(act));

@@ -32,9 +32,10 @@ class Controller : public sc_core::sc_module {
   void start();
   void run_layer(int layer);
   // One step; returns when its input reads are done (the thread moves on from there) and sets `ready`.
-  double step_weighted(int layer, int n, int step, double t, double& ready);
-  double step_digital(int layer, int n, int step, double t, double& ready);
-  double step_input(int layer, int step, double t, double& ready);
+  // `where` gets the tile whose buffer holds the step's output row.
+  double step_weighted(int layer, int n, int step, double t, double& ready, int& where);
+  double step_digital(int layer, int n, int step, double t, double& ready, int& where);
+  double step_input(int layer, int step, double t, double& ready, int& where);
   void deliver_outputs(int layer, int n, double t);
   void wait_for(tlm_utils::tlm_quantumkeeper& qk, sc_core::sc_event& ev);
   double wait_row(tlm_utils::tlm_quantumkeeper& qk, int producer, int n, int row);
@@ -44,6 +45,16 @@ class Controller : public sc_core::sc_module {
   double op(int tile, int unit, hw::OpCode code, int layer, uint64_t count, double t);
   // Moves `bits` from tile `src` to tile `dst` or to off-chip memory (dst = hw::Mesh::kOffchip).
   double transfer(int src, int dst, int layer, uint64_t bits, double t);
+  // Rows (after, last] of input `n` of `producer`, each of `row_bits`, to tiles that each keep a share
+  // of every row: they come from the tiles that hold them, one multicast per source and share, and are
+  // written into each destination's buffer. `dests`: (tile, share key, fraction of a row's bits); tiles
+  // with the same key take the same bits. Returns, per destination, when its rows are in its buffer.
+  struct Dest {
+    int tile, key;
+    double fraction;
+  };
+  std::vector<double> send_rows(int layer, int producer, int n, int after, int last, double row_bits,
+                                const std::vector<Dest>& dests, double t);
   double row_bits(int layer) const;  // bits of one output row of `layer`
   double local_ns(const tlm_utils::tlm_quantumkeeper& qk) const;
 
@@ -51,16 +62,22 @@ class Controller : public sc_core::sc_module {
   struct PePlan {
     int pe;
     std::vector<const mapper::CrossbarBlock*> blocks;
-    uint64_t rows, outputs;  // distinct input rows it reads; outputs it produces
+    uint64_t rows, outputs;  // distinct input rows it reads; partial sums it sends (row blocks added)
     std::set<std::pair<int, int>> slices;
   };
   struct TilePlan {
     int tile;
     std::vector<PePlan> pes;
     uint64_t rows;  // distinct input rows the tile's PEs read
+    std::set<std::pair<int, int>> slices;  // (group, row block) of the input rows it reads
+    // (group, column block) -> outputs: the partial sums it holds once its PEs have added theirs
+    std::map<std::pair<int, int>, int> sums;
+    uint64_t tile_adds = 0;  // per output vector: partial sums its accumulate units add across its PEs
   };
   struct CopyPlan {
+    int home = 0;  // the tile of the copy's first block: its outputs are reduced and buffered there
     std::vector<TilePlan> tiles;
+    std::vector<Dest> dests;  // its tiles as input destinations (share key: the tile's slice set)
   };
   struct LayerPlan {
     std::vector<CopyPlan> copies;

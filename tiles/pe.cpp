@@ -1,7 +1,9 @@
 #include "tiles/pe.hpp"
 
 #include <algorithm>
+#include <map>
 #include <string>
+#include <utility>
 
 #include "mapper/mapping.hpp"
 
@@ -29,8 +31,17 @@ void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   // The input register is filled before the first phase.
   ctx_.stats.add(e.layer, Action::pe_input_reg_bit, e.count);
   double end = start;
-  uint64_t results = 0, out_bits = 0;
+  uint64_t results = 0, out_bits = 0, adds = 0;
+  // Row blocks of the same outputs (same group and column block) are added here, by the adders of the
+  // PE's shift-and-add stage (pipelined with it, as ISAAC's IMA adds its crossbars' outputs), before
+  // anything leaves the PE: one partial sum per output per vector goes out. Each add is a partial-sum
+  // add (Action::accumulate), wherever the reduction does it.
+  std::map<std::pair<int, int>, int> seen;  // (group, column block) -> blocks of it in this PE
   for (const mapper::CrossbarBlock* b : *e.blocks) {
+    if (seen[{b->group_first, b->col_block}]++ == 0)
+      out_bits += uint64_t(e.vectors) * uint64_t(b->outputs) * uint64_t(ctx_.hw.precision.partial_sum_bits);
+    else
+      adds += uint64_t(e.vectors) * uint64_t(b->outputs);
     hw::OpExt x;
     x.op = hw::OpCode::convert;
     x.layer = e.layer;
@@ -43,12 +54,12 @@ void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     x.op = hw::OpCode::mvm;
     end = std::max(end, hw::call(xbar_port[b->xbar], x, start, now));
     results += uint64_t(e.vectors) * uint64_t(e.phases) * uint64_t(b->cols_used);
-    out_bits += uint64_t(e.vectors) * uint64_t(b->outputs) * uint64_t(ctx_.hw.precision.partial_sum_bits);
   }
   hw::OpExt sa;
   sa.op = hw::OpCode::shift_add;
   sa.layer = e.layer;
   sa.count = results;
+  ctx_.stats.add(e.layer, Action::accumulate_op, adds);
   end = hw::call(shift_add_port, sa, end, now);
   ctx_.stats.add(e.layer, Action::pe_output_reg_bit, out_bits);
   delay = hw::time_ns(end - now);

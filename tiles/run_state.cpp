@@ -28,6 +28,19 @@ int RunState::source_of(int layer) const {
   return f >= 0 ? f : layer;
 }
 
+int RunState::copy_of(int layer, int n, int step) const {
+  const int copies = mapping.layers[layer].copies;
+  const int rows = std::max(1, progress[layer].rows);
+  if (copies <= 1) return 0;
+  if (copies <= rows) return int(std::int64_t(step) * copies / rows);
+  return int((std::int64_t(n) * rows + step) % copies);
+}
+
+int RunState::row_tile(int producer, int n, int row) const {
+  const Progress& p = progress[source_of(producer)];
+  return p.where[size_t(n) * size_t(p.rows) + size_t(row)];
+}
+
 bool RunState::within_limit(double t_ns, int layer, int input, int row) {
   if (std::isfinite(t_ns) && t_ns <= options.max_sim_ns) return true;
   if (!overrun.hit) {

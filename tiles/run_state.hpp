@@ -33,6 +33,7 @@ struct Overrun {
 struct Progress {
   int rows = 1;
   std::vector<double> ready_ns;
+  std::vector<int> where;           // same index: the tile whose buffer holds the row
   std::vector<double> complete_ns;  // per input: when its last row was ready (max over rows)
   sc_core::sc_event advanced;
   double start_ns = std::numeric_limits<double>::infinity();  // first step began
@@ -61,6 +62,13 @@ struct RunState {
   bool within_limit(double t_ns, int layer, int input, int row);
 
   int source_of(int layer) const;  // the layer whose progress stands for `layer`
+  // Which copy of a duplicated layer computes output row `step` of input `n`: with at most as many
+  // copies as rows, copy k owns the k-th contiguous band of rows (so it needs only its band's input
+  // rows and the kernel's halo); with more copies than rows, steps take the copies in turn over the
+  // stream, so the extra copies serve other inputs.
+  int copy_of(int layer, int n, int step) const;
+  // The tile whose buffer holds row `row` of input `n` of `producer` (ready already).
+  int row_tile(int producer, int n, int row) const;
   int home_of(int layer) const { return mapping.layers[source_of(layer)].home_tile; }
   // The last row of producer `input` (its output row index) that step `step` of `layer` reads.
   int last_row_needed(int layer, int step) const;
