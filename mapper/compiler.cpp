@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <set>
@@ -61,9 +62,6 @@ double bottleneck_ns(const std::vector<LayerCost>& layers, const std::vector<int
   return t;
 }
 
-// Input rows one copy of a layer receives per inference, on average (the dataflow of
-// tiles::RunState::copy_of): with at most as many copies as output rows, a band of ceil(H_out / copies)
-// rows and the kernel's halo; with more, every step reads its kernel's rows on a copy of its own.
 double copy_input_rows(const Layer& l, int copies) {
   const double h_in = std::max(1, l.in.h), h_out = std::max(1, l.out.h);
   auto need = [&](double band) {
@@ -81,6 +79,30 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
   std::vector<double> eject(n), inject(n), buffer(n), act(n), acc(n), pool(n);
   const double abits = hw.precision.activation_bits;
   auto tile = [&](int t) { return size_t(std::clamp(t, 0, int(n) - 1)); };
+  // mesh links, by (router, direction): the XY routes of tiles::Chip's NoC (hw::Mesh), without the
+  // detour around the partly empty last row
+  const int per_router = std::max(1, hw.chip.tiles_per_router);
+  const RouterGrid grid = router_grid(std::max(m.chip_tiles, m.tiles_used), per_router);
+  std::map<std::pair<int, int>, double> links;
+  auto route = [&](int from_tile, int to_tile, const std::function<void(std::pair<int, int>)>& each) {
+    int r, c, dr, dc;
+    grid.position(from_tile / per_router, r, c);
+    grid.position(to_tile / per_router, dr, dc);
+    while (c != dc) {
+      each({r * 4096 + c, dc > c ? 0 : 1});
+      c += dc > c ? 1 : -1;
+    }
+    while (r != dr) {
+      each({r * 4096 + c, dr > r ? 2 : 3});
+      r += dr > r ? 1 : -1;
+    }
+  };
+  auto unicast = [&](int from_tile, int to_tile, double bits) {
+    if (from_tile == to_tile || bits <= 0) return;
+    inject[tile(from_tile)] += bits;
+    eject[tile(to_tile)] += bits;
+    route(from_tile, to_tile, [&](std::pair<int, int> l) { links[l] += bits; });
+  };
   // where each layer's output rows are buffered: the home tiles of its copies (each a share)
   std::vector<std::vector<int>> homes(graph.layers.size());
   for (size_t i = 0; i < graph.layers.size(); ++i) {
@@ -98,25 +120,34 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
     return f >= 0 ? f : layer;
   };
   // `bits` of `from`'s output to tile `to`: injected at each of its copies' homes for their share
-  auto send = [&](int from, const std::vector<int>& to, double bits, const std::vector<double>& share) {
-    const auto& h = homes[size_t(source(from))];
+  // `bits` of `from`'s output to the tiles `to` (each keeping `share` of them), for part `part` of
+  // `parts` of the rows (a consumer copy's band): they come from the producer copies whose bands
+  // overlap it, each a share
+  auto send = [&](int from, const std::vector<int>& to, double bits, const std::vector<double>& share, size_t part,
+                  size_t parts) {
+    const auto& all = homes[size_t(source(from))];
+    const size_t first = part * all.size() / parts;
+    const size_t last = std::max(first, ((part + 1) * all.size() + parts - 1) / parts - 1);
+    const std::vector<int> h(all.begin() + std::ptrdiff_t(first), all.begin() + std::ptrdiff_t(std::min(last, all.size() - 1)) + 1);
     for (int src : h) {
       bool sent = false;
+      std::map<std::pair<int, int>, double> tree;  // link -> the largest share it carries
       for (size_t k = 0; k < to.size(); ++k) {
         if (to[k] == src || bits <= 0) continue;
         const double b = bits * share[k] / double(h.size());
         eject[tile(to[k])] += b;
         buffer[tile(to[k])] += b;  // written on arrival
+        route(src, to[k], [&](std::pair<int, int> l) { tree[l] = std::max(tree[l], share[k]); });
         sent = true;
       }
       if (sent) inject[tile(src)] += bits / double(h.size());  // multicast: once per source
+      for (const auto& [l, s] : tree) links[l] += bits * s / double(h.size());
     }
   };
   for (size_t i = 1; i < graph.layers.size(); ++i) {
     const Layer& l = graph.layers[i];
     const LayerMapping& lm = m.layers[i];
     if (lm.fused_into >= 0 || l.op == OpKind::zero) continue;
-    const int home = lm.home_tile;
     const double out_elems = double(l.out.elements());
     if (lm.weighted) {
       const double total_rows = double(lm.rows_per_group) * lm.groups;
@@ -124,12 +155,26 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
       const double out_bits = out_elems * (lm.row_blocks > 1 ? hw.precision.partial_sum_bits : abits) / lm.copies;
       std::vector<std::map<int, double>> rows(size_t(lm.copies));  // per copy: tile -> input rows it reads
       std::vector<std::set<std::pair<int, int>>> seen(size_t(lm.copies));
+      // the reduction (tiles::Controller::step_weighted): per copy and output slice (group, column
+      // block), the PEs and the tiles holding it; a PE adds its own row blocks in its shift-and-add
+      // stage, a tile's accumulate units add across its PEs, the tree across tiles
+      std::vector<std::map<std::pair<int, int>, std::map<int, std::set<int>>>> holders(size_t(lm.copies));
+      std::map<std::pair<int, int>, int> outs_of;
       for (int b : lm.blocks) {
         const auto& blk = m.blocks[size_t(b)];
         rows[size_t(blk.copy)][blk.tile] += 0;
         if (seen[size_t(blk.copy)].insert({blk.tile * 65536 + blk.group_first, blk.row_block}).second)
           rows[size_t(blk.copy)][blk.tile] += blk.rows_driven;
+        holders[size_t(blk.copy)][{blk.group_first, blk.col_block}][blk.tile].insert(blk.pe);
+        outs_of[{blk.group_first, blk.col_block}] = blk.outputs;
       }
+      const double vectors = l.op == OpKind::conv ? double(l.out.h) * l.out.w : 1.0;
+      for (size_t c = 0; c < holders.size(); ++c)
+        for (const auto& [key, tiles_of_key] : holders[c]) {
+          const double per = double(outs_of[key]) * vectors / lm.copies;
+          for (const auto& [t, pes] : tiles_of_key)
+            acc[tile(t)] += per * (double(pes.size() - 1) + double(tiles_of_key.size() - 1) / double(tiles_of_key.size()));
+        }
       for (size_t c = 0; c < rows.size(); ++c) {
         std::vector<int> to;
         std::vector<double> share;
@@ -137,43 +182,51 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
           to.push_back(t);
           share.push_back(std::min(1.0, r / total_rows));
           buffer[tile(t)] += in_bits * share.back();  // read into the PEs
-          if (t != homes[i][c]) {  // results to the copy's home
-            inject[tile(t)] += out_bits / double(rows[c].size());
-            eject[tile(homes[i][c])] += out_bits / double(rows[c].size());
-          }
+          if (t != homes[i][c]) unicast(t, homes[i][c], out_bits / double(rows[c].size()));  // results
         }
-        send(l.inputs.front(), to, in_bits, share);
+        send(l.inputs.front(), to, in_bits, share, c, rows.size());
         const int h = homes[i][c];
         buffer[tile(h)] += out_elems * abits / lm.copies;
-        acc[tile(h)] += double(lm.row_blocks - 1) * out_elems / lm.copies;
         if (lm.fused_activation >= 0) act[tile(h)] += out_elems / lm.copies;
       }
       continue;
     }
+    // a digital layer works where its first input's rows are (tiles::Controller::step_digital): on the
+    // home tiles of that input's copies, each a share
+    if (!l.inputs.empty()) homes[i] = homes[size_t(source(l.inputs.front()))];
+    const double shares = double(homes[i].size());
     double in_bits = 0;
-    for (int p : l.inputs) {
+    for (size_t k = 0; k < l.inputs.size(); ++k) {
+      const int p = l.inputs[k];
       const double bits = double(graph.layers[size_t(p)].out.elements()) * abits;
-      send(p, {home}, bits, {1.0});
       in_bits += bits;
+      if (k == 0) continue;  // the first input's rows are where the layer works
+      for (size_t h = 0; h < homes[i].size(); ++h) send(p, {homes[i][h]}, bits / shares, {1.0}, h, homes[i].size());
     }
+    double work_pool = 0, work_acc = 0, work_act = 0;
     switch (l.op) {
       case OpKind::concat: case OpKind::identity: case OpKind::pad: case OpKind::slice: case OpKind::flatten:
         continue;  // addressing
       case OpKind::max_pool: case OpKind::avg_pool:
-        pool[tile(home)] += out_elems * l.kernel_h * l.kernel_w;
+        work_pool = out_elems * l.kernel_h * l.kernel_w;
         break;
       case OpKind::global_avg_pool:
-        pool[tile(home)] += double(l.in.elements());
+        work_pool = double(l.in.elements());
         break;
       case OpKind::add: case OpKind::mul: case OpKind::scale_shift:
-        acc[tile(home)] += out_elems * (l.op == OpKind::scale_shift ? 2 : double(l.inputs.size() - 1));
-        if (lm.fused_activation >= 0) act[tile(home)] += out_elems;
+        work_acc = out_elems * (l.op == OpKind::scale_shift ? 2 : double(l.inputs.size() - 1));
+        if (lm.fused_activation >= 0) work_act = out_elems;
         break;
       default:
-        if (workloads::is_activation(l.op)) act[tile(home)] += out_elems;
+        if (workloads::is_activation(l.op)) work_act = out_elems;
         break;
     }
-    buffer[tile(home)] += in_bits + out_elems * abits;
+    for (int h : homes[i]) {
+      pool[tile(h)] += work_pool / shares;
+      acc[tile(h)] += work_acc / shares;
+      act[tile(h)] += work_act / shares;
+      buffer[tile(h)] += (in_bits + out_elems * abits) / shares;
+    }
   }
   const double clock = hw.technology.clock_ghz;  // per ns
   const double link = hw.noc.link_bandwidth_gbps, mem = double(hw.tile.buffer.banks) * hw.tile.buffer.bus_bits * clock;
@@ -182,6 +235,7 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
   for (size_t t = 0; t < n; ++t)
     worst = std::max({worst, eject[t] / link, inject[t] / link, buffer[t] / mem, act[t] / rate(hw.tile.activation),
                       acc[t] / rate(hw.tile.accumulate), pool[t] / rate(hw.tile.pool)});
+  for (const auto& [l, bits] : links) worst = std::max(worst, bits / link);
   return worst;
 }
 
@@ -362,7 +416,8 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
       Mapping c = build(x, t);
       if (c.crossbars_used > options.crossbars) continue;
       const double sc = score(c);
-      if (sc < best_score * (1 - 1e-9)) {
+      // the smallest estimated bottleneck; on a tie, the mapping with fewer crossbars (less to move)
+      if (sc < best_score * (1 - 1e-9) || (sc <= best_score * (1 + 1e-9) && c.crossbars_used < best.crossbars_used)) {
         best_score = sc;
         best = std::move(c);
         copies = x;

@@ -27,9 +27,18 @@ double bottleneck_ns(const std::vector<LayerCost>& layers, const std::vector<int
 // simulation adds buffers, buses, digital units and the NoC.
 double crossbar_bottleneck_ns(const workloads::Graph& graph, const models::HardwareSpec& hw, const Mapping& m);
 
-// The busiest tile resource other than crossbars, estimated per inference (ns): NoC endpoint links (the
-// data a tile receives or sends), tile buffer bandwidth, activation, accumulation and pooling units.
+// The busiest tile resource other than crossbars, estimated per inference (ns), with the dataflow of
+// tiles::Controller (copies own bands of rows; multicast; reduction in PE, tile and a tree; digital
+// layers where their first input's rows are): NoC endpoint links (what a tile injects and ejects), mesh
+// links on the XY routes, tile buffer bandwidth, activation, accumulation and pooling units.
 double tile_load_ns(const workloads::Graph& graph, const models::HardwareSpec& hw, const Mapping& m);
+
+// Input rows one copy of layer `l` receives per inference, on average, when it has `copies` copies
+// (tiles::RunState::copy_of): with at most as many copies as output rows, a band of ceil(H_out / copies)
+// output rows needs (band - 1) x stride + (kh - 1) x dilation + 1 input rows, at most H_in (the band and
+// its halo); with more copies than rows, each step reads its kernel's rows on a copy of its own, so
+// H_out x min(H_in, kh) / copies. A fully connected layer reads all H_in rows.
+double copy_input_rows(const workloads::Layer& l, int copies);
 
 // The compiled mapping of `graph` (weighted layers only: chip size, budget checks and digital layers
 // are map_network's).

@@ -383,7 +383,15 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
   const auto& l = run_.graph.layers[layer];
   const auto& lm = run_.mapping.layers[layer];
   const int act = ctx_.hw.precision.activation_bits;
-  const int home = lm.home_tile;
+  // A digital layer works where its first input's rows are: on the home tile of that input (the
+  // mapper's placement), or, after a duplicated layer, on the tile of the copy that produced the row
+  // this step needs last, so the copies' bands are pooled, activated and added where they are.
+  int home = lm.home_tile;
+  if (!l.inputs.empty() && l.op != OpKind::zero) {
+    const int p = l.inputs.front();
+    const int rows_p = run_.progress[run_.source_of(p)].rows;
+    home = run_.row_tile(p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1));
+  }
   where = home;
   if (l.op == OpKind::zero) {  // DARTS `none`: nothing is computed, stored or moved
     ready = t;
