@@ -58,6 +58,8 @@ struct Common {
   bool chip_auto = false;
   std::string mapping = "compiled";
   int crossbars = 0;
+  std::string placement = "packed";
+  int spread_tiles = 0;
   bool strict = false;
 };
 
@@ -100,6 +102,14 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--crossbars", c.crossbars,
                   "crossbar budget: a chip of this many crossbars (compiled: duplicates layers into it)")
       ->check(CLI::Range(1, 100000000));
+  cmd->add_option("--placement", c.placement,
+                  "packed (crossbars fill tiles in order: the fewest tiles) or spread (the same crossbars dealt "
+                  "evenly over more tiles: --spread-tiles N, or for a DARTS genotype the tiles it occupies on "
+                  "the hypernetwork chip)")
+      ->check(CLI::IsMember({"packed", "spread"}))
+      ->capture_default_str();
+  cmd->add_option("--spread-tiles", c.spread_tiles, "--placement spread: the tiles to deal the crossbars over")
+      ->check(CLI::Range(1, int(models::limits::kMaxChipTiles)));
   cmd->add_flag("--strict", c.strict,
                 "refuse an ADC below the lossless resolution of its column sums (adc.lossless_bits) instead of "
                 "warning");
@@ -139,6 +149,10 @@ Prepared prepare(const Common& c) {
   mapper::MapOptions map;
   map.mode = c.mapping == "isaac" ? mapper::MappingMode::isaac : mapper::MappingMode::compiled;
   map.crossbars = c.crossbars;
+  map.placement = c.placement == "spread" ? mapper::PlacementMode::spread : mapper::PlacementMode::packed;
+  map.spread_tiles = c.spread_tiles;
+  if (c.spread_tiles > 0 && map.placement != mapper::PlacementMode::spread)
+    throw UsageError("--spread-tiles " + std::to_string(c.spread_tiles) + ": allowed with --placement spread only");
   sim::Deployment d = sim::deploy(w, c.workload.darts, hw, sim::deploy_from_name(c.deploy), map);
   return {std::move(hw), std::move(d)};
 }
@@ -184,7 +198,14 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   const bool traced = !vcd_out.empty() || !trace_out.empty();
   const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
   if (!quiet) sim::print_table(std::cout, r);
-  if (!json_out.empty()) sim::write_output(json_out, sim::json_text(sim::to_json(r)));
+  if (!json_out.empty()) {
+    nlohmann::json j = sim::to_json(r);
+    if (mapping.placement != mapper::placement_name(mapper::PlacementMode::packed)) {  // absent: packed
+      j["mapping"]["placement"] = mapping.placement;
+      j["mapping"]["spread_tiles"] = mapping.tiles_used;
+    }
+    sim::write_output(json_out, sim::json_text(j));
+  }
   if (!csv_dir.empty()) {
     std::error_code ec;
     fs::create_directories(csv, ec);
@@ -259,10 +280,10 @@ int cmd_compare(CompareArgs& a) {
     sim::resolve_workload(w);
   }
   const std::string sharing = hw.hypernet.sharing == models::Sharing::shared ? "shared" : "none";
-  const auto rows = sim::run_compare(a.request);
-  if (!a.quiet) sim::print_compare(std::cout, rows, hw.name + ", " + a.request.mapping + " mapping", sharing);
-  if (!a.json_out.empty()) sim::write_output(a.json_out, sim::json_text(sim::compare_json(rows, hw.name, sharing)));
-  if (!a.csv_out.empty()) sim::write_output(a.csv_out, sim::compare_csv(rows));
+  const sim::CompareResult result = sim::run_compare(a.request);
+  if (!a.quiet) sim::print_compare(std::cout, result, hw.name + ", " + a.request.mapping + " mapping", sharing);
+  if (!a.json_out.empty()) sim::write_output(a.json_out, sim::json_text(sim::compare_json(result, hw.name, sharing)));
+  if (!a.csv_out.empty()) sim::write_output(a.csv_out, sim::compare_csv(result));
   return 0;
 }
 
@@ -426,6 +447,12 @@ int sc_main(int argc, char* argv[]) {
       ->capture_default_str();
   compare->add_option("--mapping", cmp.request.mapping, "compiled or isaac, for both chips")
       ->check(CLI::IsMember({"compiled", "isaac"}))
+      ->capture_default_str();
+  compare->add_option("--baseline", cmp.request.baseline,
+                      "the individual chip: iso-provisioning (its crossbars spread over as many tiles as the "
+                      "architecture occupies on the hypernetwork chip), iso-area (the hypernetwork chip's crossbar "
+                      "count as its --crossbars budget) or minimal (the fewest tiles)")
+      ->check(CLI::IsMember(sim::compare_baselines()))
       ->capture_default_str();
   compare->add_option("--jobs", cmp.request.jobs, "simulations run side by side")->check(CLI::Range(1, 256))->capture_default_str();
   compare->add_option("--json", cmp.json_out, "write the comparison as JSON here");

@@ -168,6 +168,14 @@ std::vector<int> Mapping::blocks_on(int layer, int tile) const {
 
 const char* mapping_mode_name(MappingMode m) { return m == MappingMode::compiled ? "compiled" : "isaac"; }
 
+const char* placement_name(PlacementMode p) { return p == PlacementMode::spread ? "spread" : "packed"; }
+
+int tiles_with_blocks(const Mapping& m) {
+  std::set<int> tiles;
+  for (const auto& b : m.blocks) tiles.insert(b.tile);
+  return int(tiles.size());
+}
+
 namespace {
 
 // ISAAC-style: each layer on its own crossbars, no packing, no duplication; crossbars in topological order,
@@ -205,11 +213,45 @@ Mapping map_isaac(const Graph& graph, const models::HardwareSpec& hw) {
   return m;
 }
 
+// Spread placement: the mapping's X crossbars, in their order, dealt over `tiles` tiles in contiguous
+// runs of equal size (crossbar s on tile floor(s x tiles / X), the run filling its tile's PEs from the
+// first). Blocks, crossbars and their sharing stay as they are; tiles, PEs and home tiles follow.
+void spread(Mapping& m, const models::HardwareSpec& hw, int tiles, const std::string& network) {
+  const int64_t x = m.crossbars_used, per_pe = hw.pe.crossbars;
+  const int needed = std::max(1, ceil_div(x, hw.crossbars_per_tile()));
+  const int most = int(std::max<int64_t>(1, x));
+  if (tiles < needed || tiles > most)
+    throw MappingError("--spread-tiles " + std::to_string(tiles) + ": network '" + common::printable(network) +
+                       "' has " + std::to_string(x) + " crossbars with the " + m.mode + " mapping, " +
+                       std::to_string(hw.crossbars_per_tile()) + " per tile; allowed: " + std::to_string(needed) +
+                       " to " + std::to_string(most) + " tiles (at least one crossbar on each)");
+  const auto first = [&](int64_t t) { return (t * x + tiles - 1) / tiles; };  // first crossbar of tile t
+  for (auto& b : m.blocks) {
+    const int t = int(int64_t(b.crossbar) * tiles / x);
+    const int64_t local = b.crossbar - first(t);
+    b.tile = t;
+    b.pe = int(local / per_pe);
+    b.xbar = int(local % per_pe);
+  }
+  m.pes_used = 0;
+  for (int t = 0; t < tiles; ++t) m.pes_used += int((first(t + 1) - first(t) + per_pe - 1) / per_pe);
+  for (auto& lm : m.layers) {
+    if (!lm.weighted || lm.blocks.empty()) continue;
+    std::set<int> on;
+    for (int b : lm.blocks) on.insert(m.blocks[size_t(b)].tile);
+    lm.tiles.assign(on.begin(), on.end());
+    lm.home_tile = m.blocks[size_t(lm.blocks.front())].tile;  // both mappings: the tile of its first block
+  }
+  m.tiles_used = tiles;
+  m.placement = placement_name(PlacementMode::spread);
+}
+
 }  // namespace
 
 Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const MapOptions& options) {
   check_block_count(graph, hw);  // the memory estimate, before any block is built
   Mapping m = options.mode == MappingMode::isaac ? map_isaac(graph, hw) : compile(graph, hw, options);
+  if (options.placement == PlacementMode::spread) spread(m, hw, options.spread_tiles, graph.name);
   m.budget = options.crossbars;
   const int per_tile = hw.crossbars_per_tile();
   const int slots = m.crossbars_used;
@@ -219,12 +261,18 @@ Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const Ma
       throw MappingError("network '" + common::printable(graph.name) + "' needs " + std::to_string(slots) + " crossbars with the " +
                          m.mode + " mapping, but the budget is " + std::to_string(options.crossbars) +
                          "; use --crossbars " + std::to_string(slots) + " or more");
+    if (m.tiles_used > m.chip_tiles)  // a spread placement over more tiles than the budget makes
+      throw MappingError("network '" + common::printable(graph.name) + "' is spread over " +
+                         std::to_string(m.tiles_used) + " tiles, but --crossbars " + std::to_string(options.crossbars) +
+                         " makes a chip of " + std::to_string(m.chip_tiles) + " tiles; allowed: --spread-tiles " +
+                         std::to_string(m.chip_tiles) + " or fewer, or a larger budget");
   } else {
     m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
     if (m.tiles_used > m.chip_tiles)
       throw MappingError(
           "network '" + common::printable(graph.name) + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +
-          std::to_string(m.pes_used) + " PEs = " + std::to_string(m.tiles_used) + " tiles, but chip '" +
+          std::to_string(m.pes_used) + " PEs" + (m.placement == "spread" ? " spread over " : " = ") +
+          std::to_string(m.tiles_used) + " tiles, but chip '" +
           common::printable(hw.name) + "' has " + std::to_string(m.chip_tiles) + " tiles (" +
           std::to_string(int64_t(m.chip_tiles) * per_tile) + " crossbars); use a larger chip.tiles or chip: {tiles: auto}");
   }
@@ -239,6 +287,7 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
   m.network = graph.name;
   m.deployment = "hypernet";
   m.mode = super_mapping.mode;
+  m.placement = super_mapping.placement;
   m.budget = super_mapping.budget;
   m.shared_crossbars = super_mapping.shared_crossbars;
   m.selectors = selectors;

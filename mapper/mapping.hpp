@@ -70,14 +70,27 @@ struct LayerMapping {
 enum class MappingMode { compiled, isaac };
 const char* mapping_mode_name(MappingMode m);
 
+// Where the mapping's crossbars go, in the order the mapping gives them (pipeline order for compiled,
+// topological order for isaac). packed: they fill PEs and tiles in index order, every tile full before
+// the next (the fewest tiles). spread: the same crossbars, blocks and order, dealt over `spread_tiles`
+// tiles in contiguous runs of equal size (crossbar s of X on tile floor(s x spread_tiles / X), filling
+// that tile's PEs from its first): every crossbar gets a larger share of a tile's digital units, buffer
+// and NoC links (docs/hypernet.md: the iso-provisioning baseline).
+enum class PlacementMode { packed, spread };
+const char* placement_name(PlacementMode p);
+
 struct MapOptions {
   MappingMode mode = MappingMode::compiled;
   int crossbars = 0;  // budget: a chip of this many crossbars; 0: the chip is sized to fit (config)
+  PlacementMode placement = PlacementMode::packed;
+  int spread_tiles = 0;  // spread: the tiles to deal the crossbars over, from the tiles the mapping
+                         // needs (packed) to one crossbar per tile; a MappingError outside that range
 };
 
 struct Mapping {
   std::string network;
   std::string mode = "isaac";  // mapping_mode_name()
+  std::string placement = "packed";  // placement_name()
   int budget = 0;              // crossbars in the budget (0: none given)
   std::string deployment = "individual";  // or "hypernet"
   int selectors = 0;           // edge selectors on the chip (hypernetwork: 14 per cell)
@@ -111,7 +124,12 @@ struct Mapping {
 // whose producer (conv, fc, add or mul) has no other consumer is fused into that producer.
 // Throws MappingError when a weight does not fit a crossbar or the network does not fit the budget or a
 // fixed chip, saying how many crossbars it needs.
+// Placement (MapOptions::placement): packed, or spread over MapOptions::spread_tiles tiles.
 Mapping map_network(const workloads::Graph& graph, const models::HardwareSpec& hw, const MapOptions& options = {});
+
+// Tiles holding at least one crossbar block of the mapping: for a hypernetwork binding, the tiles the
+// selected architecture occupies on the hypernetwork chip.
+int tiles_with_blocks(const Mapping& m);
 
 // Hypernetwork deployment: runs `graph` (every layer naming its site, Layer::site_of(), in `super`) on
 // the chip mapped for the supergraph `super`: a weighted layer uses the crossbars of its site (a smaller

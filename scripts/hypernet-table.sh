@@ -1,32 +1,135 @@
 #!/usr/bin/env bash
-# The ratio table of docs/hypernet.md: hypernetwork / individual deployment of DARTS-V1, V2 and PDARTS
-# (cimsim compare) on the shipped configs, both mappings, without power gating and with the unselected
-# candidates (and idle tiles) gated. Prints Markdown.   scripts/hypernet-table.sh   (uses build/cimsim)
+# The tables of docs/hypernet.md: hypernetwork / individual deployment of DARTS-V1, V2 and PDARTS
+# (cimsim compare) on the shipped configs (default, isaac, edge-rram), both mappings, each baseline of
+# the individual chip, with energy and power dynamic only, with leakage (chip.power_gating: none) and with
+# leakage gated (chip.power_gating: unselected); then the absolute values on the default chip.
+#
+#   scripts/hypernet-table.sh                     # every baseline; prints Markdown
+#   scripts/hypernet-table.sh --baseline iso-area # one baseline (or a comma-separated list)
+#   scripts/hypernet-table.sh --write             # replaces the tables in docs/hypernet.md
+#
+# Uses build/cimsim (built from this tree if needed) or $CIMSIM. The output names the commit the numbers
+# come from: this tree's HEAD and its uncommitted changes outside the docs, or for $CIMSIM the commit it
+# was built from, given as $CIMSIM_COMMIT.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+all_baselines=iso-provisioning,iso-area,minimal
+baselines=$all_baselines
+write=0
+usage() { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+while (($#)); do
+  case $1 in
+    --baseline) (($# >= 2)) || { echo "hypernet-table: --baseline needs a value" >&2; exit 2; }
+                baselines=$2; shift 2 ;;
+    --baseline=*) baselines=${1#--baseline=}; shift ;;
+    --write) write=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "hypernet-table: unknown argument '$1'; allowed: --baseline B[,B...], --write" >&2; exit 2 ;;
+  esac
+done
+for b in ${baselines//,/ }; do
+  [[ ,$all_baselines, == *",$b,"* ]] ||
+    { echo "hypernet-table: --baseline $b; allowed: ${all_baselines//,/, }" >&2; exit 2; }
+done
 # shellcheck source=scripts/cimsim-binary.sh
 source "$root/scripts/cimsim-binary.sh"
 cimsim=$(cimsim_binary "$root" hypernet-table)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "| config, mapping | chip.power_gating | net | latency | energy | power | area | tiles (ind. / hyper) |"
-echo "|---|---|---|---:|---:|---:|---:|---:|"
-for hw in default isaac edge-rram; do
-  for mapping in compiled isaac; do
-    for gating in none unselected; do
-      /usr/bin/python3 "$root/scripts/config_with.py" "$root/configs/$hw.yaml" \
-        "{chip: {power_gating: $gating}}" >"$work/$hw.yaml"
-      "$cimsim" compare --hw "$work/$hw.yaml" --mapping "$mapping" -q --json "$work/c.json" 2>/dev/null
-      /usr/bin/python3 - "$work/c.json" "$hw, $mapping" "$gating" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1]))
-for i, r in enumerate(j["rows"]):
-    q = r["ratio"]
-    label = sys.argv[2] if i == 0 else ""
-    gating = sys.argv[3] if i == 0 else ""
-    print(f"| {label} | {gating} | {r['net']} | {q['latency']:.3f} | {q['energy']:.3f} | {q['power']:.3f} | "
-          f"{q['area']:.3f} | {r['individual']['tiles']} / {r['hypernet']['tiles']} |")
-PY
+configs=(default isaac edge-rram)
+for hw in "${configs[@]}"; do
+  for gating in none unselected; do
+    /usr/bin/python3 "$root/scripts/config_with.py" "$root/configs/$hw.yaml" \
+      "{chip: {power_gating: $gating}}" >"$work/$hw-$gating.yaml"
+    for mapping in compiled isaac; do
+      for baseline in ${baselines//,/ }; do
+        echo "hypernet-table: $hw, $mapping mapping, $baseline, power_gating $gating" >&2
+        "$cimsim" compare --hw "$work/$hw-$gating.yaml" --mapping "$mapping" --baseline "$baseline" -q \
+          --json "$work/$hw-$mapping-$baseline-$gating.json" 2>/dev/null
+      done
     done
   done
 done
+# where the numbers come from: the commit, and any uncommitted change outside the docs
+if [[ -n ${CIMSIM:-} ]]; then
+  commit=${CIMSIM_COMMIT:-"unknown (\$CIMSIM=$CIMSIM; give CIMSIM_COMMIT)"}
+  changed=
+else
+  commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+  changed=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null |
+    awk '{print $NF}' | grep -v -e '^docs/' -e '\.md$' | paste -sd, - || true)
+fi
+/usr/bin/python3 - "$work" "$baselines" "$commit" "$changed" "$write" "$root/docs/hypernet.md" \
+  "${configs[@]}" <<'PY'
+import json, os, sys
+
+work, baselines, commit, changed, write, doc = sys.argv[1:7]
+configs = sys.argv[7:]
+baselines = baselines.split(",")
+mappings, gatings = ["compiled", "isaac"], ["none", "unselected"]
+
+
+def load(hw, mapping, baseline, gating):
+    with open(os.path.join(work, f"{hw}-{mapping}-{baseline}-{gating}.json")) as f:
+        return json.load(f)
+
+
+def dynamic(m):
+    return m["energy_pj"] - m["leakage_pj"]
+
+
+out = []
+stamp = f"commit {commit}"
+if changed:
+    stamp += f" with uncommitted changes to {changed.replace(',', ', ')}"
+out.append(f"Generated by `scripts/hypernet-table.sh` from {stamp}.")
+out.append("")
+out.append("| config, mapping | baseline | net | latency | energy: dynamic | with leakage | leakage gated "
+           "| power: dynamic | with leakage | leakage gated | area | tiles (ind. / hyper) |")
+out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+out.append("| paper (Lyu et al.) | | DARTS-V1, V2, PDARTS | 1.22-1.25 | - | - | - | - | about 1 | - | 1.5 | - |")
+for hw in configs:
+    for mapping in mappings:
+        for k, baseline in enumerate(baselines):
+            none, gated = load(hw, mapping, baseline, "none"), load(hw, mapping, baseline, "unselected")
+            for i, (r, g) in enumerate(zip(none["rows"], gated["rows"])):
+                ind, hyp, q, qg = r["individual"], r["hypernet"], r["ratio"], g["ratio"]
+                if abs(q["latency"] - qg["latency"]) > 1e-9 * q["latency"]:
+                    print(f"hypernet-table: warning: {hw} {mapping} {baseline} {r['net']}: latency moves with "
+                          f"power gating ({q['latency']} vs {qg['latency']})", file=sys.stderr)
+                dyn = dynamic(hyp) / dynamic(ind)
+                label = f"{hw}, {mapping}" if i == 0 and k == 0 else ""
+                out.append(f"| {label} | {baseline if i == 0 else ''} | {r['net']} | {q['latency']:.3f} | "
+                           f"{dyn:.3f} | {q['energy']:.3f} | {qg['energy']:.3f} | {dyn / q['latency']:.3f} | "
+                           f"{q['power']:.3f} | {qg['power']:.3f} | {q['area']:.3f} | "
+                           f"{ind['tiles']} / {hyp['tiles']} |")
+out.append("")
+hw = configs[0]
+out.append(f"Absolute values on the {hw} config, compiled mapping, no power gating (one hypernetwork row per "
+           "architecture: its chip is the same whatever the baseline):")
+out.append("")
+out.append("| net | chip | latency us | energy uJ | of which leakage uJ | power mW | area mm2 | tiles | crossbars |")
+out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+runs = {b: load(hw, "compiled", b, "none") for b in baselines}
+for i, net in enumerate(r["net"] for r in runs[baselines[0]]["rows"]):
+    rows = [("hypernet", runs[baselines[0]]["rows"][i]["hypernet"])]
+    rows += [(f"individual, {b}", runs[b]["rows"][i]["individual"]) for b in baselines]
+    for j, (chip, m) in enumerate(rows):
+        out.append(f"| {net if j == 0 else ''} | {chip} | {m['latency_ns'] / 1e3:.1f} | {m['energy_pj'] / 1e6:.1f} | "
+                   f"{m['leakage_pj'] / 1e6:.1f} | {m['power_mw']:.1f} | {m['area_mm2']:.2f} | {m['tiles']} | "
+                   f"{m['crossbars']} |")
+text = "\n".join(out) + "\n"
+if write != "1":
+    sys.stdout.write(text)
+    sys.exit(0)
+begin, end = "<!-- hypernet-table:begin -->\n", "<!-- hypernet-table:end -->"
+with open(doc) as f:
+    old = f.read()
+a, b = old.find(begin), old.find(end)
+if a < 0 or b < a:
+    sys.exit(f"hypernet-table: {doc} lacks the markers {begin.strip()} ... {end}")
+with open(doc + ".new", "w") as f:
+    f.write(old[:a + len(begin)] + text + old[b:])
+os.replace(doc + ".new", doc)
+print(f"hypernet-table: wrote the tables into {doc}", file=sys.stderr)
+PY

@@ -390,8 +390,9 @@ def plot_compare(plt, d, out, stem):
         ax.set_title(label.split(" (")[0].capitalize() + "  (×: hypernet / individual)", fontsize=9)
         ax.grid(axis="x", visible=False)
     sharing = f", crossbars {d['sharing']}" if d.get("sharing") else ""
+    baseline = f", baseline {d['baseline']}" if d.get("baseline") else ""
     fig.suptitle(f"Each network on its own chip vs on the all-inclusive hypernetwork chip "
-                 f"(hardware {d.get('hardware', '?')}{sharing})")
+                 f"(hardware {d.get('hardware', '?')}{sharing}{baseline})")
     fig.legend(*axs.flat[0].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.955),
                ncol=2, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.93))

@@ -2,9 +2,11 @@
 
 #include "workloads/limits.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "common/text.hpp"
 #include "models/limits.hpp"
 #include "workloads/loader.hpp"
 
@@ -82,25 +84,89 @@ Deploy deploy_from_name(const std::string& name) {
   throw NetworkError("--deploy " + name + ": allowed: individual, hypernet");
 }
 
+namespace {
+
+void need_genotype(const Workload& w, const std::string& what) {
+  if (!w.genotype)
+    throw NetworkError(what + " runs DARTS genotypes only (darts_v1, darts_v2, pdarts, a .genotype file or "
+                       "--genotype); '" + w.graph.name + "' is not one");
+}
+
+struct Hypernet {
+  workloads::Graph super;
+  mapper::Mapping mapping;
+};
+
+Hypernet build_hypernet(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                        const mapper::MapOptions& map) {
+  check_budget(hw, map.crossbars);
+  if (map.placement != mapper::PlacementMode::packed)
+    throw mapper::MappingError(std::string("--placement ") + mapper::placement_name(map.placement) +
+                               ": allowed with --deploy individual only (the hypernetwork chip is placed packed)");
+  Hypernet h;
+  h.super = workloads::build_hypernet_cifar(darts, hw.hypernet.sharing == models::Sharing::shared);
+  h.mapping = mapper::map_network(h.super, hw, map);
+  check_chip(hw, h.mapping);
+  return h;
+}
+
+// The genotype of `w` run on the hypernetwork chip `h`; `graph` receives what runs (every layer naming
+// its site).
+mapper::Mapping bind_hypernet(const Workload& w, const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                              const Hypernet& h, workloads::Graph& graph) {
+  graph = workloads::build_network_cifar_for_hypernet(*w.genotype, darts,
+                                                      hw.hypernet.sharing == models::Sharing::shared, w.graph.name);
+  const int selectors = workloads::edges_per_cell * darts.layers;  // one per edge of every cell
+  return mapper::bind_to_sites(graph, h.super, h.mapping, selectors);
+}
+
+mapper::MapOptions packed(mapper::MapOptions map) {
+  map.placement = mapper::PlacementMode::packed;
+  map.spread_tiles = 0;
+  return map;
+}
+
+}  // namespace
+
+mapper::Mapping map_hypernet(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                             const mapper::MapOptions& map) {
+  return build_hypernet(darts, hw, map).mapping;
+}
+
+int hypernet_tiles(const Workload& w, const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                   mapper::MappingMode mode) {
+  need_genotype(w, "the hypernetwork chip");
+  models::HardwareSpec sized = hw;  // the chip compare deploys: sized to the supergraph's mapping
+  sized.chip.auto_size = true;
+  mapper::MapOptions map;
+  map.mode = mode;
+  workloads::Graph g;
+  return mapper::tiles_with_blocks(bind_hypernet(w, darts, sized, build_hypernet(darts, sized, map), g));
+}
+
 Deployment deploy(const Workload& w, const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
                   Deploy mode, const mapper::MapOptions& map) {
   check_budget(hw, map.crossbars);
   if (mode == Deploy::individual) {
-    mapper::Mapping m = mapper::map_network(w.graph, hw, map);
+    mapper::MapOptions opt = map;
+    if (opt.placement == mapper::PlacementMode::spread && opt.spread_tiles <= 0) {
+      if (!w.genotype)
+        throw mapper::MappingError("--placement spread: give --spread-tiles N for '" + common::printable(w.graph.name) +
+                                   "' (only a DARTS genotype takes its tile count from the hypernetwork chip)");
+      const mapper::Mapping own = mapper::map_network(w.graph, hw, packed(map));
+      const int64_t per_tile = hw.crossbars_per_tile();
+      const int64_t least = std::max<int64_t>(1, (own.crossbars_used + per_tile - 1) / per_tile);
+      const int64_t most = std::max(1, own.crossbars_used);
+      opt.spread_tiles = int(std::clamp<int64_t>(hypernet_tiles(w, darts, hw, map.mode), least, most));
+    }
+    mapper::Mapping m = mapper::map_network(w.graph, hw, opt);
     check_chip(hw, m);
     return {w.graph, std::move(m)};
   }
-  if (!w.genotype)
-    throw NetworkError("--deploy hypernet runs DARTS genotypes only (darts_v1, darts_v2, pdarts, a "
-                       ".genotype file or --genotype); '" + w.graph.name + "' is not one");
-  const bool shared = hw.hypernet.sharing == models::Sharing::shared;
-  const workloads::Graph super = workloads::build_hypernet_cifar(darts, shared);
-  const mapper::Mapping super_mapping = mapper::map_network(super, hw, map);
-  check_chip(hw, super_mapping);
-  workloads::Graph g = workloads::build_network_cifar_for_hypernet(*w.genotype, darts, shared, w.graph.name);
-  const int selectors = workloads::edges_per_cell * darts.layers;  // one per edge of every cell
-  mapper::Mapping m = mapper::bind_to_sites(g, super, super_mapping, selectors);
-  return {std::move(g), std::move(m)};
+  need_genotype(w, "--deploy hypernet");
+  Deployment d;
+  d.mapping = bind_hypernet(w, darts, hw, build_hypernet(darts, hw, map), d.graph);
+  return d;
 }
 
 }  // namespace cimsim::sim

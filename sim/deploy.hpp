@@ -38,7 +38,20 @@ struct Deployment {
 
 // Individual: the network mapped on `hw`. Hypernet: the supergraph for `hw.hypernet.sharing` mapped
 // on `hw`, the genotype bound to it; needs a DARTS workload (NetworkError otherwise).
+// A spread placement (individual only) without a tile count takes, for a DARTS workload, the tiles the
+// genotype occupies on the hypernetwork chip of the same `hw` and mapping mode (hypernet_tiles), within
+// what the individual mapping allows (its packed tile count to one crossbar per tile); other networks
+// must name the count (MappingError).
 Deployment deploy(const Workload& workload, const workloads::DartsOptions& darts,
                   const models::HardwareSpec& hw, Deploy mode, const mapper::MapOptions& map = {});
+
+// The all-inclusive hypernetwork chip's mapping (the supergraph for `hw.hypernet.sharing`, packed).
+mapper::Mapping map_hypernet(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                             const mapper::MapOptions& map = {});
+
+// The tiles a DARTS workload's genotype occupies (holds crossbar blocks on) on the hypernetwork chip
+// that `compare` deploys: `hw` sized to the supergraph's `mode` mapping, no budget, packed.
+int hypernet_tiles(const Workload& workload, const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                   mapper::MappingMode mode);
 
 }  // namespace cimsim::sim

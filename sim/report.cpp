@@ -246,6 +246,7 @@ json mapping_json(const workloads::Graph& g, const models::HardwareSpec& hw, con
                    {"macs", g.macs()}};
   j["hardware"] = hw.name;
   j["mapping"] = m.mode;
+  j["placement"] = m.placement;
   j["deployment"] = m.deployment;
   j["crossbars"] = {{"used", m.crossbars_used},
                     {"budget", m.budget > 0 ? json(m.budget) : json(nullptr)},
@@ -303,6 +304,7 @@ void print_mapping(std::ostream& os, const workloads::Graph& g, const models::Ha
                    const mapper::Mapping& m) {
   os << "cimsim map: " << g.name << " on " << hw.name << " (" << m.mode << " mapping";
   if (m.budget > 0) os << ", budget " << m.budget << " crossbars";
+  if (m.placement != "packed") os << ", " << m.placement << " placement";
   os << "): " << m.crossbars_used << " crossbars (" << m.shared_crossbars << " shared) on " << m.pes_used
      << " PEs, " << m.tiles_used << " of " << m.chip_tiles << " tiles; " << hw.cells_per_weight()
      << " cells per weight; crossbar cell utilization " << std::fixed << std::setprecision(1)
