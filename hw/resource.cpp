@@ -38,6 +38,11 @@ double Resource::reserve(double earliest_ns, double duration_ns, double now_ns, 
     booked_[s] = e;
     busy_ns_ += duration_ns;
     last_end_ns_ = std::max(last_end_ns_, t + duration_ns);
+    if (tag >= 0) {
+      auto found = std::find_if(by_tag_.begin(), by_tag_.end(), [tag](const auto& p) { return p.first == tag; });
+      if (found == by_tag_.end()) by_tag_.push_back({tag, duration_ns});
+      else found->second += duration_ns;
+    }
     if (log_) log_->push_back({t, t + duration_ns, tag});
   }
   return t;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 namespace cimsim::hw {
@@ -25,6 +26,8 @@ class Resource {
   uint64_t requests() const { return requests_; }
   // The end of the latest booking (0 before any): the run is not over before it.
   double last_end_ns() const { return last_end_ns_; }
+  // Busy time per tag (layer) of the bookings made with one: (tag, ns), in first-use order.
+  const std::vector<std::pair<int, double>>& busy_by_tag() const { return by_tag_; }
   // When set, every booking is appended here (waveforms).
   void log_to(std::vector<BusyInterval>* log) { log_ = log; }
 
@@ -32,6 +35,7 @@ class Resource {
   std::map<double, double> booked_;  // start -> end, disjoint
   double busy_ns_ = 0.0;
   double last_end_ns_ = 0.0;
+  std::vector<std::pair<int, double>> by_tag_;  // a few layers per resource: a flat list
   uint64_t requests_ = 0;
   std::vector<BusyInterval>* log_ = nullptr;
 };

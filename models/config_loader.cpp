@@ -236,6 +236,32 @@ class Decoder {
   // What the config leaves out, from the component models (components.hpp): the cell read energy from
   // the device, `adc.bits: auto`, the ADC's conversion rate and every cost entry. A cost the config
   // gives stays as given; the knobs its model would have followed are listed in hw.pinned.
+  // tile.digital: auto: each digital unit count the config leaves out keeps up with the tile's crossbars
+  // at their full rate: output values per ns = crossbars x outputs per crossbar / (phases x phase
+  // period); a unit does ops_per_cycle x clock per ns; each value needs at most one op of each kind.
+  void resolve_digital(HardwareSpec& hw) {
+    auto& t = hw.tile;
+    const int outputs = std::max(1, hw.crossbar.cols / hw.cells_per_weight());
+    const double vector_ns = double(hw.input_phases()) * hw.phase_period_ns(hw.crossbar.cols);
+    t.digital_demand_per_ns = double(hw.crossbars_per_tile()) * outputs / vector_ns;
+    if (!t.digital_auto) return;
+    const std::pair<const char*, DigitalUnitSpec*> units[] = {
+        {"pool", &t.pool}, {"activation", &t.activation}, {"accumulate", &t.accumulate}};
+    for (const auto& [name, u] : units) {
+      const std::string key = std::string("tile.") + name + ".count";
+      if (given(key)) continue;
+      const double per_unit = double(u->ops_per_cycle) * hw.technology.clock_ghz;
+      u->count = int(std::clamp(std::ceil(t.digital_demand_per_ns / per_unit - 1e-9), 1.0, 4096.0));
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "auto (tile.digital): %d units of %d ops per cycle at %g GHz keep up with %d crossbars "
+                    "x %d outputs per %g ns vector (%g values per ns)",
+                    u->count, u->ops_per_cycle, hw.technology.clock_ghz, hw.crossbars_per_tile(), outputs,
+                    vector_ns, t.digital_demand_per_ns);
+      hw.sources[key] = buf;
+    }
+  }
+
   void resolve(HardwareSpec& hw) {
     resolve_device(hw);
     auto& adc = hw.adc;
@@ -264,6 +290,7 @@ class Decoder {
     } else {
       hw.pinned.push_back({"adc", "adc.sample_rate_gsps", {"adc.bits", "adc.kind", "technology.node_nm", "technology.transistors"}});
     }
+    resolve_digital(hw);
     for (const CostEntry& e : cost_entries()) {
       const Estimate est = e.model(hw);
       const std::string c = e.key;

@@ -346,6 +346,13 @@ Keys build_keys() {
              std::string("model: ") + u.name + "_estimate (components.hpp)");
   }
 
+  add_choice(v, "tile.digital", {"given", "auto"}, 0,
+             "given: the pool, activation and accumulate counts are the config's (or their defaults); auto: "
+             "each count not given is sized to keep up with the tile's crossbars at their full rate, "
+             "ceil(crossbars x outputs per crossbar / (phases x phase period) / (ops_per_cycle x clock)), "
+             "assuming each output value needs at most one add, one activation and one pooling op in its tile",
+             "cimsim: the provisioning rule is named in every report (provisioning)",
+             [](H& h, int i) { h.tile.digital_auto = i == 1; });
   Key tiles;
   tiles.path = tiles.sources_key = "chip.tiles";
   tiles.kind = Kind::tiles;

@@ -128,6 +128,10 @@ struct TileSpec {
   DigitalUnitSpec pool;        // max / average / global pooling
   DigitalUnitSpec activation;  // ReLU, sigmoid
   DigitalUnitSpec accumulate;  // partial-sum accumulation, residual add
+  // tile.digital: auto sizes the three units' counts to keep up with the tile's crossbars
+  // (config_loader.cpp, docs/config.md); false: the counts are the config's (or their defaults)
+  bool digital_auto = false;
+  double digital_demand_per_ns = 0;  // auto: output values the tile's crossbars make per ns at full rate
 };
 
 // Which idle hardware is switched off during a run (docs/cost-model.md#power-gating): nothing; tiles

@@ -58,6 +58,18 @@ json to_json(const RunResult& r) {
   };
   j["efficiency"] = {{"achieved", eff(r.achieved_efficiency)}, {"peak", eff(r.peak_efficiency)},
                      {"ops_per_mac", 2}};
+  {
+    json units = json::object();
+    for (const auto& u : r.digital_units)
+      units[u.name] = {{"count", u.count}, {"ops_per_cycle", u.ops_per_cycle}, {"ops_per_ns", u.ops_per_ns},
+                       {"keeps_up", u.ops_per_ns >= r.digital_demand_per_ns * (1 - 1e-9)}, {"source", u.source}};
+    j["provisioning"] = {
+        {"digital", r.digital_auto ? "auto" : "given"},
+        {"crossbar_values_per_ns_per_tile", r.digital_demand_per_ns},
+        {"assumption", "a tile's crossbars at their full rate make crossbars x outputs per crossbar values per "
+                       "vector time; each value needs at most one add, one activation and one pooling op there"},
+        {"units_per_tile", units}};
+  }
   j["adc"] = {{"bits", r.adc_bits}, {"lossless_bits", r.adc_lossless_bits},
               {"lossy", r.adc_bits < r.adc_lossless_bits}};
   j["pinned"] = r.pinned;
@@ -102,6 +114,12 @@ json to_json(const RunResult& r) {
                {"home_tile", l.home_tile},
                {"tiles", l.tiles}};
     if (!l.fused_into.empty()) lj["fused_into"] = l.fused_into;
+    if (!l.binding.empty()) {
+      const double span = l.end_ns - l.start_ns;
+      lj["binding"] = {{"resource", l.binding},
+                       {"busy_ns", l.binding_busy_ns},
+                       {"busy_fraction_of_span", span > 0 ? l.binding_busy_ns / span : 0.0}};
+    }
     layers.push_back(lj);
   }
   j["layers"] = layers;
@@ -184,6 +202,16 @@ void print_table(std::ostream& os, const RunResult& r) {
   if (r.power_gating != models::PowerGating::none)
     os << ", " << si(r.energy.gated_pj / r.options.inputs * 1e-12, "J") << " saved by power gating";
   os << "\n" << std::defaultfloat;
+  if (!r.digital_units.empty()) {  // provisioning: units per tile against what the crossbars make
+    os << "  digital      " << (r.digital_auto ? "auto: " : "given: ");
+    for (size_t i = 0; i < r.digital_units.size(); ++i) {
+      const auto& u = r.digital_units[i];
+      os << (i ? ", " : "") << u.count << " " << u.name << " x " << u.ops_per_cycle << " lanes"
+         << (u.ops_per_ns < r.digital_demand_per_ns * (1 - 1e-9) ? " (slower than the crossbars)" : "");
+    }
+    os << " per tile; its crossbars make " << std::setprecision(3) << r.digital_demand_per_ns
+       << " values/ns at full rate\n" << std::defaultfloat;
+  }
   for (const auto& pin : r.pinned) os << "  pinned       " << pin << "\n";
   if (r.peak_buffer_bits > r.buffer_capacity_bits)
     os << "  warning      peak tile buffer occupancy " << std::fixed << std::setprecision(1)
@@ -208,13 +236,17 @@ void print_table(std::ostream& os, const RunResult& r) {
   for (const auto& l : r.layer_results) w = std::max(w, l.name.size());
   os << "\n  " << std::left << std::setw(int(w) + 2) << "layer" << std::setw(12) << "op" << std::right
      << std::setw(12) << "start cyc" << std::setw(13) << "end cyc" << std::setw(12) << "crossbars"
-     << std::setw(14) << "energy" << '\n';
+     << std::setw(14) << "energy" << "  binding resource (busy % of the layer's span)" << '\n';
   for (const auto& l : r.layer_results) {
     if (!l.fused_into.empty()) continue;
     os << "  " << std::left << std::setw(int(w) + 2) << l.name << std::setw(12) << l.op << std::right
        << std::setw(12) << std::setprecision(0) << cycles(r, l.start_ns) << std::setw(13)
        << cycles(r, l.end_ns) << std::setw(12) << l.crossbars << std::setw(14)
-       << si(l.energy_pj / r.options.inputs * 1e-12, "J") << '\n';
+       << si(l.energy_pj / r.options.inputs * 1e-12, "J");
+    if (!l.binding.empty() && l.end_ns > l.start_ns)
+      os << "  " << l.binding << " (" << std::setprecision(0) << 100 * l.binding_busy_ns / (l.end_ns - l.start_ns)
+         << " %)";
+    os << '\n';
   }
   os << std::defaultfloat;
 }

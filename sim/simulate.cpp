@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <systemc>
+#include <tuple>
 
 #include "common/text.hpp"
 #include "models/components.hpp"
@@ -300,6 +301,19 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.peak_efficiency = models::peak_efficiency(hw, mapping.chip_tiles, mapping.selectors);
   r.achieved_efficiency = models::achieved_efficiency(2.0 * double(r.macs) * options.inputs, r.total_ns,
                                                       r.energy.total_pj, r.area.total_mm2);
+  r.digital_auto = hw.tile.digital_auto;
+  r.digital_demand_per_ns = hw.tile.digital_demand_per_ns;
+  for (const auto& [name, u] : {std::pair<const char*, const models::DigitalUnitSpec*>{"pool", &hw.tile.pool},
+                                {"activation", &hw.tile.activation}, {"accumulate", &hw.tile.accumulate}}) {
+    RunResult::DigitalUnit d;
+    d.name = name;
+    d.count = u->count;
+    d.ops_per_cycle = u->ops_per_cycle;
+    d.ops_per_ns = double(u->count) * u->ops_per_cycle * hw.technology.clock_ghz;
+    const auto src = hw.sources.find(std::string("tile.") + name + ".count");
+    d.source = src == hw.sources.end() ? "" : src->second;
+    r.digital_units.push_back(d);
+  }
   r.adc_bits = hw.adc.bits;
   r.adc_lossless_bits = hw.adc.lossless_bits;
   for (const auto& e : models::cost_entries()) {
@@ -340,6 +354,11 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     lr.tiles = int(lm.tiles.size());
     if (lm.fused_into >= 0) lr.fused_into = graph.layers[lm.fused_into].name;
     r.layer_results.push_back(lr);
+  }
+  {  // each layer's binding resource: the one it kept busy longest
+    const auto binding = chip->binding_resources(int(graph.layers.size()));
+    for (size_t i = 0; i < r.layer_results.size() && i < binding.size(); ++i)
+      std::tie(r.layer_results[i].binding, r.layer_results[i].binding_busy_ns) = binding[i];
   }
   r.buffer_capacity_bits = hw.tile.buffer.size_kib * 1024 * 8;
   auto occupancy = buffer_occupancy(graph, mapping, run, hw.precision.activation_bits);

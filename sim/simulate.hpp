@@ -30,6 +30,8 @@ struct LayerResult {
   int64_t weights = 0, macs = 0;
   int home_tile = 0, tiles = 0;
   std::string fused_into;           // a ReLU applied on its producer's output path
+  std::string binding;              // the resource this layer kept busy longest ("" if none)
+  double binding_busy_ns = 0;       // and how long, over the stream
   models::ActionCounts counts{};
 };
 
@@ -57,6 +59,15 @@ struct RunResult {
   double powered_tiles = 0, powered_pes = 0;  // tiles and PEs that leak (chip.power_gating)
   models::Efficiency peak_efficiency, achieved_efficiency;
   int adc_bits = 0, adc_lossless_bits = 0;
+  // The tile's digital units as provisioned (tile.digital: given | auto) against what its crossbars make.
+  struct DigitalUnit {
+    std::string name, source;
+    int count = 0, ops_per_cycle = 0;
+    double ops_per_ns = 0;  // count x ops_per_cycle x clock
+  };
+  bool digital_auto = false;
+  double digital_demand_per_ns = 0;  // output values a tile's crossbars make per ns at full rate
+  std::vector<DigitalUnit> digital_units;
   std::vector<std::string> pinned;  // "adc.power_mw given: adc does not follow adc.bits, ..."
   // every component's cost entry (config key -> energy per action, leakage, area of one instance) and
   // where each number came from (the config's file:line or the model and its basis)

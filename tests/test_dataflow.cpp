@@ -126,3 +126,52 @@ TEST(Budget, AChipThatDoesNotBindElsewhereReachesTheCrossbarBound) {
   EXPECT_GE(tput, 0.5 * bound) << tput << " of a crossbar-only bound of " << bound << " inferences/s";
   EXPECT_LE(tput, bound * (1 + 1e-9));  // achieved never above the bound
 }
+
+// tile.digital: auto sizes each unit count the config leaves out to keep up with the tile's crossbars:
+// ceil(crossbars x outputs per crossbar / (phases x phase period) / (ops_per_cycle x clock)).
+TEST(Provisioning, DigitalAutoKeepsUpWithTheCrossbars) {
+  // ISAAC's tile: 96 crossbars x 16 outputs (8 cells per 16-bit weight) per 16 phases of 100 ns =
+  // 0.96 values/ns; a 1-lane unit at 1.2 GHz does 1.2: one of each
+  const auto isaac = models::parse_hardware("name: t\ntile: {digital: auto}\n", "t.yaml");
+  EXPECT_NEAR(isaac.tile.digital_demand_per_ns, 96.0 * 16 / (16 * 100), 1e-12);
+  EXPECT_EQ(isaac.tile.pool.count, 1);
+  EXPECT_EQ(isaac.tile.activation.count, 1);
+  EXPECT_EQ(isaac.tile.accumulate.count, 1);
+  // the default chip: 32 outputs per crossbar (4 cells per 8-bit weight), 8 phases: 3.84 values/ns, 4 units
+  const auto d = models::load_hardware("default");
+  EXPECT_TRUE(d.tile.digital_auto);
+  EXPECT_NEAR(d.tile.digital_demand_per_ns, 96.0 * 32 / (8 * 100), 1e-12);
+  EXPECT_EQ(d.tile.accumulate.count, 4);
+  EXPECT_NE(d.sources.at("tile.accumulate.count").find("auto (tile.digital)"), std::string::npos);
+  // wider lanes need fewer units; a given count stays as given
+  const auto lanes = models::parse_hardware(
+      "name: t\nprecision: {weight_bits: 8, activation_bits: 8}\ncrossbar: {bits_per_cell: 2}\n"
+      "tile: {digital: auto, pool: {ops_per_cycle: 2}, activation: {count: 7}}\n", "t.yaml");
+  EXPECT_EQ(lanes.tile.pool.count, 2);
+  EXPECT_EQ(lanes.tile.activation.count, 7);
+  EXPECT_EQ(lanes.tile.accumulate.count, 4);
+  // given (the default): the counts are the config's
+  EXPECT_EQ(models::parse_hardware("name: t\n", "t.yaml").tile.activation.count, 2);
+}
+
+// Every layer that works names its binding resource (the one it kept busy longest), never busier than
+// the layer's span; the report states the provisioning against the crossbars' demand.
+TEST(Provisioning, EveryLayerNamesItsBindingResource) {
+  const auto dir = scratch_dir();
+  const auto j = run_json(dir, "vgg8", "--hw default --net vgg8 --inputs 2");
+  int named = 0;
+  for (const auto& l : j["layers"]) {
+    if (l.contains("fused_into") || l["energy_pj"].get<double>() == 0) continue;
+    ASSERT_TRUE(l.contains("binding")) << l["name"];
+    EXPECT_FALSE(l["binding"]["resource"].get<std::string>().empty());
+    EXPECT_LE(l["binding"]["busy_fraction_of_span"].get<double>(), 1.0 + 1e-9) << l["name"];
+    ++named;
+  }
+  EXPECT_GE(named, 10);
+  EXPECT_EQ(j["layers"][1]["binding"]["resource"].get<std::string>().find("tile_0.pe_0.xbar_"), 0u)
+      << "conv1 is bound by its crossbars";
+  const auto& p = j["provisioning"];
+  EXPECT_EQ(p["digital"], "auto");
+  EXPECT_NEAR(p["crossbar_values_per_ns_per_tile"].get<double>(), 3.84, 1e-9);
+  for (const char* u : {"pool", "activation", "accumulate"}) EXPECT_TRUE(p["units_per_tile"][u]["keeps_up"].get<bool>()) << u;
+}

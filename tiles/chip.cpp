@@ -70,38 +70,53 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
   if (ctx.trace) offchip_.resource().log_to(ctx.trace->add("offchip", "busy"));
 }
 
+template <typename F>
+void Chip::visit_resources(F&& f) const {
+  for (const auto& t : tiles_) {
+    const std::string p = "tile_" + std::to_string(t->id()) + ".";
+    for (size_t b = 0; b < t->buffer.banks().size(); ++b)
+      f(t->buffer.banks()[b], [&] { return p + "buffer_bank" + std::to_string(b); });
+    f(t->bus.resource(), [&] { return p + "bus"; });
+    f(t->output_register.resource(), [&] { return p + "output_register"; });
+    f(t->pool.resource(), [&] { return p + "pool"; });
+    f(t->activation.resource(), [&] { return p + "activation"; });
+    f(t->accumulate.resource(), [&] { return p + "accumulate"; });
+    for (size_t e = 0; e < t->pes.size(); ++e) {
+      if (!t->pes[e]) continue;
+      for (int x = 0; x < t->pes[e]->crossbars(); ++x)
+        f(t->pes[e]->crossbar(x).resource(), [&] { return p + "pe_" + std::to_string(e) + ".xbar_" + std::to_string(x); });
+    }
+  }
+  mesh_.for_each_link([&f](const std::string& name, const hw::Resource& r) { f(r, [&name] { return name; }); });
+  f(offchip_.resource(), [] { return std::string("offchip"); });
+  for (const auto& s : selectors_) f(s->resource(), [&s] { return std::string(s->name()); });
+}
+
 std::vector<std::pair<std::string, double>> Chip::busy_times() const {
   std::vector<std::pair<std::string, double>> out;
+  visit_resources([&out](const hw::Resource& r, const auto& name) {
+    if (r.requests() > 0 && r.busy_ns() > 0) out.push_back({name(), r.busy_ns()});
+  });
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> Chip::binding_resources(int layers) const {
+  std::vector<std::pair<std::string, double>> out(size_t(std::max(0, layers)), {"", 0.0});
   for_each_resource([&out](const std::string& name, const hw::Resource& r) {
-    if (r.requests() > 0 && r.busy_ns() > 0) out.push_back({name, r.busy_ns()});
+    for (const auto& [tag, ns] : r.busy_by_tag())
+      if (tag >= 0 && size_t(tag) < out.size() && ns > out[size_t(tag)].second) out[size_t(tag)] = {name, ns};
   });
   return out;
 }
 
 double Chip::last_activity_ns() const {
   double end = 0.0;
-  for_each_resource([&end](const std::string&, const hw::Resource& r) { end = std::max(end, r.last_end_ns()); });
+  visit_resources([&end](const hw::Resource& r, const auto&) { end = std::max(end, r.last_end_ns()); });
   return end;
 }
 
 void Chip::for_each_resource(const std::function<void(const std::string&, const hw::Resource&)>& add) const {
-  for (const auto& t : tiles_) {
-    const std::string p = "tile_" + std::to_string(t->id()) + ".";
-    for (size_t b = 0; b < t->buffer.banks().size(); ++b) add(p + "buffer_bank" + std::to_string(b), t->buffer.banks()[b]);
-    add(p + "bus", t->bus.resource());
-    add(p + "output_register", t->output_register.resource());
-    add(p + "pool", t->pool.resource());
-    add(p + "activation", t->activation.resource());
-    add(p + "accumulate", t->accumulate.resource());
-    for (size_t e = 0; e < t->pes.size(); ++e) {
-      if (!t->pes[e]) continue;
-      for (int x = 0; x < t->pes[e]->crossbars(); ++x)
-        add(p + "pe_" + std::to_string(e) + ".xbar_" + std::to_string(x), t->pes[e]->crossbar(x).resource());
-    }
-  }
-  mesh_.for_each_link(add);
-  add("offchip", offchip_.resource());
-  for (const auto& s : selectors_) add(s->name(), s->resource());
+  visit_resources([&add](const hw::Resource& r, const auto& name) { add(name(), r); });
 }
 
 }  // namespace cimsim::tiles

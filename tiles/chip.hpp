@@ -51,10 +51,16 @@ class Chip : public sc_core::sc_module {
   std::vector<std::pair<std::string, double>> busy_times() const;
   // The end of the latest booking of any resource: no resource is busy after it.
   double last_activity_ns() const;
+  // Per layer: the resource it kept busy longest, and for how long (ns); "" where it booked none.
+  std::vector<std::pair<std::string, double>> binding_resources(int layers) const;
   hw::Mesh& mesh() { return mesh_; }
 
  private:
   void for_each_resource(const std::function<void(const std::string&, const hw::Resource&)>& f) const;
+  // Calls f(resource, name) for every resource, where name() makes its name: only when asked, since
+  // thousands of names for a query that needs a few cost more than the query.
+  template <typename F>
+  void visit_resources(F&& f) const;
   hw::Context& ctx_;
   hw::Mesh mesh_;
   hw::ThroughputUnit offchip_;

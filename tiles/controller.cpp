@@ -1,3 +1,5 @@
+// sc_spawn (one thread per layer) needs SystemC's dynamic processes, declared before <systemc> is first seen
+#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "tiles/controller.hpp"
 
 #include <algorithm>
