@@ -175,3 +175,20 @@ TEST(Provisioning, EveryLayerNamesItsBindingResource) {
   EXPECT_NEAR(p["crossbar_values_per_ns_per_tile"].get<double>(), 3.84, 1e-9);
   for (const char* u : {"pool", "activation", "accumulate"}) EXPECT_TRUE(p["units_per_tile"][u]["keeps_up"].get<bool>()) << u;
 }
+
+// Pipelined, the image comes from off-chip at the rate the first layer takes it (its window: the rows a
+// step reads plus a stride, or a copy's band): in a stream of 8 VGG-8 inputs on isaac, where conv1 binds,
+// the last input row arrives near conv1's end, not all 8 images at the start (before: by cycle 12,301 of
+// 15.8 M, and the first tile held 110 KiB). Layer by layer, the image is whole before conv1 starts.
+TEST(Buffers, TheInputComesAtTheRateTheFirstLayerTakesIt) {
+  const auto dir = scratch_dir();
+  const auto j = run_json(dir, "s8", "--hw isaac --net vgg8 --inputs 8");
+  const auto& in = j["layers"][0];
+  const auto& conv1 = j["layers"][1];
+  ASSERT_EQ(in["name"], "input");
+  ASSERT_EQ(conv1["name"], "conv1");
+  EXPECT_GE(in["end_cycle"].get<double>(), 0.8 * conv1["end_cycle"].get<double>());
+  EXPECT_LT(j["buffer"]["peak_occupancy_bits"].get<double>(), 903680.0);
+  const auto lbl = run_json(dir, "lbl", "--hw isaac --net vgg8 --dataflow layer_by_layer");
+  EXPECT_LE(lbl["layers"][0]["end_cycle"].get<double>(), lbl["layers"][1]["start_cycle"].get<double>());
+}

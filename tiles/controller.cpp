@@ -85,6 +85,43 @@ double Controller::wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer,
   return p.complete_ns[n];
 }
 
+double Controller::wait_for_room(tlm_utils::tlm_quantumkeeper& qk, int layer, int n, int s) {
+  // Pipelined: the image comes from off-chip at the rate its consumers take it. Row s of input n (row g
+  // of the stream) is fetched once every consumer has finished the steps that read only rows up to
+  // g - W. W is what a consumer holds: the rows of its band (all its rows with one copy: the rows one
+  // step reads) and the halo, plus one step's stride; with more copies than rows, the inputs the copies
+  // serve at once. Consumers with other inputs too are not waited for (their pace also depends on
+  // those). Layer by layer, a layer starts when its producer has finished: the image is whole first.
+  const int rows = run_.progress[layer].rows;
+  double t = 0.0;
+  for (int c : run_.consumers[layer]) {
+    const auto& cl = run_.graph.layers[c];
+    if (cl.op == OpKind::zero || cl.inputs.size() != 1) continue;
+    const int steps = run_.progress[c].rows;
+    auto& window = windows_[c];
+    if (window == 0) {
+      const int copies = std::max(1, run_.mapping.layers[c].copies);
+      const int band = (steps + copies - 1) / copies;  // steps per copy
+      int span = 0;
+      for (int k = 0; k + band - 1 < steps || k == 0; ++k)
+        span = std::max(span, run_.last_row_needed(c, std::min(steps - 1, k + band - 1)) -
+                                  run_.first_row_needed(c, k) + 1);
+      const int stride = cl.op == OpKind::conv || cl.op == OpKind::max_pool || cl.op == OpKind::avg_pool
+                             ? std::max(1, cl.stride) : 1;
+      window = span + stride + (copies > steps ? rows * ((copies + steps - 1) / steps) : 0);
+    }
+    const int64_t target = int64_t(n) * rows + s - window;  // rows up to this one must be free
+    if (target < 0) continue;
+    int64_t done = target / rows * steps;  // consumer steps (of the stream) that read only rows <= target
+    for (int k = 0; k < steps && run_.first_row_needed(c, k) <= int(target % rows); ++k) ++done;
+    if (done == 0) continue;
+    Progress& p = run_.progress[c];
+    while (int64_t(p.ready_ns.size()) < done) wait_for(qk, p.advanced);
+    t = std::max(t, p.step_end_ns[size_t(done - 1)]);
+  }
+  return t;
+}
+
 void Controller::run_layer(int layer) {
   tlm_utils::tlm_quantumkeeper qk;
   qk.set_global_quantum(hw::time_ns(run_.options.quantum_ns));
@@ -110,6 +147,7 @@ void Controller::run_layer(int layer) {
           const int rows_p = run_.progress[run_.source_of(p)].rows;
           t = std::max(t, wait_row(qk, p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1)));
         }
+      if (l.op == OpKind::input && !lbl) t = std::max(t, wait_for_room(qk, layer, n, s));
       t = std::max(t, hw::now_ns());
       me.start_ns = std::min(me.start_ns, t);
       double ready = t, next = t;

@@ -40,6 +40,8 @@ class Controller : public sc_core::sc_module {
   void wait_for(tlm_utils::tlm_quantumkeeper& qk, sc_core::sc_event& ev);
   double wait_row(tlm_utils::tlm_quantumkeeper& qk, int producer, int n, int row);
   double wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer, int n);
+  // The input layer: when row `s` of input `n` may come in without overfilling its consumers' windows.
+  double wait_for_room(tlm_utils::tlm_quantumkeeper& qk, int layer, int n, int s);
 
   // Transactions on the fabric.
   double op(int tile, int unit, hw::OpCode code, int layer, uint64_t count, double t);
@@ -90,6 +92,7 @@ class Controller : public sc_core::sc_module {
   std::map<int, LayerPlan> plans_;
   std::map<int, std::vector<int>> delivered_;  // per layer, per copy: last input row delivered
   std::map<int, int> delivered_input_;         // per layer: the input of the stream it refers to
+  std::map<int, int> windows_;                 // per consumer of the input: rows one step reads + stride
 };
 
 }  // namespace cimsim::tiles
