@@ -88,10 +88,11 @@ double Controller::wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer,
 double Controller::wait_for_room(tlm_utils::tlm_quantumkeeper& qk, int layer, int n, int s) {
   // Pipelined: the image comes from off-chip at the rate its consumers take it. Row s of input n (row g
   // of the stream) is fetched once every consumer has finished the steps that read only rows up to
-  // g - W. W is what a consumer holds: the rows of its band (all its rows with one copy: the rows one
-  // step reads) and the halo, plus one step's stride; with more copies than rows, the inputs the copies
-  // serve at once. Consumers with other inputs too are not waited for (their pace also depends on
-  // those). Layer by layer, a layer starts when its producer has finished: the image is whole first.
+  // g - W. W is what a consumer holds: the rows one of its steps reads plus one step's stride; a
+  // duplicated consumer, whose copies work on their bands (or on other inputs) at once, also holds the
+  // whole image (and as many more as its copies serve inputs at once). Consumers with other inputs too
+  // are not waited for (their pace also depends on those). Layer by layer, a layer starts when its
+  // producer has finished: the image is whole first.
   const int rows = run_.progress[layer].rows;
   double t = 0.0;
   for (int c : run_.consumers[layer]) {
@@ -100,15 +101,16 @@ double Controller::wait_for_room(tlm_utils::tlm_quantumkeeper& qk, int layer, in
     const int steps = run_.progress[c].rows;
     auto& window = windows_[c];
     if (window == 0) {
-      const int copies = std::max(1, run_.mapping.layers[c].copies);
-      const int band = (steps + copies - 1) / copies;  // steps per copy
       int span = 0;
-      for (int k = 0; k + band - 1 < steps || k == 0; ++k)
-        span = std::max(span, run_.last_row_needed(c, std::min(steps - 1, k + band - 1)) -
-                                  run_.first_row_needed(c, k) + 1);
+      for (int k = 0; k < steps; ++k)
+        span = std::max(span, run_.last_row_needed(c, k) - run_.first_row_needed(c, k) + 1);
       const int stride = cl.op == OpKind::conv || cl.op == OpKind::max_pool || cl.op == OpKind::avg_pool
                              ? std::max(1, cl.stride) : 1;
-      window = span + stride + (copies > steps ? rows * ((copies + steps - 1) / steps) : 0);
+      window = span + stride;
+      // copies work on their bands (or on other inputs) at once: the image is held whole while the next
+      // comes in, two images at most
+      const int copies = std::max(1, run_.mapping.layers[c].copies);
+      if (copies > 1) window += rows * ((copies + steps - 1) / steps);
     }
     const int64_t target = int64_t(n) * rows + s - window;  // rows up to this one must be free
     if (target < 0) continue;
