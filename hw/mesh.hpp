@@ -12,11 +12,11 @@
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
 #include "hw/context.hpp"
 #include "hw/payload.hpp"
+#include "hw/target_socket.hpp"
 #include "mapper/mapping.hpp"
 
 namespace cimsim::hw {
@@ -29,7 +29,7 @@ struct Router {
 
 class Mesh : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Mesh> socket;
+  TargetSocket<Mesh> socket;
   static constexpr int kOffchip = -1;  // endpoint id of the off-chip port
 
   Mesh(sc_core::sc_module_name name, Context& ctx, int tiles);

@@ -5,17 +5,17 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
 #include "hw/context.hpp"
 #include "hw/payload.hpp"
+#include "hw/target_socket.hpp"
 
 namespace cimsim::hw {
 
 class ThroughputUnit : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<ThroughputUnit> socket;
+  TargetSocket<ThroughputUnit> socket;
   // items_per_ns: aggregate rate; the action counted per item.
   ThroughputUnit(sc_core::sc_module_name name, Context& ctx, double items_per_ns, double latency_ns,
                  models::Action action);
@@ -37,7 +37,7 @@ class ThroughputUnit : public sc_core::sc_module {
 // requests occupy one bank and leave the others to concurrent requests, large ones use all banks.
 class Buffer : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Buffer> socket;
+  TargetSocket<Buffer> socket;
   Buffer(sc_core::sc_module_name name, Context& ctx);
   std::vector<Resource>& banks() { return banks_; }
   const std::vector<Resource>& banks() const { return banks_; }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <string>
 #include <utility>
 
 #include "mapper/mapping.hpp"
@@ -12,16 +11,11 @@ namespace cimsim::tiles {
 using models::Action;
 
 Pe::Pe(sc_core::sc_module_name name, hw::Context& ctx)
-    : sc_module(name), socket("socket"), xbar_port("xbar_port"), adc_port("adc_port"),
-      shift_add_port("shift_add_port"), ctx_(ctx), shift_add_("shift_add", ctx) {
-  shift_add_port.bind(shift_add_.socket);
+    : sc_module(name), socket("socket"), ctx_(ctx),
+      xbars_(size_t(ctx.hw.pe.crossbars), hw::Crossbar(ctx)),
+      adcs_(size_t(ctx.hw.pe.crossbars), hw::AdcBank(ctx)),
+      shift_add_(ctx) {
   socket.register_b_transport(this, &Pe::b_transport);
-  for (int i = 0; i < ctx.hw.pe.crossbars; ++i) {
-    xbars_.push_back(std::make_unique<hw::Crossbar>(("xbar_" + std::to_string(i)).c_str(), ctx));
-    adcs_.push_back(std::make_unique<hw::AdcBank>(("adc_" + std::to_string(i)).c_str(), ctx));
-    xbar_port.bind(xbars_.back()->socket);
-    adc_port.bind(adcs_.back()->socket);
-  }
 }
 
 void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
@@ -50,17 +44,13 @@ void Pe::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     x.rows = b->rows_driven;
     x.cols = b->cols_used;
     x.groups = b->groups;
-    hw::call(adc_port[b->xbar], x, start, now);  // learns the conversion time of one phase
+    adcs_[size_t(b->xbar)].convert(x);  // learns the conversion time of one phase
     x.op = hw::OpCode::mvm;
-    end = std::max(end, hw::call(xbar_port[b->xbar], x, start, now));
+    end = std::max(end, xbars_[size_t(b->xbar)].mvm(x, start, now));
     results += uint64_t(e.vectors) * uint64_t(e.phases) * uint64_t(b->cols_used);
   }
-  hw::OpExt sa;
-  sa.op = hw::OpCode::shift_add;
-  sa.layer = e.layer;
-  sa.count = results;
   ctx_.stats.add(e.layer, Action::accumulate_op, adds);
-  end = hw::call(shift_add_port, sa, end, now);
+  end = shift_add_.add(e.layer, results, end, now);
   ctx_.stats.add(e.layer, Action::pe_output_reg_bit, out_bits);
   delay = hw::time_ns(end - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
