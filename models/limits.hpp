@@ -62,7 +62,7 @@ constexpr double kTimeCeilingNs = 4611686018427387.904;  // 2^62 ps in ns
 constexpr double kDefaultMaxSimTimeMs = 1e6;
 constexpr double kMaxMaxSimTimeMs = 4e9;
 // The size of one `cimsim run` (sim::estimate_run), bounded so that a run stays under about 20 s and
-// 2 GB on one core: the crossbars it elaborates (about 10 KB and 0.1 ms each) and its step work (layer
+// 2 GB on one core: the crossbars it elaborates (a few KB and about 1 us each) and its step work (layer
 // rows x (1 + the PEs and crossbar blocks each step drives), summed over the stream of --inputs).
 constexpr double kMaxElaboratedCrossbars = 100'000;
 constexpr double kMaxRunWork = 5e6;

@@ -101,7 +101,8 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
                    TraceData* trace = nullptr);
 
 // The size of a run, bounded before anything is elaborated (limits.hpp): the crossbars it elaborates
-// (PEs holding work x pe.crossbars: each a few SystemC modules, about 10 KB) and its step work: over
+// (PEs holding work x pe.crossbars: each a resource of its PE module, a few KB and about 1 us to
+// elaborate; docs/performance.md) and its step work: over
 // the stream, every executed layer's output rows, each 1 + the PEs and crossbar blocks a step drives.
 struct RunSize {
   double elaborated_crossbars = 0.0;
