@@ -106,7 +106,14 @@ std::string vcd_text(const TraceData& trace, const std::vector<std::string>& lay
 std::string vcd_text(const std::vector<VcdSignal>& signals, const std::vector<std::string>& layer_names) {
   std::ostringstream os;
   os << "$version cimsim $end\n$timescale 1ps $end\n$comment layer values:";
-  for (size_t i = 0; i < layer_names.size(); ++i) os << ' ' << i << '=' << layer_names[i];
+  // layer names are the user's: one line, control bytes escaped, and no '$' (a "$end" in a name would
+  // end the comment early for every VCD reader)
+  for (size_t i = 0; i < layer_names.size(); ++i) {
+    std::string name = common::printable(layer_names[i], 200);
+    for (std::size_t at = name.find('$'); at != std::string::npos; at = name.find('$', at + 4))
+      name.replace(at, 1, "\\x24");
+    os << ' ' << i << '=' << name;
+  }
   os << " $end\n$scope module " << kVcdTop << " $end\n";
   std::map<std::string, std::vector<size_t>> by_scope;
   for (size_t i = 0; i < signals.size(); ++i) by_scope[signals[i].scope].push_back(i);

@@ -187,3 +187,19 @@ TEST(Trace, FlowsAreCappedLargestFirst) {
   EXPECT_EQ(layer_a, 2) << "[10,40] merged, [50,60] apart";
   EXPECT_EQ(counter_values, (std::vector<int>{64, 96, 0})) << "same-time changes: the last wins";
 }
+
+// A layer name is the user's: a "$end" in it must not end the VCD header's comment early (every VCD
+// reader would then take the rest of the name for keywords). '$' is written \x24.
+TEST(Vcd, ALayerNameCannotEndTheHeaderComment) {
+  const auto dir = scratch_dir();
+  cimsim::testing::write_text(dir / "odd.yaml",
+                              "name: odd\ninput: {channels: 3, height: 8, width: 8}\nlayers:\n"
+                              "  - {name: \"c $end $var\", op: conv, out_channels: 8, kernel: 3, pad: 1}\n");
+  ASSERT_EQ(run_cli(dir, "run --hw default --net odd.yaml --vcd w.vcd"), 0) << read_text(dir / "err.txt");
+  const std::string vcd = read_text(dir / "w.vcd");
+  const auto line_end = vcd.find('\n', vcd.find("$comment"));
+  const std::string comment = vcd.substr(vcd.find("$comment"), line_end - vcd.find("$comment"));
+  EXPECT_NE(comment.find("1=c \\x24end \\x24var"), std::string::npos) << comment;
+  // one "$end" closes the comment, at its end
+  EXPECT_EQ(comment.find("$end"), comment.size() - 4) << comment;
+}
