@@ -8,6 +8,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "mapper/internal.hpp"
 #include "mapper/packing.hpp"
@@ -83,17 +84,17 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
   // detour around the partly empty last row
   const int per_router = std::max(1, hw.chip.tiles_per_router);
   const RouterGrid grid = router_grid(std::max(m.chip_tiles, m.tiles_used), per_router);
-  std::map<std::pair<int, int>, double> links;
-  auto route = [&](int from_tile, int to_tile, const std::function<void(std::pair<int, int>)>& each) {
+  std::map<std::pair<int64_t, int>, double> links;  // ((row << 32) | column of the router, direction)
+  auto route = [&](int from_tile, int to_tile, const std::function<void(std::pair<int64_t, int>)>& each) {
     int r, c, dr, dc;
     grid.position(from_tile / per_router, r, c);
     grid.position(to_tile / per_router, dr, dc);
     while (c != dc) {
-      each({r * 4096 + c, dc > c ? 0 : 1});
+      each({int64_t(r) << 32 | int64_t(c), dc > c ? 0 : 1});
       c += dc > c ? 1 : -1;
     }
     while (r != dr) {
-      each({r * 4096 + c, dr > r ? 2 : 3});
+      each({int64_t(r) << 32 | int64_t(c), dr > r ? 2 : 3});
       r += dr > r ? 1 : -1;
     }
   };
@@ -101,7 +102,7 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
     if (from_tile == to_tile || bits <= 0) return;
     inject[tile(from_tile)] += bits;
     eject[tile(to_tile)] += bits;
-    route(from_tile, to_tile, [&](std::pair<int, int> l) { links[l] += bits; });
+    route(from_tile, to_tile, [&](std::pair<int64_t, int> l) { links[l] += bits; });
   };
   // where each layer's output rows are buffered: the home tiles of its copies (each a share)
   std::vector<std::vector<int>> homes(graph.layers.size());
@@ -131,13 +132,13 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
     const std::vector<int> h(all.begin() + std::ptrdiff_t(first), all.begin() + std::ptrdiff_t(std::min(last, all.size() - 1)) + 1);
     for (int src : h) {
       bool sent = false;
-      std::map<std::pair<int, int>, double> tree;  // link -> the largest share it carries
+      std::map<std::pair<int64_t, int>, double> tree;  // link -> the largest share it carries
       for (size_t k = 0; k < to.size(); ++k) {
         if (to[k] == src || bits <= 0) continue;
         const double b = bits * share[k] / double(h.size());
         eject[tile(to[k])] += b;
         buffer[tile(to[k])] += b;  // written on arrival
-        route(src, to[k], [&](std::pair<int, int> l) { tree[l] = std::max(tree[l], share[k]); });
+        route(src, to[k], [&](std::pair<int64_t, int> l) { tree[l] = std::max(tree[l], share[k]); });
         sent = true;
       }
       if (sent) inject[tile(src)] += bits / double(h.size());  // multicast: once per source
@@ -154,7 +155,7 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
       const double in_bits = double(l.in.w) * l.in.c * abits * copy_input_rows(l, lm.copies);
       const double out_bits = out_elems * (lm.row_blocks > 1 ? hw.precision.partial_sum_bits : abits) / lm.copies;
       std::vector<std::map<int, double>> rows(size_t(lm.copies));  // per copy: tile -> input rows it reads
-      std::vector<std::set<std::pair<int, int>>> seen(size_t(lm.copies));
+      std::vector<std::set<std::tuple<int, int, int>>> seen(size_t(lm.copies));  // (tile, group, row block)
       // the reduction (tiles::Controller::step_weighted): per copy and output slice (group, column
       // block), the PEs and the tiles holding it; a PE adds its own row blocks in its shift-and-add
       // stage, a tile's accumulate units add across its PEs, the tree across tiles
@@ -163,7 +164,7 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
       for (int b : lm.blocks) {
         const auto& blk = m.blocks[size_t(b)];
         rows[size_t(blk.copy)][blk.tile] += 0;
-        if (seen[size_t(blk.copy)].insert({blk.tile * 65536 + blk.group_first, blk.row_block}).second)
+        if (seen[size_t(blk.copy)].insert({blk.tile, blk.group_first, blk.row_block}).second)
           rows[size_t(blk.copy)][blk.tile] += blk.rows_driven;
         holders[size_t(blk.copy)][{blk.group_first, blk.col_block}][blk.tile].insert(blk.pe);
         outs_of[{blk.group_first, blk.col_block}] = blk.outputs;
