@@ -452,7 +452,7 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
     const uint64_t bits = uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) *
                           uint64_t(pl.out.c) * uint64_t(act);
     read_bits += bits;
-    const double row = double(pl.out.w) * double(pl.out.c) * act;
+    const double row = row_bits(p);
     arrived = std::max(arrived, send_rows(layer, p, n, before, last, row, {{home, 0, 1.0}}, t).front());
   }
   if (lm.selectors > 0) {  // a hypernetwork node: each input passes its edge's selector
