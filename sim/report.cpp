@@ -92,8 +92,23 @@ json to_json(const RunResult& r) {
                       {"crossbars_total", r.crossbars_total},
                       {"tiles_used", r.tiles_used},
                       {"chip_tiles", r.chip_tiles}};
+  json streamed = json::array();
+  for (const auto& l : r.layer_results)
+    if (l.streamed) streamed.push_back(l.name);
   j["buffer"] = {{"peak_occupancy_bits", r.peak_buffer_bits},
-                 {"capacity_bits", r.buffer_capacity_bits}};
+                 {"capacity_bits", r.buffer_capacity_bits},
+                 {"largest_window_reservation_bits", r.window_bits},
+                 {"streamed_windows", streamed},
+                 {"spilled_rows", r.spilled_rows},
+                 {"spilled_bits", r.spilled_bits},
+                 {"spill_read_bits", r.spill_read_bits},
+                 {"input_rows_left_off_chip", r.input_rows_left_off_chip},
+                 {"input_fetch_bits", r.input_fetch_bits},
+                 {"stall_ns", r.stall_ns},
+                 {"model", "each tile buffer holds the input windows of the layers that run on it (reserved for the "
+                           "run; a window that does not fit is streamed) and output rows until every consumer has "
+                           "pulled them; a row that finds no room goes off-chip; a producer stalls until its "
+                           "single-input consumers have room (docs/architecture.md, Buffers)"}};
   json busiest = json::array();
   for (const auto& [name, ns] : r.busiest)
     busiest.push_back({{"resource", name}, {"busy_ns", ns}, {"busy_fraction", ns / r.total_ns}});
@@ -114,6 +129,9 @@ json to_json(const RunResult& r) {
                {"home_tile", l.home_tile},
                {"tiles", l.tiles}};
     if (!l.fused_into.empty()) lj["fused_into"] = l.fused_into;
+    lj["stall_cycles"] = cycles(r, l.stall_ns);
+    lj["spilled_rows"] = l.spilled_rows;
+    if (l.streamed) lj["window_streamed"] = true;
     if (!l.binding.empty()) {
       const double span = l.end_ns - l.start_ns;
       lj["binding"] = {{"resource", l.binding},
@@ -213,10 +231,18 @@ void print_table(std::ostream& os, const RunResult& r) {
        << " values/ns at full rate\n" << std::defaultfloat;
   }
   for (const auto& pin : r.pinned) os << "  pinned       " << pin << "\n";
-  if (r.peak_buffer_bits > r.buffer_capacity_bits)
-    os << "  warning      peak tile buffer occupancy " << std::fixed << std::setprecision(1)
-       << r.peak_buffer_bits / 8192 << " KiB exceeds the " << r.buffer_capacity_bits / 8192
-       << " KiB buffer (spills are not modelled)\n" << std::defaultfloat;
+  {  // buffers: occupancy against capacity, backpressure and what did not fit
+    std::vector<std::string> streamed;
+    for (const auto& l : r.layer_results)
+      if (l.streamed) streamed.push_back(common::printable(l.name, 40));
+    os << "  buffers      peak " << std::fixed << std::setprecision(1) << r.peak_buffer_bits / 8192 << " of "
+       << r.buffer_capacity_bits / 8192 << " KiB per tile; stalls " << std::setprecision(3)
+       << r.stall_ns * r.clock_ghz / std::max(1, r.options.inputs) << " cycles per inference; spilled "
+       << r.spilled_rows << " rows (" << std::setprecision(1) << r.spilled_bits / 8192 << " KiB out, "
+       << r.spill_read_bits / 8192 << " KiB back)";
+    if (!streamed.empty()) os << "; windows streamed: " << common::joined(streamed, 4);
+    os << "\n" << std::defaultfloat;
+  }
   if (!r.busiest.empty()) {
     os << "  busiest      ";
     for (size_t i = 0; i < std::min<size_t>(3, r.busiest.size()); ++i)

@@ -151,38 +151,22 @@ void check_finite(const RunResult& r) {
   for (const auto& [k, v] : r.busiest) need("busiest " + common::printable(k, 80), v);
 }
 
-std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
-    const workloads::Graph& graph, const mapper::Mapping& mapping, const tiles::RunState& run,
-    int activation_bits) {
-  std::vector<std::vector<std::pair<double, double>>> events(mapping.chip_tiles);
+std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(const tiles::RunState& run) {
+  const size_t tiles = run.buffers.window_bits.size();
+  std::vector<std::vector<std::pair<double, double>>> events(tiles);
+  for (size_t t = 0; t < tiles; ++t)  // the windows are reserved from the start
+    if (run.buffers.window_bits[t] > 0) events[t].push_back({0.0, run.buffers.window_bits[t]});
   for (int p : run.order) {
-    const auto& pl = graph.layers[p];
-    const auto& prog = run.progress[p];
-    const double bits = double(pl.out.c) * pl.out.w * activation_bits;
-    for (size_t i = 0; i < prog.ready_ns.size(); ++i) {
-      const int home = prog.where[i];  // the tile whose buffer holds the row
-      const int n = int(i) / prog.rows, r = int(i) % prog.rows;
-      double free_at = run.done_ns[n];
-      if (!run.consumers[p].empty()) {
-        free_at = prog.ready_ns[i];
-        for (int c : run.consumers[p]) {
-          const auto& cp = run.progress[c];
-          // the last step of c (for input n) whose window still starts at or before row r
-          for (int s = cp.rows - 1; s >= 0; --s) {
-            const size_t k = size_t(n) * cp.rows + size_t(s);
-            if (k < cp.first_input_row.size() && cp.first_input_row[k] <= r) {
-              free_at = std::max(free_at, cp.step_end_ns[k]);
-              break;
-            }
-          }
-        }
-      }
-      events[home].push_back({prog.ready_ns[i], bits});
-      events[home].push_back({free_at, -bits});
+    const auto& prog = run.progress[size_t(p)];
+    for (size_t i = 0; i < prog.ready_ns.size() && i < prog.release_ns.size(); ++i) {
+      // a row is held from when it is written until its last pull, unless it went off-chip
+      if (prog.spilled[i] || prog.held_bits <= 0 || !(prog.release_ns[i] > prog.ready_ns[i])) continue;
+      events[size_t(prog.where[i])].push_back({prog.ready_ns[i], prog.held_bits});
+      events[size_t(prog.where[i])].push_back({prog.release_ns[i], -prog.held_bits});
     }
   }
   for (auto& e : events) {
-    std::sort(e.begin(), e.end());
+    std::sort(e.begin(), e.end());  // at one time, releases before writes: a row is held over [write, release)
     double level = 0;
     for (auto& [t, d] : e) d = (level += d);  // running level after each change
   }
@@ -234,6 +218,19 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   hw::Stats stats(int(graph.layers.size()));
   hw::Context ctx{hw, stats, trace ? &trace->log : nullptr};
   tiles::RunState run(graph, mapping, opt);
+  run.plan_buffers(hw.tile.buffer.size_kib * 1024.0 * 8.0, hw.precision.activation_bits);
+  for (size_t t = 0; t < run.buffers.window_bits.size(); ++t) {
+    if (run.buffers.window_bits[t] <= run.buffers.capacity_bits) continue;
+    auto windows = run.buffers.windows[t];
+    std::sort(windows.begin(), windows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<std::string> parts;
+    for (const auto& [bits, layer] : windows) parts.push_back(layer_text(graph, run, layer) + " " + num(bits / 8192) + " KiB");
+    throw SimulationError("tile " + std::to_string(t) + "'s buffer (" + num(run.buffers.capacity_bits / 8192) +
+                          " KiB) cannot hold the input windows of the layers that run there: " +
+                          num(run.buffers.window_bits[t] / 8192) + " KiB (" + common::joined(parts, 4) +
+                          "); allowed: windows within tile.buffer.size_kib (a larger buffer, or a mapping "
+                          "that spreads the layers over more tiles)");
+  }
   const auto work_lists = mapper::work_lists(mapping, graph);
   // Modules live until the process ends: SystemC keeps pointers to them in its kernel.
   auto* chip = new tiles::Chip("chip", ctx, run, work_lists);
@@ -360,11 +357,51 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     for (size_t i = 0; i < r.layer_results.size() && i < binding.size(); ++i)
       std::tie(r.layer_results[i].binding, r.layer_results[i].binding_busy_ns) = binding[i];
   }
-  r.buffer_capacity_bits = hw.tile.buffer.size_kib * 1024 * 8;
-  auto occupancy = buffer_occupancy(graph, mapping, run, hw.precision.activation_bits);
+  // buffers: every row pulled as often as its consumers read it; occupancy never above capacity
+  for (int l : run.order) {
+    const auto& prog = run.progress[size_t(l)];
+    for (size_t i = 0; i < prog.pending.size(); ++i)
+      if (prog.pending[i] != 0)
+        throw std::logic_error("row " + std::to_string(i) + " of layer " + layer_text(graph, run, l) + " was pulled " +
+                               std::to_string(-prog.pending[i]) + " times more than expected (a model bug)");
+    auto& lr = r.layer_results[size_t(l)];
+    lr.stall_ns = prog.stall_ns;
+    lr.streamed = run.buffers.streamed[size_t(l)] != 0;
+    lr.spilled_rows = prog.spilled_rows;
+    r.stall_ns += prog.stall_ns;
+    if (graph.layers[size_t(l)].op == workloads::OpKind::input) {
+      r.input_rows_left_off_chip += prog.spilled_rows;
+      r.input_fetch_bits += double(prog.ready_ns.size() - prog.spilled_rows + prog.spill_reads) * prog.held_bits;
+      continue;
+    }
+    if (l == run.sinks.front()) continue;  // its spilled rows are the network's output, delivered early
+    r.spilled_rows += prog.spilled_rows;
+    r.spilled_bits += double(prog.spilled_rows) * prog.held_bits;
+    r.spill_read_bits += double(prog.spill_reads) * prog.held_bits;
+  }
+  r.buffer_capacity_bits = run.buffers.capacity_bits;
+  for (double w : run.buffers.window_bits) r.window_bits = std::max(r.window_bits, w);
+  auto occupancy = buffer_occupancy(run);
   for (const auto& tile_events : occupancy)
     for (const auto& [t, level] : tile_events) r.peak_buffer_bits = std::max(r.peak_buffer_bits, level);
-  if (trace) trace->occupancy = std::move(occupancy);
+  if (r.peak_buffer_bits > r.buffer_capacity_bits * (1 + 1e-12))
+    throw std::logic_error("a tile buffer held " + num(r.peak_buffer_bits) + " bits, more than its " +
+                           num(r.buffer_capacity_bits) + " (a model bug: please report it)");
+  if (trace) {
+    trace->occupancy = std::move(occupancy);
+    // backpressure: when the layers homed on a tile waited for room (one wire per tile that stalled)
+    std::map<int, std::vector<hw::BusyInterval>> stalls;
+    for (int l : run.order)
+      for (const auto& [a, b] : run.progress[size_t(l)].stalls) stalls[mapping.layers[size_t(l)].home_tile].push_back({a, b, l});
+    for (auto& [tile, list] : stalls) {
+      std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.start_ns < b.start_ns; });
+      auto* log = trace->log.add("tile_" + std::to_string(tile), "stall");
+      for (const auto& iv : list) {
+        if (!log->empty() && iv.start_ns <= log->back().end_ns) log->back().end_ns = std::max(log->back().end_ns, iv.end_ns);
+        else log->push_back(iv);
+      }
+    }
+  }
   r.busiest = chip->busy_times();
   for (const auto& [name, busy] : r.busiest)  // the invariant every simulation keeps
     if (busy > r.total_ns * (1 + 1e-9) + 1e-6)

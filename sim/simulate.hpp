@@ -32,6 +32,9 @@ struct LayerResult {
   std::string fused_into;           // a ReLU applied on its producer's output path
   std::string binding;              // the resource this layer kept busy longest ("" if none)
   double binding_busy_ns = 0;       // and how long, over the stream
+  double stall_ns = 0;              // its steps waited this long for room in a consumer's window
+  uint64_t spilled_rows = 0;        // output rows that found no room and went off-chip
+  bool streamed = false;            // its input window found no room: every step pulls all it reads
   models::ActionCounts counts{};
 };
 
@@ -78,8 +81,15 @@ struct RunResult {
   int64_t crossbars_total = 0;
   double crossbar_utilization = 0, chip_utilization = 0;
   std::vector<LayerResult> layer_results;
-  // buffers: peak occupancy of any tile buffer (bits) against its capacity
-  double peak_buffer_bits = 0, buffer_capacity_bits = 0;
+  // Buffers (docs/architecture.md, "Buffers"): the peak occupancy of any tile buffer (its reserved input
+  // windows and the output rows it held, bits) against its capacity, and the largest reservation.
+  double peak_buffer_bits = 0, buffer_capacity_bits = 0, window_bits = 0;
+  // Rows that found no room went off-chip: written once, read back by every pull (bits). Rows of the
+  // network input that found no room stay off-chip and are read by every pull; input_fetch_bits is all
+  // the input read from off-chip (at least the inputs' size).
+  uint64_t spilled_rows = 0, input_rows_left_off_chip = 0;
+  double spilled_bits = 0, spill_read_bits = 0, input_fetch_bits = 0;
+  double stall_ns = 0;  // backpressure: time layers' steps waited for room, summed over layers
   double wall_s = 0;
   // the resources that were busy longest (name, busy ns), most first: where the time went
   std::vector<std::pair<std::string, double>> busiest;
@@ -120,10 +130,9 @@ std::string stall_message(const workloads::Graph& graph, const tiles::RunState& 
 // bounded inputs rule it out, docs/config.md).
 void check_finite(const RunResult& r);
 
-// Buffer occupancy of each tile over time, from the rows each layer produced and when its consumers
-// were done with them: a list of (time_ns, bits) changes per tile.
-std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
-    const workloads::Graph& graph, const mapper::Mapping& mapping, const tiles::RunState& run,
-    int activation_bits);
+// Buffer occupancy of each tile over time: its reserved input windows (from time 0) and the output rows
+// held from their write until their last pull (tiles::RunState), as a list of (time_ns, bits) changes
+// per tile.
+std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(const tiles::RunState& run);
 
 }  // namespace cimsim::sim

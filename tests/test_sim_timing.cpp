@@ -141,8 +141,14 @@ TEST(Timing, LayerByLayerIsNeverFasterThanPipelined) {
           << layers[i]["name"];
     }
   }
-  // same work either way
-  EXPECT_EQ(lbl["counts"], pip["counts"]);
+  // the same computation either way; layer by layer, whole feature maps wait in the buffers, so more rows
+  // find no room and go off-chip and back (over the NoC, through the off-chip port)
+  for (const auto& [action, count] : pip["counts"].items()) {
+    if (action == "offchip_bit" || action == "router_flit_hop" || action == "buffer_write_bit") continue;
+    EXPECT_EQ(lbl["counts"][action], count) << action;
+  }
+  EXPECT_GE(double(lbl["buffer"]["spilled_bits"]), double(pip["buffer"]["spilled_bits"]));
+  EXPECT_GE(double(lbl["counts"]["offchip_bit"]), double(pip["counts"]["offchip_bit"]));
 }
 
 TEST(Timing, AStreamOfInputsPipelinesAtTheBottleneckRate) {

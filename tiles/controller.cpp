@@ -59,6 +59,11 @@ double Controller::transfer(int src, int dst, int layer, uint64_t bits, double t
   return t;
 }
 
+bool Controller::has_room(int tile, double bits, double t) {
+  return bits <= run_.buffers.capacity_bits - run_.buffers.window_bits[size_t(tile)] -
+                     run_.held_bits(tile, t, hw::now_ns());
+}
+
 double Controller::row_bits(int layer) const {
   const auto& o = run_.graph.layers[layer].out;
   return double(o.c) * o.w * ctx_.hw.precision.activation_bits;
@@ -86,40 +91,29 @@ double Controller::wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer,
 }
 
 double Controller::wait_for_room(tlm_utils::tlm_quantumkeeper& qk, int layer, int n, int s) {
-  // Pipelined: the image comes from off-chip at the rate its consumers take it. Row s of input n (row g
-  // of the stream) is fetched once every consumer has finished the steps that read only rows up to
-  // g - W. W is what a consumer holds: the rows one of its steps reads plus one step's stride; a
-  // duplicated consumer, whose copies work on their bands (or on other inputs) at once, also holds the
-  // whole image (and as many more as its copies serve inputs at once). Consumers with other inputs too
-  // are not waited for (their pace also depends on those). Layer by layer, a layer starts when its
-  // producer has finished: the image is whole first.
+  // Backpressure (pipelined): row s of input n (row g of the stream) is made once every consumer that
+  // reads only this layer has room for it in its window: the rows it holds (RunState::window_rows, W)
+  // must have moved past g - W, i.e. its steps whose first row is at or before g - W have ended. The
+  // network input comes from off-chip so, at the rate its consumers take it. Consumers with other inputs
+  // too (the end of a skip path) are not waited for: their pace also depends on those inputs, and waiting
+  // could deadlock; rows they have not pulled yet wait in this tile's buffer, or off-chip (run_layer).
   const int rows = run_.progress[layer].rows;
   double t = 0.0;
+  std::vector<int> seen;
   for (int c : run_.consumers[layer]) {
     const auto& cl = run_.graph.layers[c];
     if (cl.op == OpKind::zero || cl.inputs.size() != 1) continue;
+    if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;
+    seen.push_back(c);
     const int steps = run_.progress[c].rows;
-    auto& window = windows_[c];
-    if (window == 0) {
-      int span = 0;
-      for (int k = 0; k < steps; ++k)
-        span = std::max(span, run_.last_row_needed(c, k) - run_.first_row_needed(c, k) + 1);
-      const int stride = cl.op == OpKind::conv || cl.op == OpKind::max_pool || cl.op == OpKind::avg_pool
-                             ? std::max(1, cl.stride) : 1;
-      window = span + stride;
-      // copies work on their bands (or on other inputs) at once: the image is held whole while the next
-      // comes in, two images at most
-      const int copies = std::max(1, run_.mapping.layers[c].copies);
-      if (copies > 1) window += rows * ((copies + steps - 1) / steps);
-    }
-    const int64_t target = int64_t(n) * rows + s - window;  // rows up to this one must be free
+    const int64_t target = int64_t(n) * rows + s - run_.window_rows(layer, c);  // rows up to it must be free
     if (target < 0) continue;
-    int64_t done = target / rows * steps;  // consumer steps (of the stream) that read only rows <= target
+    int64_t done = target / rows * steps;  // consumer steps (of the stream) whose first row is <= target
     for (int k = 0; k < steps && run_.first_row_needed(c, k) <= int(target % rows); ++k) ++done;
     if (done == 0) continue;
     Progress& p = run_.progress[c];
-    while (int64_t(p.ready_ns.size()) < done) wait_for(qk, p.advanced);
-    t = std::max(t, p.step_end_ns[size_t(done - 1)]);
+    while (int64_t(p.freed_ns.size()) < done) wait_for(qk, p.advanced);
+    t = std::max(t, p.freed_ns[size_t(done - 1)]);
   }
   return t;
 }
@@ -130,6 +124,7 @@ void Controller::run_layer(int layer) {
   qk.reset();
   const auto& l = run_.graph.layers[layer];
   Progress& me = run_.progress[layer];
+  me.held_bits = l.op == OpKind::zero ? 0.0 : row_bits(layer);
   const auto pos = std::find(run_.order.begin(), run_.order.end(), layer) - run_.order.begin();
   const bool lbl = run_.options.dataflow == Dataflow::layer_by_layer;
   for (int n = 0; n < run_.options.inputs; ++n) {
@@ -149,20 +144,45 @@ void Controller::run_layer(int layer) {
           const int rows_p = run_.progress[run_.source_of(p)].rows;
           t = std::max(t, wait_row(qk, p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1)));
         }
-      if (l.op == OpKind::input && !lbl) t = std::max(t, wait_for_room(qk, layer, n, s));
       t = std::max(t, hw::now_ns());
+      if (!lbl) {  // backpressure: wait for room in the consumers' windows
+        const double room = wait_for_room(qk, layer, n, s);
+        t = std::max(t, hw::now_ns());
+        if (room > t) {
+          me.stall_ns += room - t;
+          me.stalls.push_back({t, room});
+          t = room;
+        }
+      }
       me.start_ns = std::min(me.start_ns, t);
       double ready = t, next = t;
       int where = run_.mapping.layers[layer].home_tile;
-      if (l.op == OpKind::input) next = step_input(layer, s, t, ready, where);
-      else if (run_.mapping.layers[layer].weighted) next = step_weighted(layer, n, s, t, ready, where);
-      else next = step_digital(layer, n, s, t, ready, where);
+      uint64_t store = 0;
+      reads_done_ = t;
+      if (l.op == OpKind::input) next = step_input(layer, n, s, t, ready, where, store);
+      else if (run_.mapping.layers[layer].weighted) next = step_weighted(layer, n, s, t, ready, where, store);
+      else next = step_digital(layer, n, s, t, ready, where, store);
+      // the row is kept in the buffer of the tile that made it until every consumer has pulled it; if
+      // that buffer has no room beside its windows and the rows already held, it goes off-chip instead
+      const int pulls = run_.pulls_of(layer, n, s);
+      const bool held = pulls > 0 && me.held_bits > 0;
+      // the network input is left off-chip (consumers fetch it from there) when its buffer has no room
+      const bool spill = l.op == OpKind::input ? input_left_off_chip_ : held && !has_room(where, me.held_bits, ready);
+      if (spill) ++me.spilled_rows;  // the input: rows left off-chip
+      if (spill && l.op != OpKind::input) {
+        ready = transfer(where, hw::Mesh::kOffchip, layer, uint64_t(me.held_bits), ready);
+      } else if (!spill && store > 0) {
+        ready = op(where, Unit::buffer, OpCode::write, layer, store, ready);
+      }
       // a time past the run's limit (or the SystemC ceiling) stops the run; simulate() reports it
       if (!run_.within_limit(std::max(ready, next), layer, n, s)) return;
+      if (held && !spill) run_.held[size_t(where)].push_back({layer, me.ready_ns.size()});
+      me.pending.push_back(pulls);
+      me.release_ns.push_back(ready);
+      me.spilled.push_back(spill ? 1 : 0);
       me.ready_ns.push_back(ready);
       me.where.push_back(where);
-      me.first_input_row.push_back(l.inputs.empty() ? 0 : run_.first_row_needed(layer, s));
-      me.step_end_ns.push_back(ready);
+      me.freed_ns.push_back(std::max(reads_done_, me.freed_ns.empty() ? 0.0 : me.freed_ns.back()));
       me.end_ns = std::max(me.end_ns, ready);
       complete = std::max(complete, ready);
       if (s == me.rows - 1) me.complete_ns.push_back(complete);
@@ -177,11 +197,13 @@ void Controller::run_layer(int layer) {
 }
 
 void Controller::deliver_outputs(int layer, int n, double t) {
-  // each output row leaves from the tile that holds it
+  // each output row leaves from the tile that holds it (a row spilled for want of room is off-chip already)
   const int rows = run_.progress[layer].rows;
   const uint64_t row = uint64_t(row_bits(layer));
   std::map<int, uint64_t> at;  // tile -> bits it holds
-  for (int r = 0; r < rows; ++r) at[run_.row_tile(layer, n, r)] += row;
+  for (int r = 0; r < rows; ++r)
+    if (const int src = run_.row_source(layer, n, r); src != hw::Mesh::kOffchip) at[src] += row;
+  run_.pulled(layer, n, -1, rows - 1, t);
   double done = t;
   for (const auto& [tile, bits] : at) {
     const double read = op(tile, Unit::buffer, OpCode::read, layer, bits, t);
@@ -192,12 +214,20 @@ void Controller::deliver_outputs(int layer, int n, double t) {
   if (++run_.sinks_done[n] == int(run_.sinks.size())) run_.input_done.notify(sc_core::SC_ZERO_TIME);
 }
 
-double Controller::step_input(int layer, int, double t, double& ready, int& where) {
+double Controller::step_input(int layer, int n, int s, double t, double& ready, int& where, uint64_t& store) {
   // a row of the image: off-chip memory -> port -> NoC -> the home tile's buffer; the next row follows
   // as soon as the port is free
   const int home = run_.home_of(layer);
   const uint64_t bits = uint64_t(row_bits(layer));
   const uint64_t chip = uint64_t(run_.mapping.chip_tiles) * kStride;
+  where = home;
+  // no room in the home tile's buffer: the row stays in off-chip memory, and its consumers fetch it
+  // from there when they pull it
+  input_left_off_chip_ = run_.pulls_of(layer, n, s) > 0 && !has_room(home, double(bits), t);
+  if (input_left_off_chip_) {
+    ready = t;
+    return t;
+  }
   hw::OpExt e;
   e.op = OpCode::move;
   e.layer = layer;
@@ -207,7 +237,8 @@ double Controller::step_input(int layer, int, double t, double& ready, int& wher
   const double port_free = hw::call(port, e, t, hw::now_ns(), chip + ChipUnit::offchip);
   e.op = OpCode::transfer;
   const double arrived = hw::call(port, e, port_free, hw::now_ns(), chip + ChipUnit::noc);
-  ready = op(home, Unit::buffer, OpCode::write, layer, bits, arrived);
+  ready = arrived;
+  store = bits;
   where = home;
   return port_free;
 }
@@ -215,12 +246,24 @@ double Controller::step_input(int layer, int, double t, double& ready, int& wher
 std::vector<double> Controller::send_rows(int layer, int producer, int n, int after, int last, double row_bits,
                                           const std::vector<Dest>& dests, double t) {
   std::vector<double> in(dests.size(), t);
-  for (int r = after + 1; r <= last;) {  // runs of rows held by one tile
-    const int src = run_.row_tile(producer, n, r);
+  run_.pulled(producer, n, after, last, t);  // the producer's buffer may let the rows go from now on
+  for (int r = after + 1; r <= last;) {  // runs of rows held by one tile (or spilled off-chip)
+    const int src = run_.row_source(producer, n, r);
     int end = r;
-    while (end + 1 <= last && run_.row_tile(producer, n, end + 1) == src) ++end;
+    while (end + 1 <= last && run_.row_source(producer, n, end + 1) == src) ++end;
     const double rows = double(end - r + 1);
     r = end + 1;
+    double from = t;
+    if (src == hw::Mesh::kOffchip) {  // spilled rows: read back through the off-chip port
+      hw::OpExt e;
+      e.op = OpCode::move;
+      e.layer = layer;
+      e.count = uint64_t(rows * row_bits);
+      e.src = hw::Mesh::kOffchip;
+      e.dst = dests.empty() ? 0 : dests.front().tile;
+      from = hw::call(port, e, t, hw::now_ns(), uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::offchip);
+      run_.progress[size_t(run_.source_of(producer))].spill_reads += uint64_t(rows);
+    }
     // one multicast per share: the tiles that keep the same part of each row
     std::map<int, std::vector<size_t>> shares;
     for (size_t k = 0; k < dests.size(); ++k)
@@ -232,7 +275,7 @@ std::vector<double> Controller::send_rows(int layer, int producer, int n, int af
       for (size_t k : members) tiles.push_back(dests[k].tile);
       std::vector<double> arrivals;
       if (tiles.size() == 1) {
-        arrivals.push_back(transfer(src, tiles.front(), layer, bits, t));
+        arrivals.push_back(transfer(src, tiles.front(), layer, bits, from));
       } else {
         hw::OpExt e;
         e.op = OpCode::transfer;
@@ -241,7 +284,7 @@ std::vector<double> Controller::send_rows(int layer, int producer, int n, int af
         e.src = src;
         e.dsts = &tiles;
         e.arrivals = &arrivals;
-        hw::call(port, e, t, hw::now_ns(), uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::noc);
+        hw::call(port, e, from, hw::now_ns(), uint64_t(run_.mapping.chip_tiles) * kStride + ChipUnit::noc);
       }
       for (size_t i = 0; i < members.size(); ++i)
         in[members[i]] = std::max(in[members[i]], op(tiles[i], Unit::buffer, OpCode::write, layer, bits, arrivals[i]));
@@ -312,7 +355,8 @@ const Controller::LayerPlan& Controller::plan_of(int layer) {
   return plans_.emplace(layer, std::move(plan)).first->second;
 }
 
-double Controller::step_weighted(int layer, int n, int s, double t, double& ready, int& where) {
+double Controller::step_weighted(int layer, int n, int s, double t, double& ready, int& where,
+                                 uint64_t& store) {
   const auto& l = run_.graph.layers[layer];
   const auto& lm = run_.mapping.layers[layer];
   const auto& hw = ctx_.hw;
@@ -332,7 +376,9 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
     delivered_input_[layer] = n;
   }
   const int last_in = run_.last_row_needed(layer, s);
-  const int have = std::max(delivered[size_t(copy)], run_.first_row_needed(layer, s) - 1);
+  // a streamed layer (no window of its own: RunState::plan_buffers) receives every row its step reads
+  const int have = run_.buffers.streamed[size_t(layer)] ? run_.first_row_needed(layer, s) - 1
+                                                        : std::max(delivered[size_t(copy)], run_.first_row_needed(layer, s) - 1);
   delivered[size_t(copy)] = std::max(delivered[size_t(copy)], last_in);
   // 1. the producer rows each tile needs arrive from the tiles holding them (multicast over the NoC)
   const std::vector<double> in = send_rows(layer, l.inputs.front(), n, have, last_in, row_bits_in, cp.dests, t);
@@ -350,6 +396,7 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
     const double fetched = std::max(op(tile, Unit::buffer, OpCode::read, layer, fetch, in[k]),
                                     op(tile, Unit::bus, OpCode::move, layer, fetch, in[k]));
     next = std::min(next, fetched);
+    reads_done_ = std::max(reads_done_, fetched);
     // 3. every PE of this copy on this tile runs its crossbars
     double computed = fetched;
     uint64_t outputs = 0;
@@ -416,12 +463,14 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
   h = arrived;
   if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
   h = op(home, Unit::out_reg, OpCode::move, layer, values * act, h);
-  ready = op(home, Unit::buffer, OpCode::write, layer, values * act, h);
+  ready = h;
+  store = values * act;
   where = home;
   return next;
 }
 
-double Controller::step_digital(int layer, int n, int s, double t, double& ready, int& where) {
+double Controller::step_digital(int layer, int n, int s, double t, double& ready, int& where,
+                                uint64_t& store) {
   const auto& l = run_.graph.layers[layer];
   const auto& lm = run_.mapping.layers[layer];
   const int act = ctx_.hw.precision.activation_bits;
@@ -448,7 +497,10 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
   for (int p : l.inputs) {
     const auto& pl = run_.graph.layers[p];
     const int last = std::min(run_.last_row_needed(layer, s), pl.out.h - 1);
-    const int before = s == 0 ? -1 : std::min(run_.last_row_needed(layer, s - 1), pl.out.h - 1);
+    // the rows it has not pulled yet; streamed (no window of its own), every row this step reads
+    const int before = run_.buffers.streamed[size_t(layer)] ? std::min(run_.first_row_needed(layer, s), pl.out.h - 1) - 1
+                       : s == 0                             ? -1
+                                                            : std::min(run_.last_row_needed(layer, s - 1), pl.out.h - 1);
     const uint64_t bits = uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) *
                           uint64_t(pl.out.c) * uint64_t(act);
     read_bits += bits;
@@ -461,9 +513,11 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
   }
   if (zero_copy) {  // concatenation and identity are addressing, not data movement
     ready = arrived;
+    reads_done_ = arrived;
     return t;
   }
   const double fetched = op(home, Unit::buffer, OpCode::read, layer, read_bits, arrived);
+  reads_done_ = fetched;
   const uint64_t values = uint64_t(l.out.c) * uint64_t(l.out.w);
   double h = fetched;
   switch (l.op) {
@@ -494,7 +548,8 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
     default:
       break;
   }
-  ready = op(home, Unit::buffer, OpCode::write, layer, values * uint64_t(act), h);
+  ready = h;
+  store = values * uint64_t(act);
   return fetched;
 }
 

@@ -31,16 +31,21 @@ class Controller : public sc_core::sc_module {
  private:
   void start();
   void run_layer(int layer);
-  // One step; returns when its input reads are done (the thread moves on from there) and sets `ready`.
-  // `where` gets the tile whose buffer holds the step's output row.
-  double step_weighted(int layer, int n, int step, double t, double& ready, int& where);
-  double step_digital(int layer, int n, int step, double t, double& ready, int& where);
-  double step_input(int layer, int step, double t, double& ready, int& where);
+  // One step; returns when its input reads are done (the thread moves on from there). Sets `ready` to
+  // when the output row is formed, `where` to the tile that formed it and `store` to the bits to write
+  // into its buffer (0: the row is the input rows it pulled, or nothing); run_layer writes them there, or
+  // off-chip if that buffer has no room.
+  double step_weighted(int layer, int n, int step, double t, double& ready, int& where, uint64_t& store);
+  double step_digital(int layer, int n, int step, double t, double& ready, int& where, uint64_t& store);
+  double step_input(int layer, int n, int step, double t, double& ready, int& where, uint64_t& store);
+  // Whether `bits` more fit in tile `tile`'s buffer from `t` on, beside its windows and held rows.
+  bool has_room(int tile, double bits, double t);
   void deliver_outputs(int layer, int n, double t);
   void wait_for(tlm_utils::tlm_quantumkeeper& qk, sc_core::sc_event& ev);
   double wait_row(tlm_utils::tlm_quantumkeeper& qk, int producer, int n, int row);
   double wait_complete(tlm_utils::tlm_quantumkeeper& qk, int producer, int n);
-  // The input layer: when row `s` of input `n` may come in without overfilling its consumers' windows.
+  // Backpressure: when row `s` of input `n` of `layer` may be made without overfilling the windows of
+  // the consumers that read only it.
   double wait_for_room(tlm_utils::tlm_quantumkeeper& qk, int layer, int n, int s);
 
   // Transactions on the fabric.
@@ -91,8 +96,9 @@ class Controller : public sc_core::sc_module {
   const mapper::TileWork& work_;
   std::map<int, LayerPlan> plans_;
   std::map<int, std::vector<int>> delivered_;  // per layer, per copy: last input row delivered
-  std::map<int, int> delivered_input_;         // per layer: the input of the stream it refers to
-  std::map<int, int> windows_;                 // per consumer of the input: rows one step reads + stride
+  std::map<int, int> delivered_input_;
+  double reads_done_ = 0;
+  bool input_left_off_chip_ = false;  // set by step_input  // set by a step: when its input rows were read out of the buffer         // per layer: the input of the stream it refers to
 };
 
 }  // namespace cimsim::tiles

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <set>
+#include <stdexcept>
 
 namespace cimsim::tiles {
 
@@ -99,6 +101,204 @@ int RunState::first_row_needed(int layer, int step) const {
     default:
       return clamp_row(step, h_in);
   }
+}
+
+}  // namespace cimsim::tiles
+
+namespace cimsim::tiles {
+
+int RunState::row_source(int producer, int n, int row) const {
+  const Progress& p = progress[source_of(producer)];
+  const size_t i = size_t(n) * size_t(p.rows) + size_t(row);
+  return p.spilled[i] ? -1 : p.where[i];
+}
+
+int RunState::step_span(int layer) const {
+  int span = 1;
+  for (int k = 0; k < progress[layer].rows; ++k)
+    span = std::max(span, last_row_needed(layer, k) - first_row_needed(layer, k) + 1);
+  return span;
+}
+
+namespace {
+int step_stride(const workloads::Layer& l) {
+  const bool windowed = l.op == OpKind::conv || l.op == OpKind::max_pool || l.op == OpKind::avg_pool;
+  return windowed ? std::max(1, l.stride) : 1;
+}
+}  // namespace
+
+int RunState::window_rows(int producer, int consumer) const {
+  const int rows = std::max(1, progress[producer].rows);
+  const int steps = std::max(1, progress[consumer].rows);
+  std::int64_t w = std::int64_t(step_span(consumer)) + step_stride(graph.layers[consumer]);
+  const int copies_c = std::max(1, mapping.layers[consumer].copies);
+  if (copies_c > 1) w += std::int64_t(rows) * ((copies_c + steps - 1) / steps);
+  const int copies_p = std::max(1, mapping.layers[producer].copies);
+  if (copies_p > 1) w += std::int64_t(rows) * ((copies_p + rows - 1) / rows);
+  return int(std::min<std::int64_t>(w, std::numeric_limits<int>::max() / 2));
+}
+
+int RunState::pulls_of(int producer, int n, int row) const {
+  int pulls = producer == sinks.front() ? 1 : 0;  // the network's output leaves for off-chip memory
+  std::vector<int> weighted_seen;
+  for (int c : consumers[producer]) {
+    const auto& cl = graph.layers[c];
+    if (cl.op == OpKind::zero) continue;  // needs only its input's shape
+    const int steps = progress[c].rows;
+    if (mapping.layers[c].weighted) {
+      // a weighted layer reads its first input; each copy pulls a row once, at its first step reading it
+      if (source_of(cl.inputs.front()) != producer) continue;
+      if (std::find(weighted_seen.begin(), weighted_seen.end(), c) != weighted_seen.end()) continue;
+      weighted_seen.push_back(c);
+      // steps reading `row`: first_row_needed and last_row_needed do not fall as the step grows
+      int lo = 0, hi = steps;  // lo: first step whose last row is >= row
+      while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (last_row_needed(c, mid) >= row) hi = mid;
+        else lo = mid + 1;
+      }
+      std::vector<int> copies;
+      int readers = 0;
+      for (int k = lo; k < steps && first_row_needed(c, k) <= row; ++k, ++readers) {
+        const int copy = copy_of(c, n, k);
+        if (std::find(copies.begin(), copies.end(), copy) == copies.end()) copies.push_back(copy);
+      }
+      pulls += buffers.streamed[size_t(c)] ? readers : int(copies.size());  // streamed: every step pulls
+    } else {
+      // a digital layer pulls every row up to the last its final step reads, once (per input it is);
+      // streamed, every step pulls the rows it reads
+      const int rows_p = progress[producer].rows;
+      if (!buffers.streamed[size_t(c)]) {
+        if (row <= std::min(last_row_needed(c, steps - 1), rows_p - 1)) ++pulls;
+      } else {
+        for (int k = 0; k < steps; ++k)
+          if (std::min(first_row_needed(c, k), rows_p - 1) <= row && row <= std::min(last_row_needed(c, k), rows_p - 1))
+            ++pulls;
+      }
+    }
+  }
+  return pulls;
+}
+
+void RunState::pulled(int producer, int n, int after, int last, double t_ns) {
+  Progress& p = progress[source_of(producer)];
+  for (int r = std::max(0, after + 1); r <= last; ++r) {
+    const size_t i = size_t(n) * size_t(p.rows) + size_t(r);
+    if (i >= p.pending.size() || p.pending[i] <= 0)
+      throw std::logic_error("a row was pulled more often than its consumers read it");
+    --p.pending[i];
+    p.release_ns[i] = std::max(p.release_ns[i], t_ns);
+  }
+}
+
+double RunState::held_bits(int tile, double t_ns, double now_ns) {
+  auto& list = held[size_t(tile)];
+  double bits = 0;
+  for (size_t k = 0; k < list.size();) {
+    const Progress& p = progress[size_t(list[k].layer)];
+    const size_t i = list[k].index;
+    if (p.pending[i] == 0 && p.release_ns[i] <= now_ns) {  // gone: no later query can see it
+      list[k] = list.back();
+      list.pop_back();
+      continue;
+    }
+    if (p.pending[i] > 0 || p.release_ns[i] > t_ns) bits += p.held_bits;
+    ++k;
+  }
+  return bits;
+}
+
+}  // namespace cimsim::tiles
+
+namespace cimsim::tiles {
+
+std::vector<std::vector<std::pair<int, double>>> RunState::copy_tiles(int layer) const {
+  const auto& lm = mapping.layers[size_t(layer)];
+  std::vector<std::vector<std::pair<int, double>>> out(size_t(std::max(1, lm.copies)));
+  std::vector<std::vector<std::set<std::pair<int, int>>>> slices(out.size());  // per copy, per tile
+  const double total_rows = std::max(1.0, double(lm.rows_per_group) * lm.groups);
+  for (int b : lm.blocks) {
+    const auto& blk = mapping.blocks[size_t(b)];
+    auto& tiles = out[size_t(blk.copy)];
+    auto it = std::find_if(tiles.begin(), tiles.end(), [&](const auto& x) { return x.first == blk.tile; });
+    if (it == tiles.end()) {
+      tiles.push_back({blk.tile, 0.0});
+      slices[size_t(blk.copy)].emplace_back();
+      it = tiles.end() - 1;
+    }
+    // rows the tile's PEs read: each (group, row block) once
+    if (slices[size_t(blk.copy)][size_t(it - tiles.begin())].insert({blk.group_first, blk.row_block}).second)
+      it->second = std::min(1.0, it->second + double(blk.rows_driven) / total_rows);
+  }
+  return out;
+}
+
+std::vector<int> RunState::row_homes(int layer) const {
+  layer = source_of(layer);
+  const auto& l = graph.layers[size_t(layer)];
+  const auto& lm = mapping.layers[size_t(layer)];
+  if (lm.weighted) {
+    std::vector<int> homes;
+    for (const auto& copy : copy_tiles(layer))
+      if (!copy.empty() && std::find(homes.begin(), homes.end(), copy.front().first) == homes.end())
+        homes.push_back(copy.front().first);
+    return homes;
+  }
+  if (l.op == OpKind::input || l.op == OpKind::zero || l.inputs.empty()) return {lm.home_tile};
+  return row_homes(l.inputs.front());  // inputs come before their consumers: this ends
+}
+
+void RunState::plan_buffers(double capacity_bits, int activation_bits) {
+  buffers.capacity_bits = capacity_bits;
+  buffers.window_bits.assign(size_t(mapping.chip_tiles), 0.0);
+  buffers.windows.assign(size_t(mapping.chip_tiles), {});
+  buffers.streamed.assign(graph.layers.size(), 0);
+  held.assign(size_t(mapping.chip_tiles), {});
+  auto reserve = [&](int tile, double bits, int layer) {
+    if (bits <= 0) return;
+    buffers.window_bits[size_t(tile)] += bits;
+    buffers.windows[size_t(tile)].push_back({bits, layer});
+  };
+  auto row_bits = [&](int layer) {
+    const auto& o = graph.layers[size_t(layer)].out;
+    return double(o.c) * o.w * activation_bits;
+  };
+  for (int c : order) {
+    const auto& l = graph.layers[size_t(c)];
+    if (l.inputs.empty() || l.op == OpKind::zero || l.op == OpKind::concat || l.op == OpKind::identity ||
+        l.op == OpKind::pad || l.op == OpKind::slice || l.op == OpKind::flatten)
+      continue;
+    const std::int64_t rows = step_span(c);
+    if (mapping.layers[size_t(c)].weighted) {
+      const int p = l.inputs.front();
+      const double bits = double(std::min<std::int64_t>(rows, progress[size_t(source_of(p))].rows)) * row_bits(p);
+      for (const auto& copy : copy_tiles(c))
+        for (const auto& [tile, fraction] : copy) reserve(tile, std::ceil(bits * fraction), c);
+    } else {
+      double bits = 0;
+      for (int p : l.inputs)
+        bits += double(std::min<std::int64_t>(rows, progress[size_t(source_of(p))].rows)) * row_bits(p);
+      for (int tile : row_homes(c)) reserve(tile, bits, c);
+    }
+  }
+  // a tile whose windows do not fit streams its largest, until the rest do
+  for (size_t t = 0; t < buffers.window_bits.size(); ++t)
+    while (buffers.window_bits[t] > capacity_bits) {
+      const auto& w = buffers.windows[t];
+      const int layer = std::max_element(w.begin(), w.end())->second;
+      buffers.streamed[size_t(layer)] = 1;
+      for (size_t u = 0; u < buffers.windows.size(); ++u) {
+        auto& list = buffers.windows[u];
+        for (auto it = list.begin(); it != list.end();)
+          if (it->second == layer) {
+            buffers.window_bits[u] -= it->first;
+            it = list.erase(it);
+          } else {
+            ++it;
+          }
+        if (list.empty()) buffers.window_bits[u] = 0;  // no rounding residue
+      }
+    }
 }
 
 }  // namespace cimsim::tiles

@@ -38,9 +38,34 @@ struct Progress {
   sc_core::sc_event advanced;
   double start_ns = std::numeric_limits<double>::infinity();  // first step began
   double end_ns = 0.0;                                         // last row ready
-  // per step of this layer: the first row of its (first) input it still needs; for buffer occupancy
-  std::vector<int> first_input_row;
-  std::vector<double> step_end_ns;
+  // per step (over the stream): when it and every step before it had read their input rows from the
+  // buffer into the PEs' or units' registers: the rows before the next step's first have left the
+  // window then (backpressure)
+  std::vector<double> freed_ns;
+  // Output rows held in a tile buffer until every consumer has pulled them (same index as ready_ns):
+  // pulls still to come, when the last came, and whether the row went off-chip for want of room.
+  std::vector<int> pending;
+  std::vector<double> release_ns;
+  std::vector<char> spilled;
+  double held_bits = 0;  // bits of one held row (0: a DARTS `none` stores nothing)
+  // Backpressure: time its steps waited for room in a consumer's window, and the intervals.
+  double stall_ns = 0;
+  std::vector<std::pair<double, double>> stalls;
+  // rows written off-chip (the input: left there), and pulls of them from off-chip
+  uint64_t spilled_rows = 0, spill_reads = 0;
+};
+
+// The buffers of a run (docs/architecture.md, "Buffers"). Every tile's buffer holds (1) the input
+// windows of the layers that run on it, reserved for the whole run (ISAAC sizes its eDRAM so), and
+// (2) output rows waiting until every consumer has pulled them. A row that finds no room goes off-chip.
+struct BufferPlan {
+  double capacity_bits = 0;
+  std::vector<double> window_bits;  // per tile: the reserved input windows
+  // per tile: (bits, layer) of each window reserved there
+  std::vector<std::vector<std::pair<double, int>>> windows;
+  // per layer: its window did not fit beside the others on a tile, so it keeps none: every step
+  // pulls all the rows it reads (from the producer's buffer, or off-chip), none are reused in place
+  std::vector<char> streamed;
 };
 
 struct RunState {
@@ -70,6 +95,49 @@ struct RunState {
   // The tile whose buffer holds row `row` of input `n` of `producer` (ready already).
   int row_tile(int producer, int n, int row) const;
   int home_of(int layer) const { return mapping.layers[source_of(layer)].home_tile; }
+  // Where consumers pull row `row` of input `n` of `producer` from: its tile, or the off-chip port
+  // (hw::Mesh::kOffchip, -1) when it was spilled.
+  int row_source(int producer, int n, int row) const;
+
+  // Backpressure window (rows of `producer`, counted over the stream) of single-input consumer
+  // `consumer`: the rows one of its steps reads plus one step's stride; a duplicated consumer, whose
+  // copies work on their bands (or on other inputs) at once, also holds the whole map (and as many as its
+  // copies serve inputs at once), and a duplicated producer, whose copies make their bands at once, may
+  // be a whole map ahead.
+  int window_rows(int producer, int consumer) const;
+  // Rows of its input the steps of `layer` read at most (first to last row of one step).
+  int step_span(int layer) const;
+  // How many times row `row` (of input `n`) of `producer` will be pulled by its consumers (and by the
+  // off-chip port if it is the network's output): the count Controller::send_rows brings to zero.
+  int pulls_of(int producer, int n, int row) const;
+  // A pull of rows (after, last] of input `n` of `producer` at `t_ns`.
+  void pulled(int producer, int n, int after, int last, double t_ns);
+
+  // A weighted layer's copies: per copy, (tile, fraction of an input row its PEs read) for each tile in
+  // block order; the first is the copy's home, where its outputs are reduced and buffered.
+  std::vector<std::vector<std::pair<int, double>>> copy_tiles(int layer) const;
+  // The tiles where output rows of `layer` can be buffered: its copies' homes for a weighted layer, the
+  // tiles of its first input's rows for a digital one (it works where they are), else its home.
+  std::vector<int> row_homes(int layer) const;
+  // Reserves every layer's input window at the tiles it runs on (BufferPlan): the rows one step reads
+  // (a step pulls its new rows once the previous step has read its rows into registers), at most the
+  // whole input; a weighted layer's tiles keep the share of a row their PEs read. Zero-copy layers
+  // (concat, identity, pad, slice, flatten) and DARTS `none` reserve nothing: their output rows are the
+  // rows they pulled. Where a tile's windows exceed its capacity, the largest there is streamed instead
+  // (BufferPlan::streamed), until the rest fit.
+  void plan_buffers(double capacity_bits, int activation_bits);
+
+  // Buffers: the plan (reservations) and the rows held per tile.
+  BufferPlan buffers;
+  struct Held {
+    int layer;
+    size_t index;
+  };
+  std::vector<std::vector<Held>> held;  // per tile
+  // Bits held in tile `tile`'s buffer at any time from `t_ns` on, beyond its windows: every row not yet
+  // released or released after t_ns (a row whose pulls are still to come counts: conservative, so the
+  // buffer never overflows whatever order the threads run in). Forgets rows released before `now_ns`.
+  double held_bits(int tile, double t_ns, double now_ns);
   // The last row of producer `input` (its output row index) that step `step` of `layer` reads.
   int last_row_needed(int layer, int step) const;
   int first_row_needed(int layer, int step) const;
