@@ -68,7 +68,14 @@ std::string trace_json(const TraceData& trace, const std::vector<std::string>& l
 
   // busy slices: (pid, layer) -> merged slices; thread id = layer + 1 (0: work of no layer)
   std::map<std::pair<int, int>, std::vector<Slice>> busy;
+  // backpressure: when the layers homed on a tile waited for room (a thread of their own per tile)
+  std::map<int, std::vector<hw::BusyInterval>> stalls;
   for (const auto& sig : trace.log.signals) {
+    if (sig.name == "stall" && sig.scope.rfind("tile_", 0) == 0) {
+      auto& v = stalls[std::stoi(sig.scope.substr(5)) + 1];
+      v.insert(v.end(), sig.busy.begin(), sig.busy.end());
+      continue;
+    }
     int pid;
     if (sig.scope.rfind("tile_", 0) == 0)
       pid = std::stoi(sig.scope.substr(5)) + 1;
@@ -139,7 +146,7 @@ std::string trace_json(const TraceData& trace, const std::vector<std::string>& l
   };
   for (int t = 0; t < tiles; ++t) {
     const bool has_counter = size_t(t) < trace.occupancy.size() && !trace.occupancy[size_t(t)].empty();
-    if (!threads_of.count(t + 1) && !has_counter) continue;
+    if (!threads_of.count(t + 1) && !has_counter && !stalls.count(t + 1)) continue;
     meta("process_name", t + 1, 0, "\"name\":" + quote(tile_label(t)));
     meta("process_sort_index", t + 1, 0, "\"sort_index\":" + std::to_string(t + 1));
   }
@@ -191,6 +198,22 @@ std::string trace_json(const TraceData& trace, const std::vector<std::string>& l
       ++n_slices;
     }
   }
+
+  // stall slices: on a thread after the tile's layers
+  size_t n_stalls = 0;
+  for (const auto& [pid, list] : stalls) {
+    const int tid = int(layer_names.size()) + 1;
+    meta("thread_name", pid, tid, "\"name\":\"stalls (waiting for room)\"");
+    meta("thread_sort_index", pid, tid, "\"sort_index\":" + std::to_string(tid));
+    for (const auto& b : list) {
+      const int64_t s0 = ps(b.start_ns), e0 = std::max(ps(b.end_ns), s0 + 1);
+      event("\"ph\":\"X\",\"cat\":\"stall\",\"name\":" + quote("stall: " + layer_name(b.tag)) + ",\"pid\":" +
+            std::to_string(pid) + ",\"tid\":" + std::to_string(tid) + ",\"ts\":" + us(s0) + ",\"dur\":" +
+            us(e0 - s0) + ",\"args\":{\"layer\":" + std::to_string(b.tag) + "}");
+      ++n_stalls;
+    }
+  }
+  summary["stall_slices"] = n_stalls;
 
   // transfer slices and flows
   // where a flow ends: the destination's slice enclosing the arrival (the layer's own thread first),

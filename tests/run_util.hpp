@@ -114,7 +114,9 @@ inline nlohmann::json run_json(const std::filesystem::path& dir, const std::stri
   EXPECT_EQ(rc, 0) << cmd << "\n" << read_text(dir / (tag + ".err"));
   auto j = nlohmann::json::parse(read_text(out));
   // invariants of every run: no resource busy more than the whole run; the run ends when every layer
-  // has (cimsim itself refuses to report a run that breaks the first)
+  // has; no tile buffer holds more than its capacity (cimsim itself refuses to report a run that breaks
+  // the first or the last)
+  EXPECT_LE(j["buffer"]["peak_occupancy_bits"].get<double>(), j["buffer"]["capacity_bits"].get<double>()) << cmd;
   for (const auto& b : j["busiest"]) EXPECT_LE(b["busy_fraction"].get<double>(), 1.0 + 1e-9) << cmd;
   for (const auto& l : j["layers"])
     EXPECT_LE(l["end_cycle"].get<double>(), j["latency"]["cycles"].get<double>() * (1 + 1e-12) +

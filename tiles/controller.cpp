@@ -59,6 +59,15 @@ double Controller::transfer(int src, int dst, int layer, uint64_t bits, double t
   return t;
 }
 
+int Controller::lane_of(int layer, int n, int s) const {
+  const auto& l = run_.graph.layers[size_t(layer)];
+  if (run_.mapping.layers[size_t(layer)].weighted) return run_.copy_of(layer, n, s);
+  if (l.inputs.empty() || l.op == OpKind::zero) return 0;
+  const int p = l.inputs.front();
+  const int rows_p = run_.progress[size_t(run_.source_of(p))].rows;
+  return run_.row_tile(p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1));  // step_digital's tile
+}
+
 bool Controller::has_room(int tile, double bits, double t) {
   return bits <= run_.buffers.capacity_bits - run_.buffers.window_bits[size_t(tile)] -
                      run_.held_bits(tile, t, hw::now_ns());
@@ -144,6 +153,12 @@ void Controller::run_layer(int layer) {
           const int rows_p = run_.progress[run_.source_of(p)].rows;
           t = std::max(t, wait_row(qk, p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1)));
         }
+      // Double-buffered operands: a step's inputs are read into the PEs' (or units') registers while the
+      // step before it computes, not sooner: the thread is at most one step ahead of the computation
+      // on each copy (a digital layer: on each tile it works at).
+      const int lane = lane_of(layer, n, s);
+      auto& formed = formed_[{layer, lane}];
+      t = std::max(t, formed.first);
       t = std::max(t, hw::now_ns());
       if (!lbl) {  // backpressure: wait for room in the consumers' windows
         const double room = wait_for_room(qk, layer, n, s);
@@ -176,6 +191,7 @@ void Controller::run_layer(int layer) {
       }
       // a time past the run's limit (or the SystemC ceiling) stops the run; simulate() reports it
       if (!run_.within_limit(std::max(ready, next), layer, n, s)) return;
+      formed = {formed.second, ready};  // when the two latest steps on this lane had their rows formed
       if (held && !spill) run_.held[size_t(where)].push_back({layer, me.ready_ns.size()});
       me.pending.push_back(pulls);
       me.release_ns.push_back(ready);

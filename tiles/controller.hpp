@@ -97,6 +97,10 @@ class Controller : public sc_core::sc_module {
   std::map<int, LayerPlan> plans_;
   std::map<int, std::vector<int>> delivered_;  // per layer, per copy: last input row delivered
   std::map<int, int> delivered_input_;
+  // Per (layer, lane: a copy, or the tile a digital layer works at): when its two latest steps had their
+  // output rows formed (double-buffered operands, run_layer).
+  std::map<std::pair<int, int>, std::pair<double, double>> formed_;
+  int lane_of(int layer, int n, int step) const;
   double reads_done_ = 0;
   bool input_left_off_chip_ = false;  // set by step_input  // set by a step: when its input rows were read out of the buffer         // per layer: the input of the stream it refers to
 };
