@@ -11,6 +11,7 @@
 #include "mapper/mapping.hpp"
 #include "models/config_loader.hpp"
 #include "run_util.hpp"
+#include "tiles/reduction.hpp"
 #include "tiles/run_state.hpp"
 #include "workloads/builtins.hpp"
 
@@ -191,4 +192,40 @@ TEST(Buffers, TheInputComesAtTheRateTheFirstLayerTakesIt) {
   EXPECT_LT(j["buffer"]["peak_occupancy_bits"].get<double>(), 903680.0);
   const auto lbl = run_json(dir, "lbl", "--hw isaac --net vgg8 --dataflow layer_by_layer");
   EXPECT_LE(lbl["layers"][0]["end_cycle"].get<double>(), lbl["layers"][1]["start_cycle"].get<double>());
+}
+
+// The reduction across a copy's tiles (tiles/reduction.hpp): m tiles holding partial sums of the same
+// outputs meet in a binary tree ceil(log2 m) transfers deep, every tile but the home sends once, and the
+// adds are (m - 1) x outputs; tiles holding other outputs add nothing and send straight to the home.
+TEST(Reduction, ATreeOfMTilesIsCeilLog2MDeep) {
+  const tiles::Sums same = {{{0, 0}, 128}};
+  for (size_t m = 1; m <= 33; ++m) {
+    const auto steps = tiles::reduction_tree(std::vector<tiles::Sums>(m, same));
+    EXPECT_EQ(tiles::reduction_depth(steps, m), m == 1 ? 0 : int(std::ceil(std::log2(double(m))))) << m;
+    ASSERT_EQ(steps.size(), m - 1) << m;
+    std::vector<int> sends(m, 0);
+    uint64_t adds = 0;
+    for (const auto& s : steps) {
+      ++sends[s.from];
+      EXPECT_LT(s.to, s.from);
+      EXPECT_EQ(s.sent, 128u);
+      adds += s.adds;
+    }
+    EXPECT_EQ(sends[0], 0);
+    for (size_t k = 1; k < m; ++k) EXPECT_EQ(sends[k], 1) << m << " tile " << k;
+    EXPECT_EQ(adds, (m - 1) * 128) << m;
+  }
+  // 4 tiles: two column blocks, each split over two tiles (0, 1 hold block 0; 2, 3 hold block 1)
+  const tiles::Sums a = {{{0, 0}, 64}}, b = {{{0, 1}, 64}};
+  const auto steps = tiles::reduction_tree({a, a, b, b});
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_EQ(steps[0].from, 1u);  // 1 -> 0 adds 64
+  EXPECT_EQ(steps[0].adds, 64u);
+  EXPECT_EQ(steps[1].from, 3u);  // 3 -> 2 adds 64
+  EXPECT_EQ(steps[1].adds, 64u);
+  EXPECT_EQ(steps[2].from, 2u);  // 2 -> 0: block 1 is new to tile 0, nothing to add, sent at the end
+  EXPECT_EQ(steps[2].to, 0u);
+  EXPECT_EQ(steps[2].adds, 0u);
+  EXPECT_EQ(steps[2].sent, 64u);
+  EXPECT_EQ(tiles::reduction_depth(steps, 4), 2);
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "hw/mesh.hpp"
+#include "tiles/reduction.hpp"
 
 namespace cimsim::tiles {
 
@@ -436,35 +437,20 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
     done[k] = computed;
   }
   // 5. across the copy's tiles: partial sums meet in a binary tree rooted at the copy's home (tile k
-  // sends to tile k - stride, which adds what both hold); whole outputs go straight to the home
+  // sends to tile k - stride, which adds what both hold: tiles/reduction.hpp); whole outputs go straight
+  // to the home
   const int home = cp.home;
   double h = done[0];
   if (partial) {
-    // tiles holding none of the same outputs have nothing to add: they do not meet in the tree but
-    // send what they hold straight to the home at the end
-    const size_t m = cp.tiles.size();
-    std::vector<std::map<std::pair<int, int>, int>> holds(m);
-    for (size_t k = 0; k < m; ++k) holds[k] = cp.tiles[k].sums;
-    std::vector<bool> merged(m, false);
-    auto merge = [&](size_t j, size_t i, bool always) {
-      uint64_t sent = 0, adds = 0;
-      for (const auto& [key, outs] : holds[j]) {
-        sent += uint64_t(outs);
-        adds += holds[i].count(key) ? uint64_t(outs) : 0;
-      }
-      if (adds == 0 && !always) return;
-      for (const auto& kv : holds[j]) holds[i].emplace(kv);
-      const double at = transfer(cp.tiles[j].tile, cp.tiles[i].tile, layer,
-                                 sent * uint64_t(vectors) * uint64_t(out_value_bits), done[j]);
-      done[i] = op(cp.tiles[i].tile, Unit::accumulate, OpCode::compute, layer, adds * uint64_t(vectors),
-                   std::max(done[i], at));
-      merged[j] = true;
-    };
-    for (size_t stride = 1; stride < m; stride *= 2)
-      for (size_t i = 0; i + stride < m; i += 2 * stride)
-        if (!merged[i] && !merged[i + stride]) merge(i + stride, i, false);
-    for (size_t k = 1; k < m; ++k)
-      if (!merged[k]) merge(k, 0, true);
+    // (tiles/reduction.hpp: disjoint tiles send straight to the home at the end)
+    std::vector<Sums> holds;
+    for (const auto& tp : cp.tiles) holds.push_back(tp.sums);
+    for (const auto& step : reduction_tree(std::move(holds))) {
+      const double at = transfer(cp.tiles[step.from].tile, cp.tiles[step.to].tile, layer,
+                                 step.sent * uint64_t(vectors) * uint64_t(out_value_bits), done[step.from]);
+      done[step.to] = op(cp.tiles[step.to].tile, Unit::accumulate, OpCode::compute, layer,
+                         step.adds * uint64_t(vectors), std::max(done[step.to], at));
+    }
     h = done[0];
   } else {
     for (size_t k = 1; k < cp.tiles.size(); ++k) {

@@ -18,6 +18,7 @@
 #include "hw/context.hpp"
 #include "hw/payload.hpp"
 #include "mapper/mapping.hpp"
+#include "tiles/reduction.hpp"
 #include "tiles/run_state.hpp"
 #include "tiles/tile.hpp"
 
@@ -78,7 +79,7 @@ class Controller : public sc_core::sc_module {
     uint64_t rows;  // distinct input rows the tile's PEs read
     std::set<std::pair<int, int>> slices;  // (group, row block) of the input rows it reads
     // (group, column block) -> outputs: the partial sums it holds once its PEs have added theirs
-    std::map<std::pair<int, int>, int> sums;
+    Sums sums;
     uint64_t tile_adds = 0;  // per output vector: partial sums its accumulate units add across its PEs
   };
   struct CopyPlan {
