@@ -292,7 +292,10 @@ Keys build_keys() {
   add_choice(v, "tile.buffer.kind", {"edram", "sram"}, 0, "tile buffer technology: sets its energy, area and leakage model",
              isaac + " (eDRAM)",
              [](H& h, int i) { h.tile.buffer.kind = i == 0 ? BufferKind::edram : BufferKind::sram; });
-  add_num(v, "tile.buffer.size_kib", 64, 0, true, kMaxBufferKib, "KiB", "tile buffer capacity", isaac + " (64 KB)",
+  add_num(v, "tile.buffer.size_kib", 64, 0, true, kMaxBufferKib, "KiB",
+          "tile buffer capacity: input windows and output rows waiting for their consumers; a row that finds "
+          "no room goes off-chip",
+          isaac + " (64 KB)",
           [](H& h) -> double& { return h.tile.buffer.size_kib; });
   add_int(v, "tile.buffer.banks", 2, 1, 1024, "", "independent banks", isaac + " (2 banks)",
           [](H& h) -> int& { return h.tile.buffer.banks; });
