@@ -34,4 +34,5 @@ for n in 65 45 32 22 14; do row "technology.node_nm" "$n" "technology: {node_nm:
 for c in 0.6 1.2 2.4; do row "technology.clock_ghz" "$c" "technology: {clock_ghz: $c}"; done
 for l in 0.2 2; do row "adc.leakage_mw (pinned)" "$l" "adc: {leakage_mw: $l}"; done
 for k in edram sram; do row "tile.buffer.kind" "$k" "tile: {buffer: {kind: $k}}"; done
+for s in 8 16 64 256; do row "tile.buffer.size_kib" "$s" "tile: {buffer: {size_kib: $s}}"; done
 for g in none idle_tiles; do row "chip.power_gating (isaac mesh, 168 tiles)" "$g" "chip: {tiles: [12, 14], power_gating: $g}"; done

@@ -25,10 +25,11 @@ BUDGETS = [168, 211, 253]
 
 
 def wide_config(tmp):
-    """rnc-box with 8 buffer banks and 64 activation/accumulate units per tile."""
+    """rnc-box with 512 KiB buffers of 8 banks and 64 activation/accumulate units per tile."""
     text = open(os.path.join(ROOT, "configs", "rnc-box.yaml")).read()
     text = text.replace("name: rnc-box", "name: rnc-box-wide")
     text = text.replace("    banks: 1\n", "    banks: 8\n")
+    text = text.replace("    size_kib: 16 ", "    size_kib: 512 ")
     text = text.replace("  activation: {}", "  activation: {count: 64}")
     text = text.replace("  accumulate: {}", "  accumulate: {count: 64}")
     path = os.path.join(tmp, "rnc-box-wide.yaml")
