@@ -216,7 +216,8 @@ TEST(Onnx, GemmAndMatMulAreFullyConnected) {
   Model d(4, 2, 2);  // x.view(x.size(0), -1) with a symbolic batch: Shape -> Gather -> Unsqueeze -> Concat
   d.node("GlobalAveragePool", {"x"}, "p", "gap");
   d.node("Shape", {"p"}, "shape");
-  d.node("Gather", {"shape", d.ints("zero", {0})}, "n");
+  set_i(d.node("Constant", {}, "zero"), "value_int", 0);  // a scalar index, as PyTorch writes it
+  d.node("Gather", {"shape", "zero"}, "n");
   d.node("Unsqueeze", {"n", d.ints("axes", {0})}, "n1");
   set_i(d.node("Concat", {"n1", d.ints("minus_one", {-1})}, "target"), "axis", 0);
   d.node("Reshape", {"p", "target"}, "flat", "view");
@@ -388,7 +389,9 @@ TEST(Onnx, PoolsAndDuplicateNames) {
 const std::string supported =
     "unsupported operator; supported: Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, "
     "Dropout, Flatten, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, MatMul, MaxPool, Mul, Pad, "
-    "ReduceMean, Relu, Reshape, Sigmoid, Slice, Squeeze, Sum, Unsqueeze; on constants: Cast, Gather, Shape";
+    "ReduceMean, Relu, Reshape, Sigmoid, Slice, Squeeze, Sum, Transpose, Unsqueeze; on constants also: Abs, Cast, "
+    "Ceil, ConstantOfShape, Div, Equal, Expand, Floor, Gather, Greater, Less, Max, Min, Neg, Not, Range, Shape, "
+    "Size, Sqrt, Sub, Where";
 
 TEST(Onnx, UnsupportedOperatorsAreNamed) {
   Model m(3, 8, 8);
@@ -438,16 +441,16 @@ TEST(Onnx, RefusedModels) {
   }
   {
     Model m(3, 8, 8);
-    set_s(m.node("Conv", {"x", m.weight("w", {4, 3, 3, 3})}, "c", "conv"), "auto_pad", "SAME_UPPER");
-    EXPECT_EQ(m.error(), "m.onnx: node 'conv' (Conv): auto_pad 'SAME_UPPER' is not supported (give explicit pads)");
+    set_s(m.node("Conv", {"x", m.weight("w", {4, 3, 3, 3})}, "c", "conv"), "auto_pad", "SAME");
+    EXPECT_EQ(m.error(), "m.onnx: node 'conv' (Conv): auto_pad 'SAME' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
   }
   {
     Model m(3, 8, 8);
     auto* p = m.node("MaxPool", {"x"}, "p", "pool");
     set_ints(p, "kernel_shape", {3, 3});
     set_ints(p, "strides", {2, 2});
-    set_i(p, "ceil_mode", 1);
-    EXPECT_EQ(m.error(), "m.onnx: node 'pool' (MaxPool): ceil_mode=1 is not supported");
+    set_i(p, "ceil_mode", 2);
+    EXPECT_EQ(m.error(), "m.onnx: node 'pool' (MaxPool): ceil_mode 2 is not 0 or 1");
   }
   {
     Model m(3, 8, 8);

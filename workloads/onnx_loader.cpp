@@ -1,14 +1,21 @@
 #include "workloads/onnx_loader.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <deque>
-#include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -28,8 +35,104 @@ using Ints = std::vector<int64_t>;
 
 const char* const supported_ops =
     "Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, Dropout, Flatten, Gemm, "
-    "GlobalAveragePool, HardSigmoid, HardSwish, Identity, MatMul, MaxPool, Mul, Pad, ReduceMean, Relu, "
-    "Reshape, Sigmoid, Slice, Squeeze, Sum, Unsqueeze; on constants: Cast, Gather, Shape";
+    "GlobalAveragePool, HardSigmoid, HardSwish, Identity, MatMul, MaxPool, Mul, Pad, ReduceMean, "
+    "Relu, Reshape, Sigmoid, Slice, Squeeze, Sum, Transpose, Unsqueeze; on constants also: Abs, Cast, "
+    "Ceil, ConstantOfShape, Div, Equal, Expand, Floor, Gather, Greater, Less, Max, Min, Neg, Not, Range, Shape, "
+    "Size, Sqrt, Sub, Where";
+
+// Data of one tensor kept when a file is parsed (load_onnx): larger data is a weight, whose values cimsim
+// never reads, and is skipped while parsing so that it is never held in memory.
+constexpr uint32_t kKeepDataBytes = 1 << 20;
+// Elements of a constant whose values are folded (shape arithmetic); a larger constant keeps its dims only.
+constexpr int64_t kMaxFoldElements = 1 << 17;
+
+// ---- parsing without the weights --------------------------------------------------------------------
+// The messages on the way from a ModelProto to its tensors; other fields are copied as they are.
+enum class Msg { model, graph, node, attribute, tensor, other };
+
+Msg child(Msg m, uint32_t field) {
+  switch (m) {
+    case Msg::model: return field == 7 ? Msg::graph : Msg::other;
+    case Msg::graph: return field == 1 ? Msg::node : field == 5 ? Msg::tensor : Msg::other;
+    case Msg::node: return field == 5 ? Msg::attribute : Msg::other;
+    case Msg::attribute:
+      return field == 5 || field == 10 ? Msg::tensor : field == 6 || field == 11 ? Msg::graph : Msg::other;
+    default: return Msg::other;
+  }
+}
+// TensorProto's value fields: float_data, int32_data, string_data, int64_data, raw_data, double_data,
+// uint64_data.
+bool is_tensor_data(uint32_t field) { return (field >= 4 && field <= 7) || (field >= 9 && field <= 11); }
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(char(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(char(v));
+}
+
+// Copies one message of kind `kind` from `in` to `out` in the protobuf wire format, leaving out the value
+// fields of tensors larger than kKeepDataBytes. False when the input is not well-formed.
+bool copy_message(google::protobuf::io::CodedInputStream& in, Msg kind, std::string& out, int depth) {
+  if (depth > 64) return false;
+  while (const uint32_t tag = in.ReadTag()) {
+    const uint32_t field = tag >> 3;
+    switch (tag & 7) {
+      case 0: {
+        uint64_t v = 0;
+        if (!in.ReadVarint64(&v)) return false;
+        put_varint(out, tag);
+        put_varint(out, v);
+        break;
+      }
+      case 1:
+      case 5: {  // fixed64, fixed32: copied as they are (little-endian on the wire)
+        std::string raw;
+        if (!in.ReadString(&raw, (tag & 7) == 1 ? 8 : 4)) return false;
+        put_varint(out, tag);
+        out += raw;
+        break;
+      }
+      case 2: {
+        uint32_t len = 0;
+        if (!in.ReadVarint32(&len)) return false;
+        if (kind == Msg::tensor && is_tensor_data(field) && len > kKeepDataBytes) {
+          if (!in.Skip(int(len))) return false;
+          break;
+        }
+        std::string inner;
+        const Msg sub = child(kind, field);
+        if (sub == Msg::other) {
+          if (!in.ReadString(&inner, int(len))) return false;
+        } else {
+          const auto limit = in.PushLimit(int(len));
+          // a message cut short by the end of the file ends before its length: not well-formed
+          if (!copy_message(in, sub, inner, depth + 1) || in.BytesUntilLimit() != 0) return false;
+          in.PopLimit(limit);
+        }
+        put_varint(out, tag);
+        put_varint(out, inner.size());
+        out += inner;
+        break;
+      }
+      default:
+        return false;  // groups (wire types 3, 4) and invalid types: no ONNX message has them
+    }
+  }
+  return in.ConsumedEntireMessage();
+}
+
+// Parses a ModelProto from `stream` without the data of its large tensors (see kKeepDataBytes).
+bool parse_shapes_only(google::protobuf::io::ZeroCopyInputStream& stream, onnx::ModelProto& model) {
+  std::string kept;
+  {
+    google::protobuf::io::CodedInputStream in(&stream);
+    in.SetTotalBytesLimit(INT_MAX);
+    if (!copy_message(in, Msg::model, kept, 0)) return false;
+  }
+  return model.ParseFromString(kept);
+}
 
 // A name or string from the file inside a message: escaped, one line, bounded.
 std::string q(const std::string& text) { return common::printable(text, 80); }
@@ -47,23 +150,150 @@ std::string stem_of(const std::string& path) {
   return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
 }
 
+int64_t product(const Ints& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n = common::checked_mul(n, d).value_or(INT64_MAX);
+  return n;
+}
+// Row-major strides of `dims`.
+Ints strides_of(const Ints& dims) {
+  Ints s(dims.size(), 1);
+  for (size_t k = dims.size(); k-- > 1;) s[k - 1] = s[k] * dims[k];
+  return s;
+}
+
+// A constant tensor: its dims always; its values when known (kept in the file and at most
+// kMaxFoldElements), as integers or as reals.
+struct Tensor {
+  Ints dims;
+  bool real = false;
+  bool known = false;
+  Ints i;
+  std::vector<double> f;
+
+  int64_t count() const { return product(dims); }
+  double at(int64_t k) const { return real ? f[size_t(k)] : double(i[size_t(k)]); }
+  int64_t int_at(int64_t k) const { return real ? int64_t(f[size_t(k)]) : i[size_t(k)]; }
+  // A tensor of `dims` whose values are to be filled, or one of dims only when too large to fold.
+  static Tensor of(Ints dims, bool real, bool known = true) {
+    Tensor t;
+    t.dims = std::move(dims);
+    t.real = real;
+    t.known = known && t.count() <= kMaxFoldElements;
+    if (t.known) (real ? void(t.f.assign(size_t(t.count()), 0.0)) : void(t.i.assign(size_t(t.count()), 0)));
+    return t;
+  }
+  void set(int64_t k, double v) { real ? void(f[size_t(k)] = v) : void(i[size_t(k)] = int64_t(v)); }
+  void set_int(int64_t k, int64_t v) { real ? void(f[size_t(k)] = double(v)) : void(i[size_t(k)] = v); }
+};
+
+bool is_real_type(int type) {
+  return type == TensorProto::FLOAT || type == TensorProto::DOUBLE || type == TensorProto::FLOAT16 ||
+         type == TensorProto::BFLOAT16;
+}
+
 template <typename T>
-std::vector<T> raw_values(const std::string& raw) {
-  std::vector<T> v(raw.size() / sizeof(T));
-  if (!v.empty()) std::memcpy(v.data(), raw.data(), v.size() * sizeof(T));
-  return v;
+void from_raw(const std::string& raw, Tensor& t) {
+  const size_t n = raw.size() / sizeof(T);
+  for (size_t k = 0; k < n; ++k) {
+    T v;
+    std::memcpy(&v, raw.data() + k * sizeof(T), sizeof(T));
+    t.set(int64_t(k), double(v));
+    if (!t.real) t.i[k] = int64_t(v);  // exact for 64-bit integers
+  }
+}
+
+// The values of `p` when its data is in the file (not skipped, not external) and small enough to fold.
+Tensor decode(const TensorProto& p) {
+  Tensor t;
+  t.dims.assign(p.dims().begin(), p.dims().end());
+  t.real = is_real_type(p.data_type());
+  const int64_t n = t.count();
+  if (n < 0 || n > kMaxFoldElements || p.data_location() == TensorProto::EXTERNAL) return t;
+  t = Tensor::of(t.dims, t.real);
+  size_t width = 0;
+  switch (p.data_type()) {
+    case TensorProto::FLOAT: case TensorProto::INT32: case TensorProto::UINT32: width = 4; break;
+    case TensorProto::DOUBLE: case TensorProto::INT64: case TensorProto::UINT64: width = 8; break;
+    case TensorProto::INT16: case TensorProto::UINT16: width = 2; break;
+    case TensorProto::INT8: case TensorProto::UINT8: case TensorProto::BOOL: width = 1; break;
+    default: t.known = false; return t;  // float16, strings, complex: never shape arithmetic
+  }
+  if (p.has_raw_data()) {
+    if (p.raw_data().size() != size_t(n) * width) return t.known = false, t;
+    const std::string& raw = p.raw_data();
+    switch (p.data_type()) {
+      case TensorProto::FLOAT: from_raw<float>(raw, t); break;
+      case TensorProto::DOUBLE: from_raw<double>(raw, t); break;
+      case TensorProto::INT32: from_raw<int32_t>(raw, t); break;
+      case TensorProto::UINT32: from_raw<uint32_t>(raw, t); break;
+      case TensorProto::INT64: from_raw<int64_t>(raw, t); break;
+      case TensorProto::UINT64: from_raw<uint64_t>(raw, t); break;
+      case TensorProto::INT16: from_raw<int16_t>(raw, t); break;
+      case TensorProto::UINT16: from_raw<uint16_t>(raw, t); break;
+      case TensorProto::INT8: from_raw<int8_t>(raw, t); break;
+      default: from_raw<uint8_t>(raw, t); break;
+    }
+    return t;
+  }
+  auto fill = [&](const auto& field) {
+    if (int64_t(field.size()) != n) return void(t.known = false);
+    for (int k = 0; k < field.size(); ++k) t.set(k, double(field.Get(k)));
+    if (!t.real) std::copy(field.begin(), field.end(), t.i.begin());
+  };
+  switch (p.data_type()) {
+    case TensorProto::FLOAT: fill(p.float_data()); break;
+    case TensorProto::DOUBLE: fill(p.double_data()); break;
+    case TensorProto::INT64: fill(p.int64_data()); break;
+    case TensorProto::UINT32: case TensorProto::UINT64: fill(p.uint64_data()); break;
+    default: fill(p.int32_data()); break;
+  }
+  return t;
+}
+
+// Numpy-style broadcast of two shapes; empty optional-like flag `ok` false when they do not broadcast.
+bool broadcast_dims(const Ints& a, const Ints& b, Ints& out) {
+  const size_t r = std::max(a.size(), b.size());
+  out.assign(r, 1);
+  for (size_t k = 0; k < r; ++k) {
+    const int64_t x = k < r - a.size() ? 1 : a[k - (r - a.size())];
+    const int64_t y = k < r - b.size() ? 1 : b[k - (r - b.size())];
+    if (x != y && x != 1 && y != 1) return false;
+    out[k] = x == 1 ? y : x;
+  }
+  return true;
+}
+// The flat index into a tensor of `dims` (right-aligned, broadcast) of the element at `idx` of the result.
+int64_t broadcast_source(const Ints& idx, const Ints& dims, const Ints& strides) {
+  int64_t s = 0;
+  const size_t off = idx.size() - dims.size();
+  for (size_t k = 0; k < dims.size(); ++k) s += (dims[k] == 1 ? 0 : idx[k + off]) * strides[k];
+  return s;
+}
+// Calls f(idx) for every multi-index of `dims` in row-major order (flat index k = 0, 1, ...).
+void for_each_index(const Ints& dims, const std::function<void(int64_t, const Ints&)>& f) {
+  Ints idx(dims.size(), 0);
+  const int64_t n = product(dims);
+  for (int64_t k = 0; k < n; ++k) {
+    f(k, idx);
+    for (size_t a = idx.size(); a-- > 0;) {
+      if (++idx[a] < dims[a]) break;
+      idx[a] = 0;
+    }
+  }
 }
 
 class Importer {
  public:
-  Importer(const onnx::GraphProto& g, std::string source) : g_(g), source_(common::printable(source)) {}
+  Importer(const onnx::GraphProto& g, std::string source, int64_t opset)
+      : g_(g), source_(common::printable(source)), opset_(opset) {}
 
   Graph run() {
     graph_.name = stem_of(source_);
     if (g_.node_size() >= kMaxLayers) {
       fail(over_bound("node count", g_.node_size(), kMaxLayers - 1));
     }
-    for (const auto& t : g_.initializer()) static_[t.name()] = &t;
+    for (const auto& t : g_.initializer()) protos_[t.name()] = &t;
     for (const auto& n : g_.node()) {
       const bool fc = n.op_type() == "Gemm" || n.op_type() == "MatMul";
       for (const auto& in : n.input()) {
@@ -93,8 +323,9 @@ class Importer {
     if (!node_->name().empty()) return node_->name();
     return node_->output_size() > 0 ? node_->output(0) : node_->op_type();
   }
+  const std::string& op() const { return node_->op_type(); }
 
-  // ---- attributes and constant tensors ------------------------------------------------------------
+  // ---- attributes -------------------------------------------------------------------------------------
   const onnx::AttributeProto* attr(const char* name) const {
     for (const auto& a : node_->attribute()) {
       if (a.name() == name) return &a;
@@ -115,49 +346,61 @@ class Importer {
     if (v > bound) fail(over_bound(what, v, bound));
     return int(v);
   }
-
-  Ints tensor_ints(const TensorProto& t, const std::string& what) const {
-    switch (t.data_type()) {
-      case TensorProto::INT64:
-        return t.has_raw_data() ? raw_values<int64_t>(t.raw_data())
-                                : Ints(t.int64_data().begin(), t.int64_data().end());
-      case TensorProto::INT32: {
-        const auto v = t.has_raw_data() ? raw_values<int32_t>(t.raw_data())
-                                        : std::vector<int32_t>(t.int32_data().begin(), t.int32_data().end());
-        return Ints(v.begin(), v.end());
-      }
-      default:
-        fail(what + " '" + q(t.name()) + "' must be an int64 or int32 tensor");
-    }
-  }
-  // True when the tensor holds FLOAT data (in the file) that is all 0.
-  static bool all_zero(const TensorProto& t) {
-    if (t.data_type() != TensorProto::FLOAT) return false;
-    const auto v = t.has_raw_data() ? raw_values<float>(t.raw_data())
-                                    : std::vector<float>(t.float_data().begin(), t.float_data().end());
-    return !v.empty() && std::all_of(v.begin(), v.end(), [](float x) { return x == 0.0f; });
+  // An axis of a tensor of rank `rank`, negative counting from the end.
+  int64_t axis_in(int64_t axis, size_t rank) const {
+    const int64_t r = int64_t(rank);
+    if (axis < -r || axis >= r) fail("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(r));
+    return axis < 0 ? axis + r : axis;
   }
 
-  // ---- node inputs ----------------------------------------------------------------------------------
+  // ---- constants --------------------------------------------------------------------------------------
+  bool is_const(const std::string& name) const { return consts_.count(name) || protos_.count(name); }
+  const Tensor& const_of(const std::string& name) {
+    if (auto it = consts_.find(name); it != consts_.end()) return it->second;
+    return consts_.emplace(name, decode(*protos_.at(name))).first->second;
+  }
   bool has_input(int i) const { return i < node_->input_size() && !node_->input(i).empty(); }
-  const TensorProto* static_input(int i) const {
-    if (!has_input(i)) return nullptr;
-    auto it = static_.find(node_->input(i));
-    return it == static_.end() ? nullptr : it->second;
+  const Tensor* static_input(int i) {
+    if (!has_input(i) || !is_const(node_->input(i))) return nullptr;
+    return &const_of(node_->input(i));
   }
+  // Input i's values, which must be known (a constant small enough to fold, its data in the file).
+  const Tensor& known_input(int i, const char* what) {
+    const Tensor* t = static_input(i);
+    if (!t) fail(std::string(what) + " (input " + std::to_string(i) + ") must be a constant or an initializer");
+    if (!t->known) {
+      fail(std::string(what) + " '" + q(node_->input(i)) + "' has " + std::to_string(t->count()) +
+           " elements whose values are not read (only constants of up to " + std::to_string(kMaxFoldElements) +
+           " elements with their data in the file are folded)");
+    }
+    return *t;
+  }
+  Ints static_ints(int i, const char* what) {
+    const Tensor& t = known_input(i, what);
+    Ints v(size_t(t.count()));
+    for (int64_t k = 0; k < t.count(); ++k) v[size_t(k)] = t.int_at(k);
+    return v;
+  }
+  // True when the tensor holds real values that are all 0.
+  static bool all_zero(const Tensor& t) {
+    return t.known && t.real && !t.f.empty() && std::all_of(t.f.begin(), t.f.end(), [](double x) { return x == 0.0; });
+  }
+  void set_const(Tensor t) { consts_[node_->output(0)] = std::move(t); }
+
+  // ---- activations ------------------------------------------------------------------------------------
   int act_input(int i) const {
     if (!has_input(i)) fail("input " + std::to_string(i) + " is missing");
     auto it = act_.find(node_->input(i));
     if (it != act_.end()) return it->second;
-    if (static_.count(node_->input(i))) {
+    if (is_const(node_->input(i))) {
       fail("input '" + q(node_->input(i)) + "' is a constant; an activation (the output of an earlier node) is expected");
     }
     fail("input '" + q(node_->input(i)) + "' is not the graph input nor the output of an earlier node");
   }
-  Ints static_ints(int i, const char* what) const {
-    const TensorProto* t = static_input(i);
-    if (!t) fail(std::string(what) + " (input " + std::to_string(i) + ") must be a constant or an initializer");
-    return tensor_ints(*t, what);
+  // The ONNX dims of activation input i ([1, C, H, W], [1, N], or what a relabelling node made of them).
+  const Ints& act_dims(int i) const {
+    act_input(i);
+    return dims_.at(node_->input(i));
   }
   const Layer& layer(int index) const { return graph_.layers[size_t(index)]; }
   // True when the node's input 0 feeds only this node (and is no graph output).
@@ -169,7 +412,7 @@ class Importer {
     return fc != fc_uses_.end() && all != uses_.end() && fc->second > 0 && fc->second == all->second;
   }
 
-  // ---- layers ---------------------------------------------------------------------------------------
+  // ---- layers -----------------------------------------------------------------------------------------
   // `base`, or base_2, base_3, ... the first one free. The next suffix to try is remembered per base, so
   // n nodes of one name cost O(n), not O(n^2).
   std::string unique(const std::string& base) {
@@ -183,11 +426,16 @@ class Importer {
     names_.insert(name);
     return name;
   }
-  Layer make(OpKind op, std::vector<int> inputs) const {
+  Layer make(OpKind kind, std::vector<int> inputs) const {
     Layer l;
-    l.op = op;
+    l.op = kind;
     l.inputs = std::move(inputs);
     return l;
+  }
+  Ints default_dims(int index) const {
+    const Layer& l = layer(index);
+    if (l.op == OpKind::fc || l.op == OpKind::flatten) return {1, l.out.c};
+    return {1, l.out.c, l.out.h, l.out.w};
   }
   int emit(Layer l, const std::string& suffix = "") {
     l.name = unique(label() + suffix);
@@ -197,15 +445,20 @@ class Importer {
     } catch (const NetworkError& e) {
       fail(e.what());
     }
-    if (suffix.empty()) act_[node_->output(0)] = index;
+    if (suffix.empty()) alias(index, default_dims(index));
     return index;
   }
-  void alias(int index) { act_[node_->output(0)] = index; }
+  // The node's output is layer `index`'s, with ONNX dims `dims`.
+  void alias(int index, Ints dims) {
+    act_[node_->output(0)] = index;
+    dims_[node_->output(0)] = std::move(dims);
+  }
+  void keep(int index) { alias(index, act_dims(0)); }  // an output that is input 0 (a folded BN or bias)
 
   void add_input() {
     std::vector<const onnx::ValueInfoProto*> inputs;
     for (const auto& v : g_.input()) {
-      if (!static_.count(v.name())) inputs.push_back(&v);
+      if (!protos_.count(v.name())) inputs.push_back(&v);
     }
     if (inputs.empty()) fail("the graph has no input (every graph input is an initializer)");
     if (inputs.size() > 1) {
@@ -233,14 +486,482 @@ class Importer {
     in.name = unique("input");
     in.out = Shape{dims[0], dims[1], dims[2]};
     act_[v.name()] = graph_.add(std::move(in));
+    dims_[v.name()] = {1, dims[0], dims[1], dims[2]};
     graph_.infer_layer(0);
   }
 
-  void check_auto_pad() const {
-    const auto* a = attr("auto_pad");
-    if (a && a->s() != "NOTSET" && a->s() != "VALID") {
-      fail("auto_pad '" + q(a->s()) + "' is not supported (give explicit pads)");
+  // ---- dispatch ---------------------------------------------------------------------------------------
+  static bool foldable(const std::string& op) {
+    static const std::set<std::string> ops = {
+        "Abs", "Add", "Cast", "Ceil", "Concat", "ConstantOfShape", "Div", "Dropout", "Equal", "Expand",
+        "Flatten", "Floor", "Gather", "Greater", "Identity", "Less", "Max", "Min", "Mul", "Neg", "Not",
+        "Range", "Reshape", "Shape", "Size", "Slice", "Sqrt", "Squeeze", "Sub", "Transpose", "Unsqueeze",
+        "Where"};
+    return ops.count(op) > 0;
+  }
+  // True when every input is a constant (Shape and Size: any input, only its dims are read).
+  bool constant_inputs() const {
+    if (op() == "Shape" || op() == "Size") return has_input(0) && (is_const(node_->input(0)) || act_.count(node_->input(0)));
+    for (int i = 0; i < node_->input_size(); ++i) {
+      if (has_input(i) && !is_const(node_->input(i))) return false;
     }
+    return node_->input_size() > 0;
+  }
+
+  void import_node() {
+    if (!node_->domain().empty() && node_->domain() != "ai.onnx") {
+      fail("unsupported operator (domain '" + q(node_->domain()) + "'); supported: " + supported_ops);
+    }
+    if (node_->output_size() < 1) fail("node has no output");
+    // the node's name (or first output) names its layers: it must be fit for a report
+    if (const std::string problem = name_problem(label()); !problem.empty()) {
+      throw NetworkError(source_ + ": node " + std::to_string(node_index_) + " (" + q(op()) + "): " + problem);
+    }
+    if (op() == "Constant") return constant();
+    if (foldable(op()) && constant_inputs()) return fold();
+    if (op() == "Conv") return conv();
+    if (op() == "Gemm" || op() == "MatMul") return gemm();
+    if (op() == "BatchNormalization") {
+      const int x = act_input(0);
+      if (is_weighted(layer(x).op) && sole_consumer()) return keep(x);  // folded into the conv / fc
+      return void(emit(make(OpKind::scale_shift, {x})));
+    }
+    if (op() == "Relu" || op() == "Clip") return void(emit(make(OpKind::relu, {act_input(0)})));
+    if (op() == "HardSwish") return void(emit(make(OpKind::hardswish, {act_input(0)})));
+    if (op() == "HardSigmoid") return void(emit(make(OpKind::hardsigmoid, {act_input(0)})));
+    if (op() == "Sigmoid") return void(emit(make(OpKind::sigmoid, {act_input(0)})));
+    if (op() == "Identity" || op() == "Dropout") return element_wise(OpKind::identity);
+    if (op() == "Softmax" || op() == "LogSoftmax") return softmax();
+    if (op() == "GlobalAveragePool") return void(emit(make(OpKind::global_avg_pool, {act_input(0)})));
+    if (op() == "ReduceMean") return reduce_mean();
+    if (op() == "Add" || op() == "Sum") return add();
+    if (op() == "Mul") return mul();
+    if (op() == "Concat") return concat();
+    if (op() == "MaxPool" || op() == "AveragePool") return pool();
+    if (op() == "Flatten") return relabel(act_input(0), flattened(act_dims(0)));
+    if (op() == "Reshape") return relabel(act_input(0), reshaped(act_dims(0)));
+    if (op() == "Squeeze") return relabel(act_input(0), squeezed(act_dims(0)));
+    if (op() == "Unsqueeze") return relabel(act_input(0), unsqueezed(act_dims(0)));
+    if (op() == "Transpose") return transpose();
+    if (op() == "Slice") return slice();
+    if (op() == "Pad") return pad();
+    fail("unsupported operator; supported: " + std::string(supported_ops));
+  }
+  // An element-wise layer whose output keeps input 0's ONNX dims.
+  void element_wise(OpKind kind) {
+    const Ints dims = act_dims(0);
+    alias(emit(make(kind, {act_input(0)})), dims);
+  }
+
+  // A tensor of `dims` holding `values` (a scalar: dims {}).
+  template <typename V>
+  static Tensor listed(const V& values, Ints dims, bool real) {
+    Tensor t = Tensor::of(std::move(dims), real);
+    for (int64_t k = 0; t.known && k < t.count(); ++k) {
+      real ? t.set(k, double(values[int(k)])) : t.set_int(k, int64_t(values[int(k)]));
+    }
+    return t;
+  }
+  void constant() {
+    Tensor t;
+    if (const auto* a = attr("value")) {
+      t = decode(a->t());
+    } else if (const auto* b = attr("value_int")) {
+      t = listed(Ints{b->i()}, {}, false);
+    } else if (const auto* c = attr("value_ints")) {
+      t = listed(c->ints(), {c->ints_size()}, false);
+    } else if (const auto* d = attr("value_float")) {
+      t = listed(std::vector<float>{d->f()}, {}, true);
+    } else if (const auto* e = attr("value_floats")) {
+      t = listed(e->floats(), {e->floats_size()}, true);
+    } else {
+      fail("only value, value_int(s) and value_float(s) constants are supported");
+    }
+    set_const(std::move(t));
+  }
+
+  // ---- shapes of a node's output from its input's, shared by constants and activations -----------------
+  Ints axes_of(int input) {  // opset 13 moved axes from an attribute to an input
+    return has_input(input) ? static_ints(input, "axes") : attr_ints("axes", {});
+  }
+  Ints unsqueezed(const Ints& d) {
+    const Ints axes = axes_of(1);
+    const size_t r = d.size() + axes.size();
+    std::vector<bool> inserted(r, false);
+    for (int64_t a : axes) {
+      const int64_t k = axis_in(a, r);
+      if (inserted[size_t(k)]) fail("axes " + ints_text(axes) + " repeat an axis");
+      inserted[size_t(k)] = true;
+    }
+    Ints out;
+    size_t next = 0;
+    for (size_t k = 0; k < r; ++k) out.push_back(inserted[k] ? 1 : d[next++]);
+    return out;
+  }
+  Ints squeezed(const Ints& d) {
+    const Ints axes = axes_of(1);
+    std::vector<bool> removed(d.size(), axes.empty());
+    for (int64_t a : axes) {
+      const int64_t k = axis_in(a, d.size());
+      if (d[size_t(k)] != 1) fail("axis " + std::to_string(a) + " of " + ints_text(d) + " has size " + std::to_string(d[size_t(k)]) + ", not 1");
+      removed[size_t(k)] = true;
+    }
+    Ints out;
+    for (size_t k = 0; k < d.size(); ++k) {
+      if (!removed[k] || d[k] != 1) out.push_back(d[k]);
+    }
+    return out;
+  }
+  Ints reshaped(const Ints& d) {
+    Ints to = static_ints(1, "shape");
+    const bool allow_zero = attr_int("allowzero", 0) != 0;
+    const int64_t total = product(d);
+    int64_t known = 1;
+    int unknown = -1;
+    for (size_t k = 0; k < to.size(); ++k) {
+      if (to[k] == 0 && !allow_zero) {
+        if (k >= d.size()) fail("shape " + ints_text(to) + ": a 0 past the input's rank " + std::to_string(d.size()));
+        to[k] = d[k];
+      }
+      if (to[k] == -1 && unknown < 0) {
+        unknown = int(k);
+      } else if (to[k] < 0) {
+        fail("shape " + ints_text(to) + " is not a valid Reshape target");
+      } else {
+        known = common::checked_mul(known, to[k]).value_or(INT64_MAX);
+      }
+    }
+    if (unknown >= 0 && known > 0 && total % known == 0) to[size_t(unknown)] = total / known;
+    if ((unknown >= 0 && (known == 0 || total % known != 0)) || (unknown < 0 && known != total)) {
+      fail("shape " + ints_text(to) + " does not hold the " + std::to_string(total) + " elements of " + ints_text(d));
+    }
+    return to;
+  }
+  Ints flattened(const Ints& d) {
+    const int64_t a = attr_int("axis", 1);
+    const int64_t axis = a < 0 ? a + int64_t(d.size()) : a;
+    if (axis < 0 || axis > int64_t(d.size())) fail("axis " + std::to_string(a) + " is out of range for rank " + std::to_string(d.size()));
+    return {product(Ints(d.begin(), d.begin() + axis)), product(Ints(d.begin() + axis, d.end()))};
+  }
+  Ints permutation(size_t rank) const {
+    Ints perm = attr_ints("perm", {});
+    if (perm.empty()) {
+      for (size_t k = rank; k-- > 0;) perm.push_back(int64_t(k));
+    }
+    Ints sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t k = 0; k < sorted.size(); ++k) {
+      if (sorted.size() != rank || sorted[k] != int64_t(k)) fail("perm " + ints_text(perm) + " is not a permutation of " + std::to_string(rank) + " axes");
+    }
+    return perm;
+  }
+
+  // ---- constant folding ---------------------------------------------------------------------------------
+  // `in` with its elements rearranged: out[idx] = in[source(idx)] over the multi-indices of `dims`.
+  static Tensor moved(const Tensor& in, Ints dims, const std::function<int64_t(const Ints&)>& source) {
+    Tensor out = Tensor::of(std::move(dims), in.real, in.known);
+    if (out.known) {
+      for_each_index(out.dims, [&](int64_t k, const Ints& idx) {
+        const int64_t s = source(idx);
+        in.real ? void(out.f[size_t(k)] = in.f[size_t(s)]) : void(out.i[size_t(k)] = in.i[size_t(s)]);
+      });
+    }
+    return out;
+  }
+  static Tensor relabelled(Tensor t, Ints dims) {
+    t.dims = std::move(dims);
+    return t;
+  }
+  static Tensor ints_tensor(const Ints& v, Ints dims) {
+    Tensor t = Tensor::of(std::move(dims), false);
+    t.i = v;
+    return t;
+  }
+
+  void fold() {
+    const std::string& o = op();
+    if (o == "Shape" || o == "Size") {
+      const Ints d = is_const(node_->input(0)) ? const_of(node_->input(0)).dims : act_dims(0);
+      if (o == "Size") return set_const(ints_tensor({product(d)}, {}));
+      const int64_t r = int64_t(d.size());
+      auto bound = [r](int64_t v) { return std::min(std::max(v < 0 ? v + r : v, int64_t(0)), r); };
+      const int64_t start = bound(attr_int("start", 0)), end = bound(attr_int("end", r));
+      const Ints v(d.begin() + start, d.begin() + std::max(start, end));
+      return set_const(ints_tensor(v, {int64_t(v.size())}));
+    }
+    if (o == "ConstantOfShape") return constant_of_shape();
+    if (o == "Range") return range();
+    if (o == "Concat") return fold_concat();
+    if (o == "Gather") return gather();
+    if (o == "Slice") return fold_slice();
+    const Tensor x = const_of(node_->input(0));
+    if (o == "Identity" || o == "Dropout") return set_const(x);
+    if (o == "Cast") return set_const(cast(x, is_real_type(int(attr_int("to", TensorProto::FLOAT)))));
+    if (o == "Unsqueeze") return set_const(relabelled(x, unsqueezed(x.dims)));
+    if (o == "Squeeze") return set_const(relabelled(x, squeezed(x.dims)));
+    if (o == "Reshape") return set_const(relabelled(x, reshaped(x.dims)));
+    if (o == "Flatten") return set_const(relabelled(x, flattened(x.dims)));
+    if (o == "Transpose") {
+      const Ints perm = permutation(x.dims.size());
+      Ints dims;
+      for (int64_t p : perm) dims.push_back(x.dims[size_t(p)]);
+      const Ints strides = strides_of(x.dims);
+      return set_const(moved(x, dims, [&](const Ints& idx) {
+        int64_t s = 0;
+        for (size_t k = 0; k < idx.size(); ++k) s += idx[k] * strides[size_t(perm[k])];
+        return s;
+      }));
+    }
+    if (o == "Expand") {
+      Ints dims;
+      const Ints shape = static_ints(1, "shape");
+      if (!broadcast_dims(x.dims, shape, dims)) fail("cannot expand " + ints_text(x.dims) + " to " + ints_text(shape));
+      const Ints strides = strides_of(x.dims);
+      return set_const(moved(x, dims, [&](const Ints& idx) { return broadcast_source(idx, x.dims, strides); }));
+    }
+    arithmetic();
+  }
+
+  static Tensor cast(const Tensor& x, bool real) {
+    Tensor out = Tensor::of(x.dims, real, x.known);
+    if (out.known) {
+      for (int64_t k = 0; k < x.count(); ++k) real ? out.set(k, x.at(k)) : out.set_int(k, x.int_at(k));
+    }
+    return out;
+  }
+
+  void constant_of_shape() {
+    const Ints shape = static_ints(0, "shape");
+    for (int64_t d : shape) {
+      if (d < 0) fail("shape " + ints_text(shape) + " has a negative dimension");
+    }
+    Tensor value = Tensor::of({}, true);
+    value.f[0] = 0.0;
+    if (const auto* a = attr("value")) value = decode(a->t());
+    if (!value.known || value.count() != 1) fail("attribute 'value' must be a tensor of one element");
+    Tensor out = Tensor::of(shape, value.real);
+    for (int64_t k = 0; out.known && k < out.count(); ++k) value.real ? out.set(k, value.f[0]) : out.set_int(k, value.i[0]);
+    set_const(std::move(out));
+  }
+
+  void range() {
+    const Tensor &s = known_input(0, "start"), &l = known_input(1, "limit"), &d = known_input(2, "delta");
+    if (s.count() != 1 || l.count() != 1 || d.count() != 1) fail("start, limit and delta must be scalars");
+    const bool real = s.real || l.real || d.real;
+    if (d.at(0) == 0) fail("delta is 0");
+    const double n = std::max(std::ceil((l.at(0) - s.at(0)) / d.at(0)), 0.0);
+    if (!(n <= double(kMaxLayerActivations))) fail(over_bound("Range elements", INT64_MAX, kMaxLayerActivations));
+    Tensor out = Tensor::of({int64_t(n)}, real);
+    for (int64_t k = 0; out.known && k < out.count(); ++k) {
+      real ? out.set(k, s.at(0) + double(k) * d.at(0)) : out.set_int(k, s.int_at(0) + k * d.int_at(0));
+    }
+    set_const(std::move(out));
+  }
+
+  void fold_concat() {
+    if (!attr("axis")) fail("attribute 'axis' is missing");
+    std::vector<const Tensor*> in;
+    for (int i = 0; i < node_->input_size(); ++i) {
+      if (has_input(i)) in.push_back(&const_of(node_->input(i)));
+    }
+    if (in.empty()) fail("no inputs");
+    const size_t rank = in[0]->dims.size();
+    const int64_t axis = axis_in(attr_int("axis", 0), rank);
+    Ints dims = in[0]->dims;
+    dims[size_t(axis)] = 0;
+    bool known = true;
+    for (const Tensor* t : in) {
+      Ints a = t->dims, b = in[0]->dims;
+      if (a.size() != rank) fail("inputs of ranks " + std::to_string(rank) + " and " + std::to_string(a.size()));
+      a[size_t(axis)] = b[size_t(axis)] = 0;
+      if (a != b) fail("inputs " + ints_text(in[0]->dims) + " and " + ints_text(t->dims) + " differ off the axis");
+      dims[size_t(axis)] += t->dims[size_t(axis)];
+      known = known && t->known;
+    }
+    const bool real = std::any_of(in.begin(), in.end(), [](const Tensor* t) { return t->real; });
+    Tensor out = Tensor::of(dims, real, known);
+    if (out.known) {
+      for_each_index(dims, [&](int64_t k, const Ints& idx) {
+        Ints at = idx;
+        size_t part = 0;
+        while (at[size_t(axis)] >= in[part]->dims[size_t(axis)]) at[size_t(axis)] -= in[part++]->dims[size_t(axis)];
+        const Ints strides = strides_of(in[part]->dims);
+        int64_t s = 0;
+        for (size_t a = 0; a < at.size(); ++a) s += at[a] * strides[a];
+        out.set(k, in[part]->at(s));
+        if (!real) out.i[size_t(k)] = in[part]->i[size_t(s)];
+      });
+    }
+    set_const(std::move(out));
+  }
+
+  void gather() {
+    const Tensor data = const_of(node_->input(0));
+    const Tensor& indices = known_input(1, "indices");
+    const int64_t axis = axis_in(attr_int("axis", 0), data.dims.size());
+    const int64_t n = data.dims[size_t(axis)];
+    Ints picks;
+    for (int64_t k = 0; k < indices.count(); ++k) {
+      const int64_t i = indices.int_at(k);
+      if (i < -n || i >= n) fail("index " + std::to_string(i) + " is out of range for an axis of size " + std::to_string(n));
+      picks.push_back(i < 0 ? i + n : i);
+    }
+    Ints dims(data.dims.begin(), data.dims.begin() + axis);
+    dims.insert(dims.end(), indices.dims.begin(), indices.dims.end());
+    dims.insert(dims.end(), data.dims.begin() + axis + 1, data.dims.end());
+    const Ints strides = strides_of(data.dims), index_strides = strides_of(indices.dims);
+    const size_t q_rank = indices.dims.size();
+    set_const(moved(data, dims, [&](const Ints& idx) {
+      int64_t s = 0, flat = 0;
+      for (size_t k = 0; k < q_rank; ++k) flat += idx[size_t(axis) + k] * index_strides[k];
+      for (size_t k = 0; k < data.dims.size(); ++k) {
+        const int64_t v = int64_t(k) < axis ? idx[k] : int64_t(k) == axis ? picks[size_t(flat)] : idx[k + q_rank - 1];
+        s += v * strides[k];
+      }
+      return s;
+    }));
+  }
+
+  // Slice parameters, from inputs (opset 10 on) or attributes (before).
+  void slice_params(Ints& starts, Ints& ends, Ints& axes, Ints& steps) {
+    const bool from_inputs = node_->input_size() > 1;
+    starts = from_inputs ? static_ints(1, "starts") : attr_ints("starts", {});
+    ends = from_inputs ? static_ints(2, "ends") : attr_ints("ends", {});
+    axes = from_inputs ? (has_input(3) ? static_ints(3, "axes") : Ints{}) : attr_ints("axes", {});
+    steps = has_input(4) ? static_ints(4, "steps") : Ints{};
+    if (axes.empty()) {
+      for (size_t k = 0; k < starts.size(); ++k) axes.push_back(int64_t(k));
+    }
+    if (steps.empty()) steps.assign(axes.size(), 1);
+    if (starts.size() != axes.size() || ends.size() != axes.size() || steps.size() != axes.size()) {
+      fail("starts, ends, axes and steps must have equal lengths");
+    }
+  }
+
+  void fold_slice() {
+    const Tensor x = const_of(node_->input(0));
+    Ints starts, ends, axes, steps;
+    slice_params(starts, ends, axes, steps);
+    Ints dims = x.dims, begin(x.dims.size(), 0), step(x.dims.size(), 1);
+    for (size_t k = 0; k < axes.size(); ++k) {
+      const size_t a = size_t(axis_in(axes[k], x.dims.size()));
+      const int64_t n = x.dims[a], st = steps[k];
+      if (st == 0) fail("steps " + ints_text(steps) + ": a step is 0");
+      int64_t s = starts[k] < 0 ? starts[k] + n : starts[k], e = ends[k] < 0 ? ends[k] + n : ends[k];
+      if (st > 0) {
+        s = std::clamp<int64_t>(s, 0, n);
+        e = std::clamp<int64_t>(e, 0, n);
+        dims[a] = std::max<int64_t>(0, (e - s + st - 1) / st);
+      } else {
+        s = std::clamp<int64_t>(s, 0, n - 1);
+        e = std::clamp<int64_t>(e, -1, n - 1);
+        dims[a] = std::max<int64_t>(0, (s - e - st - 1) / -st);
+      }
+      begin[a] = s;
+      step[a] = st;
+    }
+    const Ints strides = strides_of(x.dims);
+    set_const(moved(x, dims, [&](const Ints& idx) {
+      int64_t s = 0;
+      for (size_t k = 0; k < idx.size(); ++k) s += (begin[k] + idx[k] * step[k]) * strides[k];
+      return s;
+    }));
+  }
+
+  // Element-wise arithmetic and comparisons of constants, with broadcasting.
+  void arithmetic() {
+    const std::string& o = op();
+    std::vector<const Tensor*> in;
+    for (int i = 0; i < node_->input_size(); ++i) in.push_back(&const_of(node_->input(i)));
+    const bool unary = o == "Neg" || o == "Abs" || o == "Sqrt" || o == "Floor" || o == "Ceil" || o == "Not";
+    const size_t arity = unary ? 1 : o == "Where" ? 3 : o == "Min" || o == "Max" ? in.size() : 2;
+    if (in.size() != arity || arity == 0) fail("expects " + std::to_string(arity) + " inputs, has " + std::to_string(in.size()));
+    Ints dims = in[0]->dims;
+    bool known = true;
+    for (const Tensor* t : in) {
+      if (!broadcast_dims(Ints(dims), t->dims, dims)) fail("inputs of shapes that do not broadcast");
+      known = known && t->known;
+    }
+    const bool compare = o == "Equal" || o == "Less" || o == "Greater" || o == "Not";
+    const bool real = std::any_of(in.begin() + (o == "Where" ? 1 : 0), in.end(), [](const Tensor* t) { return t->real; });
+    Tensor out = Tensor::of(dims, real && !compare, known);
+    if (!out.known) return set_const(std::move(out));
+    std::vector<Ints> strides;
+    for (const Tensor* t : in) strides.push_back(strides_of(t->dims));
+    for_each_index(dims, [&](int64_t k, const Ints& idx) {
+      auto v = [&](size_t i) { return in[i]->at(broadcast_source(idx, in[i]->dims, strides[i])); };
+      auto n = [&](size_t i) { return in[i]->int_at(broadcast_source(idx, in[i]->dims, strides[i])); };
+      if (o == "Where") {
+        real ? out.set(k, v(0) != 0 ? v(1) : v(2)) : out.set_int(k, n(0) != 0 ? n(1) : n(2));
+        return;
+      }
+      if (compare) {
+        const double a = v(0), b = unary ? 0 : v(1);
+        return out.set_int(k, o == "Equal" ? a == b : o == "Less" ? a < b : o == "Greater" ? a > b : a == 0);
+      }
+      if (real) return out.set(k, real_op(o, in.size(), v));
+      out.set_int(k, int_op(o, in.size(), n));
+    });
+    set_const(std::move(out));
+  }
+  template <typename F>
+  double real_op(const std::string& o, size_t n, F v) const {
+    if (o == "Neg") return -v(0);
+    if (o == "Abs") return std::abs(v(0));
+    if (o == "Sqrt") return std::sqrt(v(0));
+    if (o == "Floor") return std::floor(v(0));
+    if (o == "Ceil") return std::ceil(v(0));
+    if (o == "Min" || o == "Max") {
+      double r = v(0);
+      for (size_t i = 1; i < n; ++i) r = o == "Min" ? std::min(r, v(i)) : std::max(r, v(i));
+      return r;
+    }
+    if (o == "Add") return v(0) + v(1);
+    if (o == "Sub") return v(0) - v(1);
+    if (o == "Mul") return v(0) * v(1);
+    return v(0) / v(1);  // Div
+  }
+  template <typename F>
+  int64_t int_op(const std::string& o, size_t n, F v) const {
+    if (o == "Neg") return -v(0);
+    if (o == "Abs") return std::abs(v(0));
+    if (o == "Sqrt" || o == "Floor" || o == "Ceil") return o == "Sqrt" ? int64_t(std::sqrt(double(v(0)))) : v(0);
+    if (o == "Min" || o == "Max") {
+      int64_t r = v(0);
+      for (size_t i = 1; i < n; ++i) r = o == "Min" ? std::min(r, v(i)) : std::max(r, v(i));
+      return r;
+    }
+    const int64_t a = v(0), b = v(1);
+    std::optional<int64_t> r;
+    if (o == "Add") r = common::checked_add(a, b);
+    if (o == "Sub") r = b == INT64_MIN ? std::nullopt : common::checked_add(a, -b);
+    if (o == "Mul") r = common::checked_mul(a, b);
+    if (o == "Div") {
+      if (b == 0) fail("integer division by zero");
+      r = a == INT64_MIN && b == -1 ? std::nullopt : std::optional<int64_t>(a / b);
+    }
+    if (!r) fail("integer overflow in " + std::to_string(a) + " " + o + " " + std::to_string(b));
+    return *r;
+  }
+
+  // ---- weighted layers ----------------------------------------------------------------------------------
+  // Input 1, the crossbar weight: a constant of `rank` dimensions, each positive, whose declared element
+  // count is within the per-layer weight bound. Only the dims are read (the data is skipped when parsing).
+  const Ints& weight(int rank) {
+    const Tensor* w = static_input(1);
+    const std::string name = has_input(1) ? q(node_->input(1)) : std::string();
+    if (!w) fail("weight '" + name + "' is not an initializer or constant");
+    if (int(w->dims.size()) != rank) {
+      fail("weight '" + name + "' must have rank " + std::to_string(rank) + ", has " + std::to_string(w->dims.size()));
+    }
+    for (int64_t d : w->dims) {
+      if (d <= 0) fail("weight '" + name + "' has dims " + ints_text(w->dims) + "; each must be positive");
+    }
+    if (w->count() > kMaxLayerWeights) {
+      fail(over_bound("weight '" + name + "' declared " + ints_text(w->dims) + ": elements", w->count(), kMaxLayerWeights,
+                      " per layer"));
+    }
+    return w->dims;
   }
   // A pair of equal values (strides, dilations) as one int.
   int square(const char* what, const Ints& v) const {
@@ -249,189 +970,76 @@ class Importer {
     return to_int(v[0], what, kMaxSpatial);
   }
 
-  // ---- operators ------------------------------------------------------------------------------------
-  void import_node() {
-    const std::string& op = node_->op_type();
-    if (!node_->domain().empty() && node_->domain() != "ai.onnx") {
-      fail("unsupported operator (domain '" + q(node_->domain()) + "'); supported: " + supported_ops);
+  // The pads (top, left, bottom, right) of a Conv or pool on `in`: the `pads` attribute, or what `auto_pad`
+  // gives: SAME_* pads so that the output is ceil(in / stride), the odd one at the end (UPPER) or the start
+  // (LOWER); VALID none.
+  Ints spatial_pads(const Shape& in, int kh, int kw, int stride, int dilation) const {
+    const auto* a = attr("auto_pad");
+    const std::string mode = a ? a->s() : "NOTSET";
+    if (mode == "NOTSET") {
+      const Ints pads = attr_ints("pads", {0, 0, 0, 0});
+      if (pads.size() != 4) fail("pads " + ints_text(pads) + " must have 4 values");
+      for (int64_t p : pads) to_int(p, "pad", kMaxSpatial);
+      return pads;
     }
-    if (node_->output_size() < 1) fail("node has no output");
-    // the node's name (or first output) names its layers: it must be fit for a report
-    if (const std::string problem = name_problem(label()); !problem.empty()) {
-      throw NetworkError(source_ + ": node " + std::to_string(node_index_) + " (" + q(node_->op_type()) + "): " + problem);
+    if (mode == "VALID") return {0, 0, 0, 0};
+    if (mode != "SAME_UPPER" && mode != "SAME_LOWER") {
+      fail("auto_pad '" + q(mode) + "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
     }
-    if (op == "Constant") return constant();
-    if ((op == "Identity" || op == "Dropout") && static_input(0)) {  // a renamed initializer
-      static_[node_->output(0)] = static_input(0);
-      return;
+    Ints pads(4);
+    const int64_t size[2] = {in.h, in.w}, kernel[2] = {kh, kw};
+    for (int k = 0; k < 2; ++k) {
+      const int64_t out = (size[k] + stride - 1) / stride;
+      const int64_t total = std::max<int64_t>(0, (out - 1) * stride + (kernel[k] - 1) * dilation + 1 - size[k]);
+      pads[size_t(k)] = mode == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pads[size_t(k) + 2] = total - pads[size_t(k)];
     }
-    if ((op == "Shape" || op == "Gather" || op == "Cast" || op == "Squeeze" || op == "Unsqueeze" || op == "Concat") &&
-        fold_constant()) {
-      return;
-    }
-    if (op == "Squeeze" || op == "Unsqueeze") {  // of an activation: only the 1x1 spatial axes
-      const int x = act_input(0);
-      if (layer(x).out.h != 1 || layer(x).out.w != 1) fail("only the 1x1 spatial axes may be (un)squeezed");
-      return op == "Squeeze" ? flatten(x) : alias(x);
-    }
-    if (op == "Conv") return conv();
-    if (op == "Gemm" || op == "MatMul") return gemm();
-    if (op == "BatchNormalization") {
-      const int x = act_input(0);
-      if (is_weighted(layer(x).op) && sole_consumer()) return alias(x);  // folded into the conv / fc
-      return void(emit(make(OpKind::scale_shift, {x})));
-    }
-    if (op == "Relu" || op == "Clip") return void(emit(make(OpKind::relu, {act_input(0)})));
-    if (op == "HardSwish") return void(emit(make(OpKind::hardswish, {act_input(0)})));
-    if (op == "HardSigmoid") return void(emit(make(OpKind::hardsigmoid, {act_input(0)})));
-    if (op == "Sigmoid") return void(emit(make(OpKind::sigmoid, {act_input(0)})));
-    if (op == "Identity" || op == "Dropout") return void(emit(make(OpKind::identity, {act_input(0)})));
-    if (op == "GlobalAveragePool") return void(emit(make(OpKind::global_avg_pool, {act_input(0)})));
-    if (op == "ReduceMean") return reduce_mean();
-    if (op == "Add" || op == "Sum") return add();
-    if (op == "Mul") return mul();
-    if (op == "Concat") return concat();
-    if (op == "MaxPool" || op == "AveragePool") return pool();
-    if (op == "Flatten") {
-      const int64_t axis = attr_int("axis", 1);
-      if (axis != 1) fail("axis " + std::to_string(axis) + ": only axis 1 (flatten C, H, W) is supported");
-      return flatten(act_input(0));
-    }
-    if (op == "Reshape") return reshape();
-    if (op == "Slice") return slice();
-    if (op == "Pad") return pad();
-    fail("unsupported operator; supported: " + std::string(supported_ops));
+    return pads;
   }
-
-  void constant() {
-    if (const auto* a = attr("value")) {
-      static_[node_->output(0)] = &a->t();
-      return;
+  // Equal pads become the layer's `pad`; others a pad layer NAME/pad (the four pads) before it (pad 0).
+  int padded(int x, const Ints& pads, Layer& l) {
+    if (pads[0] == pads[1] && pads[0] == pads[2] && pads[0] == pads[3]) {
+      l.pad = to_int(pads[0], "pad", kMaxSpatial);
+      return x;
     }
-    TensorProto& t = owned_.emplace_back();
-    t.set_name(node_->output(0));
-    if (const auto* a = attr("value_int")) {
-      t.set_data_type(TensorProto::INT64);
-      t.add_int64_data(a->i());
-    } else if (const auto* b = attr("value_ints")) {
-      t.set_data_type(TensorProto::INT64);
-      t.add_dims(b->ints_size());
-      for (int64_t v : b->ints()) t.add_int64_data(v);
-    } else if (const auto* c = attr("value_float")) {
-      t.set_data_type(TensorProto::FLOAT);
-      t.add_float_data(c->f());
-    } else if (const auto* d = attr("value_floats")) {
-      t.set_data_type(TensorProto::FLOAT);
-      t.add_dims(d->floats_size());
-      for (float v : d->floats()) t.add_float_data(v);
-    } else {
-      fail("only value, value_int(s) and value_float(s) constants are supported");
-    }
-    static_[node_->output(0)] = &t;
-  }
-
-  // Integer shape arithmetic (PyTorch's x.view(x.size(0), -1) with a symbolic batch) folded into int64
-  // constants. Returns false (nothing done) when a Cast/Concat/Squeeze/Unsqueeze reads an activation.
-  bool fold_constant() {
-    const std::string& op = node_->op_type();
-    Ints out;
-    if (op == "Shape") {
-      const Layer& x = layer(act_input(0));
-      const bool flat = x.op == OpKind::fc || x.op == OpKind::flatten;
-      out = flat ? Ints{1, x.out.c} : Ints{1, x.out.c, x.out.h, x.out.w};
-    } else {
-      for (int i = 0; i < node_->input_size(); ++i) {
-        if (has_input(i) && !static_input(i)) return false;
-      }
-      if (op == "Gather") {
-        if (attr_int("axis", 0) != 0) fail("only axis 0 is supported");
-        const Ints data = static_ints(0, "data");
-        for (int64_t i : static_ints(1, "indices")) {
-          const int64_t k = i < 0 ? i + int64_t(data.size()) : i;
-          if (k < 0 || k >= int64_t(data.size())) fail("index " + std::to_string(i) + " is out of range");
-          out.push_back(data[size_t(k)]);
-        }
-      } else {  // Concat joins the values; Cast, Squeeze and Unsqueeze keep them
-        for (int i = 0; i < (op == "Concat" ? node_->input_size() : 1); ++i) {
-          const Ints v = static_ints(i, "input");
-          out.insert(out.end(), v.begin(), v.end());
-        }
-      }
-    }
-    TensorProto& t = owned_.emplace_back();
-    t.set_name(node_->output(0));
-    t.set_data_type(TensorProto::INT64);
-    t.add_dims(int64_t(out.size()));
-    for (int64_t v : out) t.add_int64_data(v);
-    static_[node_->output(0)] = &t;
-    return true;
-  }
-
-  // Input 1, the crossbar weight: an initializer or constant of `rank` dimensions, each positive, whose
-  // declared element count is within the per-layer weight bound. Only the declared dims are read: the data
-  // (if any) is never touched, so a weight declared huge without data costs nothing before it is refused.
-  const TensorProto& weight(int rank) const {
-    const TensorProto* w = static_input(1);
-    if (!w) fail("weight '" + (has_input(1) ? q(node_->input(1)) : std::string()) + "' is not an initializer or constant");
-    if (w->dims_size() != rank) {
-      fail("weight '" + q(w->name()) + "' must have rank " + std::to_string(rank) + ", has " +
-           std::to_string(w->dims_size()));
-    }
-    const Ints dims(w->dims().begin(), w->dims().end());
-    int64_t count = 1;
-    for (int64_t d : dims) {
-      if (d <= 0) fail("weight '" + q(w->name()) + "' has dims " + ints_text(dims) + "; each must be positive");
-      count = common::checked_mul(count, d).value_or(INT64_MAX);
-    }
-    if (count > kMaxLayerWeights) {
-      fail(over_bound("weight '" + q(w->name()) + "' declared " + ints_text(dims) + ": elements", count, kMaxLayerWeights,
-                      " per layer"));
-    }
-    return *w;
+    Layer p = make(OpKind::pad, {x});
+    for (int k = 0; k < 4; ++k) p.pads[k] = to_int(pads[size_t(k)], "pad", kMaxSpatial);
+    return emit(std::move(p), "/pad");
   }
 
   void conv() {
-    const TensorProto* w = &weight(4);
-    check_auto_pad();
+    const Ints w = weight(4);
     int x = act_input(0);
     Layer l = make(OpKind::conv, {});
-    l.out_channels = to_int(w->dims(0), "output channels", kMaxChannels);
-    l.kernel_h = to_int(w->dims(2), "kernel height", kMaxSpatial);
-    l.kernel_w = to_int(w->dims(3), "kernel width", kMaxSpatial);
-    const Ints kernel = attr_ints("kernel_shape", {w->dims(2), w->dims(3)});
-    if (kernel != Ints{w->dims(2), w->dims(3)}) {
-      fail("kernel_shape " + ints_text(kernel) + " does not match the weight's " + ints_text({w->dims(2), w->dims(3)}));
+    l.out_channels = to_int(w[0], "output channels", kMaxChannels);
+    l.kernel_h = to_int(w[2], "kernel height", kMaxSpatial);
+    l.kernel_w = to_int(w[3], "kernel width", kMaxSpatial);
+    const Ints kernel = attr_ints("kernel_shape", {w[2], w[3]});
+    if (kernel != Ints{w[2], w[3]}) {
+      fail("kernel_shape " + ints_text(kernel) + " does not match the weight's " + ints_text({w[2], w[3]}));
     }
     l.stride = square("strides", attr_ints("strides", {1, 1}));
     l.dilation = square("dilations", attr_ints("dilations", {1, 1}));
     l.groups = to_int(attr_int("group", 1), "group", kMaxChannels);
-    if (int64_t(layer(x).out.c) != w->dims(1) * l.groups) {
-      fail("weight '" + q(w->name()) + "' expects " + std::to_string(w->dims(1)) + " x group " + std::to_string(l.groups) +
+    if (int64_t(layer(x).out.c) != w[1] * l.groups) {
+      fail("weight '" + q(node_->input(1)) + "' expects " + std::to_string(w[1]) + " x group " + std::to_string(l.groups) +
            " input channels, the input has " + std::to_string(layer(x).out.c));
     }
-    const Ints pads = attr_ints("pads", {0, 0, 0, 0});
-    if (pads.size() != 4) fail("pads " + ints_text(pads) + " must have 4 values");
-    if (pads[0] == pads[1] && pads[0] == pads[2] && pads[0] == pads[3]) {
-      l.pad = to_int(pads[0], "pad", kMaxSpatial);
-    } else {  // asymmetric: a pad layer before the conv
-      Layer p = make(OpKind::pad, {x});
-      for (int k = 0; k < 4; ++k) p.pads[k] = to_int(pads[size_t(k)], "pad", kMaxSpatial);
-      x = emit(std::move(p), "/pad");
-    }
+    x = padded(x, spatial_pads(layer(x).out, l.kernel_h, l.kernel_w, l.stride, l.dilation), l);
     l.inputs = {x};
     emit(std::move(l));
   }
 
   void gemm() {
-    const bool is_gemm = node_->op_type() == "Gemm";
+    const bool is_gemm = op() == "Gemm";
     if (is_gemm && attr_int("transA", 0) != 0) fail("transA=1 is not supported");
-    const TensorProto* w = &weight(2);
+    const Ints w = weight(2);
     const bool trans_b = is_gemm && attr_int("transB", 0) != 0;
-    const int64_t k = trans_b ? w->dims(1) : w->dims(0);
-    const int64_t n = trans_b ? w->dims(0) : w->dims(1);
+    const int64_t k = trans_b ? w[1] : w[0];
+    const int64_t n = trans_b ? w[0] : w[1];
     const int x = act_input(0);
     if (k != layer(x).out.elements()) {
-      fail("weight '" + q(w->name()) + "' takes " + std::to_string(k) + " inputs, the input has " +
+      fail("weight '" + q(node_->input(1)) + "' takes " + std::to_string(k) + " inputs, the input has " +
            std::to_string(layer(x).out.elements()) + " elements");
     }
     Layer l = make(OpKind::fc, {x});
@@ -439,19 +1047,21 @@ class Importer {
     emit(std::move(l));
   }
 
+  // ---- other layers -------------------------------------------------------------------------------------
   void reduce_mean() {
-    Ints axes = attr_ints("axes", {});
+    Ints axes = axes_of(1);  // an input from opset 18
     for (auto& a : axes) a = a < 0 ? a + 4 : a;
     if (axes != Ints{2, 3} && axes != Ints{3, 2})
       fail("axes " + ints_text(axes) + ": only the mean over H and W (axes 2, 3) is supported");
-    emit(make(OpKind::global_avg_pool, {act_input(0)}));
+    const int index = emit(make(OpKind::global_avg_pool, {act_input(0)}));
+    if (attr_int("keepdims", 1) == 0) alias(index, {1, layer(index).out.c});
   }
 
   // Splits the inputs into activations (layer indices) and constants.
-  std::vector<int> activations(std::vector<const TensorProto*>& constants) const {
+  std::vector<int> activations(std::vector<const Tensor*>& constants) {
     std::vector<int> acts;
     for (int i = 0; i < node_->input_size(); ++i) {
-      if (const TensorProto* t = static_input(i)) {
+      if (const Tensor* t = static_input(i)) {
         constants.push_back(t);
       } else {
         acts.push_back(act_input(i));
@@ -461,18 +1071,19 @@ class Importer {
   }
 
   void add() {
-    std::vector<const TensorProto*> constants;
+    std::vector<const Tensor*> constants;
     const std::vector<int> acts = activations(constants);
     if (constants.empty()) return void(emit(make(OpKind::add, acts)));
     if (acts.size() != 1)
       fail("adds constants to " + std::to_string(acts.size()) + " activations; expected 1 (a bias)");
     const OpKind producer = layer(acts[0]).op;
-    if ((is_weighted(producer) || producer == OpKind::scale_shift) && sole_consumer()) return alias(acts[0]);  // a bias
-    emit(make(OpKind::scale_shift, acts));  // a shift: y = x + b
+    const Ints dims = dims_.at(node_->input(static_input(0) ? 1 : 0));
+    if ((is_weighted(producer) || producer == OpKind::scale_shift) && sole_consumer()) return alias(acts[0], dims);  // a bias
+    alias(emit(make(OpKind::scale_shift, acts)), dims);  // a shift: y = x + b
   }
 
   void mul() {
-    std::vector<const TensorProto*> constants;
+    std::vector<const Tensor*> constants;
     std::vector<int> acts = activations(constants);
     if (acts.size() == 2) {  // the broadcast (C x 1 x 1) operand second
       const Shape a = layer(acts[0]).out, b = layer(acts[1]).out;
@@ -480,7 +1091,8 @@ class Importer {
       return void(emit(make(OpKind::mul, acts)));
     }
     if (acts.size() != 1) fail("multiplies " + std::to_string(acts.size()) + " activations; expected 1 or 2");
-    if (!all_zero(*constants[0])) return void(emit(make(OpKind::scale_shift, acts)));
+    const Ints dims = dims_.at(node_->input(static_input(0) ? 1 : 0));
+    if (!all_zero(*constants[0])) return alias(emit(make(OpKind::scale_shift, acts)), dims);
     // x * 0: a zero layer; a 1x1 max pool feeding only it gives its stride (how to_onnx writes zero)
     Layer& src = graph_.layers[size_t(acts[0])];
     if (src.op == OpKind::max_pool && src.kernel_h == 1 && src.kernel_w == 1 && src.pad == 0 && sole_consumer()) {
@@ -489,9 +1101,9 @@ class Importer {
       graph_.rename(acts[0], unique(label()));
       src.op = OpKind::zero;
       graph_.infer_layer(acts[0]);
-      return alias(acts[0]);
+      return alias(acts[0], dims);
     }
-    emit(make(OpKind::zero, acts));
+    alias(emit(make(OpKind::zero, acts)), dims);
   }
 
   void concat() {
@@ -504,57 +1116,86 @@ class Importer {
     emit(make(OpKind::concat, acts));
   }
 
+  // MaxPool, AveragePool. ceil_mode: extra rows and columns at the bottom and right (in the pad layer) give
+  // the rounded-up output, without a window that would start inside the bottom/right padding (ONNX's and
+  // PyTorch's rule). count_include_pad changes only the divisor of border windows: the op count is the same.
   void pool() {
-    check_auto_pad();
-    if (attr_int("ceil_mode", 0) != 0) fail("ceil_mode=1 is not supported");
+    const bool is_max = op() == "MaxPool";
     const Ints kernel = attr_ints("kernel_shape", {});
     if (kernel.size() != 2) fail("kernel_shape " + ints_text(kernel) + " must have 2 values");
     if (square("dilations", attr_ints("dilations", {1, 1})) != 1) fail("dilated pooling is not supported");
     if (node_->output_size() > 1 && !node_->output(1).empty() && uses_[node_->output(1)] > 0) {
       fail("the indices output is not supported");
     }
-    const Ints pads = attr_ints("pads", {0, 0, 0, 0});
-    if (pads.size() != 4 || pads[0] != pads[1] || pads[0] != pads[2] || pads[0] != pads[3]) {
-      fail("pads " + ints_text(pads) + ": pools take symmetric padding only (4 equal values)");
+    const int64_t ceil_mode = attr_int("ceil_mode", 0), include_pad = attr_int("count_include_pad", 0);
+    if (ceil_mode != 0 && ceil_mode != 1) fail("ceil_mode " + std::to_string(ceil_mode) + " is not 0 or 1");
+    if (!is_max && include_pad != 0 && include_pad != 1) {
+      fail("count_include_pad " + std::to_string(include_pad) + " is not 0 or 1");
     }
-    Layer l = make(node_->op_type() == "MaxPool" ? OpKind::max_pool : OpKind::avg_pool, {act_input(0)});
+    const int x = act_input(0);
+    Layer l = make(is_max ? OpKind::max_pool : OpKind::avg_pool, {});
     l.kernel_h = to_int(kernel[0], "kernel height", kMaxSpatial);
     l.kernel_w = to_int(kernel[1], "kernel width", kMaxSpatial);
     l.stride = square("strides", attr_ints("strides", {1, 1}));
-    l.pad = to_int(pads[0], "pad", kMaxSpatial);
+    const Shape in = layer(x).out;
+    Ints pads = spatial_pads(in, l.kernel_h, l.kernel_w, l.stride, 1);
+    if (ceil_mode) {
+      const int64_t size[2] = {in.h, in.w}, k[2] = {l.kernel_h, l.kernel_w};
+      for (size_t a = 0; a < 2; ++a) {
+        const int64_t span = size[a] + pads[a] + pads[a + 2] - k[a];
+        if (span < 0) continue;  // the IR reports the kernel that does not fit
+        int64_t out = (span + l.stride - 1) / l.stride + 1;
+        if ((out - 1) * l.stride >= size[a] + pads[a]) --out;
+        pads[a + 2] += std::max<int64_t>(0, (out - 1) * l.stride + k[a] - (size[a] + pads[a] + pads[a + 2]));
+      }
+    }
+    l.inputs = {padded(x, pads, l)};
     emit(std::move(l));
   }
 
-  // A flatten feeding only fc layers is elided (fc flattens); otherwise a flatten layer.
-  void flatten(int x) {
-    if (only_fc_consumers()) return alias(x);
-    emit(make(OpKind::flatten, {x}));
+  // ---- layout -------------------------------------------------------------------------------------------
+  // The IR shape (C x H x W) of ONNX dims: [1, C, H, W]; [1, N] and any dims with at most one axis above 1
+  // after the batch are N x 1 x 1. False when the IR has no such shape.
+  static bool ir_shape(const Ints& d, Shape& s) {
+    if (d.empty() || d[0] != 1 || product(d) > INT_MAX) return false;
+    if (d.size() == 4) {
+      s = Shape{int(d[1]), int(d[2]), int(d[3])};
+      return true;
+    }
+    if (std::count_if(d.begin() + 1, d.end(), [](int64_t v) { return v != 1; }) > 1) return false;
+    s = Shape{int(product(d)), 1, 1};
+    return true;
+  }
+  // Flatten, Reshape, Squeeze, Unsqueeze, Transpose of size-1 axes: the elements keep their order, the node's
+  // output has ONNX dims `to`. The same C x H x W is the same layer; N x 1 x 1 a flatten (addressing only;
+  // elided when only Gemm/MatMul read it, as fc flattens).
+  void relabel(int x, const Ints& to) {
+    const Shape s = layer(x).out;
+    Shape t;
+    if (product(to) != s.elements()) fail(ints_text(to) + " does not hold the " + std::to_string(s.elements()) + " elements of the input");
+    if (!ir_shape(to, t)) {
+      fail("the result " + ints_text(to) + " is no C x H x W tensor of batch 1 (ONNX [1, C, H, W] or [1, N])");
+    }
+    if (t == s) return alias(x, to);
+    if (t.h != 1 || t.w != 1) {
+      fail("from " + ints_text(act_dims(0)) + " to " + ints_text(to) + ": only a relabelling of the same C x H x W or a flattening is supported");
+    }
+    if (only_fc_consumers()) return alias(x, to);
+    alias(emit(make(OpKind::flatten, {x})), to);
   }
 
-  void reshape() {
-    const int x = act_input(0);
-    Ints dims = static_ints(1, "shape");
-    const Shape s = layer(x).out;
-    const int64_t total = s.elements();
-    int64_t known = 1;
-    int unknown = -1;
-    for (size_t k = 0; k < dims.size(); ++k) {
-      if (dims[k] == 0 && k == 0) dims[k] = 1;  // copies the batch
-      if (dims[k] == -1 && unknown < 0) {
-        unknown = int(k);
-      } else if (dims[k] <= 0) {
-        fail("shape " + ints_text(dims) + " is not supported");
-      } else {
-        known = common::checked_mul(known, dims[k]).value_or(INT64_MAX);
-      }
+  void transpose() {
+    const Ints& d = act_dims(0);
+    const Ints perm = permutation(d.size());
+    Ints to, moved_axes, kept;
+    for (int64_t p : perm) {
+      to.push_back(d[size_t(p)]);
+      if (d[size_t(p)] != 1) moved_axes.push_back(p);
     }
-    if (unknown >= 0 && known > 0 && total % known == 0) dims[size_t(unknown)] = total / known;
-    if (dims.empty() || dims[0] != 1 || (unknown < 0 && known != total)) {
-      fail("shape " + ints_text(dims) + " does not keep batch 1 and the " + std::to_string(total) + " elements");
-    }
-    if (dims == Ints{1, s.c, s.h, s.w}) return alias(x);  // no change
-    if (dims == Ints{1, total} || dims == Ints{1, total, 1, 1}) return flatten(x);
-    fail("shape " + ints_text(dims) + ": only flattening reshapes ([1, " + std::to_string(total) + "]) are supported");
+    kept = moved_axes;
+    std::sort(kept.begin(), kept.end());
+    if (kept != moved_axes) fail("perm " + ints_text(perm) + " of " + ints_text(d) + " moves elements; only transposes of size-1 axes are supported");
+    relabel(act_input(0), to);
   }
 
   // Removes `begin` and `end` rows (or columns) of an axis of size `size`, from Slice starts/ends.
@@ -571,20 +1212,12 @@ class Importer {
   void slice() {
     const int x = act_input(0);
     const Shape s = layer(x).out;
-    const bool from_inputs = node_->input_size() > 1;
-    const Ints starts = from_inputs ? static_ints(1, "starts") : attr_ints("starts", {});
-    const Ints ends = from_inputs ? static_ints(2, "ends") : attr_ints("ends", {});
-    Ints axes = from_inputs ? (has_input(3) ? static_ints(3, "axes") : Ints{}) : attr_ints("axes", {});
-    const Ints steps = has_input(4) ? static_ints(4, "steps") : Ints{};
-    if (axes.empty()) {
-      for (size_t k = 0; k < starts.size(); ++k) axes.push_back(int64_t(k));
-    }
-    if (starts.size() != axes.size() || ends.size() != axes.size() || (!steps.empty() && steps.size() != axes.size())) {
-      fail("starts, ends, axes and steps must have equal lengths");
-    }
+    if (act_dims(0).size() != 4) fail("slicing a tensor of rank " + std::to_string(act_dims(0).size()) + " is not supported; only [1, C, H, W]");
+    Ints starts, ends, axes, steps;
+    slice_params(starts, ends, axes, steps);
     Layer l = make(OpKind::slice, {x});
     for (size_t k = 0; k < axes.size(); ++k) {
-      if (!steps.empty() && steps[k] != 1) fail("steps " + ints_text(steps) + ": only step 1 is supported");
+      if (steps[k] != 1) fail("steps " + ints_text(steps) + ": only step 1 is supported");
       const int64_t axis = axes[k] < 0 ? axes[k] + 4 : axes[k];
       if (axis == 2) {
         crop(s.h, starts[k], ends[k], l.pads[0], l.pads[2]);
@@ -607,12 +1240,24 @@ class Importer {
     const auto* mode = attr("mode");
     if (mode && mode->s() != "constant") fail("mode '" + q(mode->s()) + "': only constant (zero) padding is supported");
     const int x = act_input(0);
-    Ints pads = node_->input_size() > 1 ? static_ints(1, "pads") : attr_ints("pads", {});
-    const TensorProto* value = static_input(2);
-    if ((value && !all_zero(*value)) || (attr("value") && attr("value")->f() != 0.0f)) {
+    if (act_dims(0).size() != 4) fail("padding a tensor of rank " + std::to_string(act_dims(0).size()) + " is not supported; only [1, C, H, W]");
+    Ints given = node_->input_size() > 1 ? static_ints(1, "pads") : attr_ints("pads", {});
+    const Tensor* value = static_input(2);
+    if ((value && !(value->known && value->count() == 1 && value->at(0) == 0.0)) || (attr("value") && attr("value")->f() != 0.0f)) {
       fail("only zero padding is supported (constant_value is not 0)");
     }
-    if (has_input(3)) fail("the axes input is not supported (give pads for all 4 axes)");
+    Ints pads(8, 0);
+    if (has_input(3)) {  // opset 18: pads for the listed axes only
+      const Ints axes = static_ints(3, "axes");
+      if (given.size() != 2 * axes.size()) fail("pads " + ints_text(given) + " must have 2 values per axis of " + ints_text(axes));
+      for (size_t k = 0; k < axes.size(); ++k) {
+        const size_t a = size_t(axis_in(axes[k], 4));
+        pads[a] = given[k];
+        pads[a + 4] = given[k + axes.size()];
+      }
+    } else {
+      pads = given;
+    }
     if (pads.size() != 8) fail("pads " + ints_text(pads) + " must have 8 values (4-D input)");
     if (pads[0] || pads[1] || pads[4] || pads[5]) fail("pads " + ints_text(pads) + ": only H and W may be padded");
     const int64_t hw[4] = {pads[2], pads[3], pads[6], pads[7]};  // top, left, bottom, right
@@ -627,12 +1272,16 @@ class Importer {
     emit(std::move(l));
   }
 
+  void softmax() { fail("unsupported operator; supported: " + std::string(supported_ops)); }
+
   const onnx::GraphProto& g_;
   std::string source_;
+  int64_t opset_;
   Graph graph_;
-  std::map<std::string, const TensorProto*> static_;  // initializers and constants by tensor name
-  std::deque<TensorProto> owned_;                     // constants built from value_int(s)/value_float(s)
+  std::map<std::string, const TensorProto*> protos_;  // initializers by name (decoded into consts_ when read)
+  std::map<std::string, Tensor> consts_;              // constants: decoded initializers, Constant nodes, folds
   std::map<std::string, int> act_;                    // activations: tensor name -> layer index
+  std::map<std::string, Ints> dims_;                  // activations: tensor name -> ONNX dims
   std::map<std::string, int> uses_;                   // tensor name -> node inputs + graph outputs reading it
   std::map<std::string, int> fc_uses_;                // tensor name -> Gemm/MatMul inputs reading it
   std::set<std::string> names_;
@@ -643,11 +1292,20 @@ class Importer {
 
 }  // namespace
 
+namespace {
+int64_t default_opset(const onnx::ModelProto& model) {
+  for (const auto& o : model.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
+  }
+  return 1;
+}
+}  // namespace
+
 Graph from_onnx(const onnx::ModelProto& model, const std::string& source) {
   if (!model.has_graph() || model.graph().node_size() == 0) {
     throw NetworkError(source + ": not an ONNX model (a ModelProto with a graph of nodes)");
   }
-  return Importer(model.graph(), source).run();
+  return Importer(model.graph(), source, default_opset(model)).run();
 }
 
 Graph load_onnx(const std::string& path) {
@@ -656,17 +1314,21 @@ Graph load_onnx(const std::string& path) {
   bool parsed = false;
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    // a regular file: its size is bounded before parsing, and protobuf reads it without a copy in memory
+    // a regular file: its size is bounded before parsing; it is streamed, the weights' data skipped
     if (int64_t(st.st_size) > kMaxOnnxFileBytes) {
       throw NetworkError(shown + ": " + std::to_string(st.st_size) + " bytes is above the bound " +
                          std::to_string(kMaxOnnxFileBytes) + " bytes for an ONNX model (" + kLimitsDoc +
                          "; save larger models with external data: only the weights' shapes are read)");
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw NetworkError("cannot open " + shown + " (" + std::strerror(errno) + ")");
-    parsed = model.ParseFromIstream(&in);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw NetworkError("cannot open " + shown + " (" + std::strerror(errno) + ")");
+    google::protobuf::io::FileInputStream stream(fd);
+    stream.SetCloseOnDelete(true);
+    parsed = parse_shapes_only(stream, model);
   } else {  // a FIFO or device: read at most the bound
-    parsed = model.ParseFromString(read_bounded_file(path, kMaxOnnxFileBytes, "an ONNX model"));
+    const std::string bytes = read_bounded_file(path, kMaxOnnxFileBytes, "an ONNX model");
+    google::protobuf::io::ArrayInputStream stream(bytes.data(), int(bytes.size()));
+    parsed = parse_shapes_only(stream, model);
   }
   if (!parsed) {
     throw NetworkError(shown + ": not an ONNX model (the file does not parse as a protobuf ModelProto)");
