@@ -96,7 +96,7 @@ bool copy_message(google::protobuf::io::CodedInputStream& in, Msg kind, std::str
       }
       case 2: {
         uint32_t len = 0;
-        if (!in.ReadVarint32(&len)) return false;
+        if (!in.ReadVarint32(&len) || len > uint32_t(INT_MAX)) return false;
         if (kind == Msg::tensor && is_tensor_data(field) && len > kKeepDataBytes) {
           if (!in.Skip(int(len))) return false;
           break;
@@ -123,12 +123,13 @@ bool copy_message(google::protobuf::io::CodedInputStream& in, Msg kind, std::str
   return in.ConsumedEntireMessage();
 }
 
-// Parses a ModelProto from `stream` without the data of its large tensors (see kKeepDataBytes).
-bool parse_shapes_only(google::protobuf::io::ZeroCopyInputStream& stream, onnx::ModelProto& model) {
+// Parses a ModelProto from `stream` (of `size` bytes) without the data of its large tensors (see
+// kKeepDataBytes). The size is the stream's limit: a length the file claims beyond its end allocates nothing.
+bool parse_shapes_only(google::protobuf::io::ZeroCopyInputStream& stream, int64_t size, onnx::ModelProto& model) {
   std::string kept;
   {
     google::protobuf::io::CodedInputStream in(&stream);
-    in.SetTotalBytesLimit(INT_MAX);
+    in.SetTotalBytesLimit(int(std::min<int64_t>(size + 1, INT_MAX)));  // + 1: the end of the file is the end
     if (!copy_message(in, Msg::model, kept, 0)) return false;
   }
   return model.ParseFromString(kept);
@@ -1324,11 +1325,11 @@ Graph load_onnx(const std::string& path) {
     if (fd < 0) throw NetworkError("cannot open " + shown + " (" + std::strerror(errno) + ")");
     google::protobuf::io::FileInputStream stream(fd);
     stream.SetCloseOnDelete(true);
-    parsed = parse_shapes_only(stream, model);
+    parsed = parse_shapes_only(stream, int64_t(st.st_size), model);
   } else {  // a FIFO or device: read at most the bound
     const std::string bytes = read_bounded_file(path, kMaxOnnxFileBytes, "an ONNX model");
     google::protobuf::io::ArrayInputStream stream(bytes.data(), int(bytes.size()));
-    parsed = parse_shapes_only(stream, model);
+    parsed = parse_shapes_only(stream, int64_t(bytes.size()), model);
   }
   if (!parsed) {
     throw NetworkError(shown + ": not an ONNX model (the file does not parse as a protobuf ModelProto)");
