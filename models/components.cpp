@@ -313,6 +313,22 @@ Estimate accumulate_estimate(const HardwareSpec& hw) {
   return unit(hw.tile.accumulate, 0.05, 60.0, hw, "ISAAC tile shift-and-add (0.05 mW, 0.00006 mm2)");
 }
 
+Estimate matrix_estimate(const HardwareSpec& hw) {
+  // Horowitz, ISSCC 2014, 45 nm: 8-bit multiply 0.2 pJ and 282 um2, 8-bit add 0.03 pJ and 36 um2 (a
+  // multiplier grows with the square of its width, an adder linearly). One lane: an activation_bits
+  // multiply and a partial_sum_bits add; brought to 32 nm by the node factors, then node-scaled.
+  const double m = hw.precision.activation_bits / 8.0, a = hw.precision.partial_sum_bits / 8.0;
+  const double e45 = 0.2 * m * m + 0.03 * a, area45 = 282.0 * m * m + 36.0 * a;
+  const double e32 = e45 / tech_energy_factor(45.0), area32 = area45 / tech_area_factor(45.0);
+  const double lanes = hw.tile.matrix.ops_per_cycle;
+  // leakage: the digital units' share (kLeakLogic) of the lanes' power at full rate
+  const double peak_mw = e32 * lanes * hw.technology.clock_ghz;  // pJ x 1/ns = mW
+  return logic(e32, kLeakLogic / (1.0 - kLeakLogic) * peak_mw, area32 * lanes, hw,
+               "MAC lane from Horowitz ISSCC 2014 at 45 nm (8-bit multiply 0.2 pJ, 282 um2, x (activation_bits "
+               "/ 8)^2; 8-bit add 0.03 pJ, 36 um2, x partial_sum_bits / 8), x ops_per_cycle lanes; leakage " +
+                   num(100 * kLeakLogic) + " % of the lanes' power at full rate");
+}
+
 Estimate router_estimate(const HardwareSpec& hw) {
   // ISAAC: 8 ports, 32-bit flits, 42 mW, 0.151 mm2 (one flit per port per 1.2 GHz cycle). PUMA: 4 ports,
   // 16.13 mW, 0.047 mm2. Power per port-flit ~ ports^a, area ~ ports^b through the two points; both
@@ -373,6 +389,7 @@ const std::vector<CostEntry>& cost_entries() {
       {"tile.pool", [](const H& h) -> const Cost& { return h.tile.pool.cost; }, pool_estimate},
       {"tile.activation", [](const H& h) -> const Cost& { return h.tile.activation.cost; }, activation_estimate},
       {"tile.accumulate", [](const H& h) -> const Cost& { return h.tile.accumulate.cost; }, accumulate_estimate},
+      {"tile.matrix", [](const H& h) -> const Cost& { return h.tile.matrix.cost; }, matrix_estimate},
       {"noc.router", [](const H& h) -> const Cost& { return h.noc.router.cost; }, router_estimate},
       {"offchip", [](const H& h) -> const Cost& { return h.offchip.cost; }, offchip_estimate},
       {"hypernet.selector", [](const H& h) -> const Cost& { return h.hypernet.selector.cost; }, selector_estimate},
@@ -398,6 +415,8 @@ const std::vector<std::string>& model_knobs(const std::string& component) {
       {"tile.pool", {"tile.pool.ops_per_cycle", "technology.node_nm", "technology.transistors"}},
       {"tile.activation", {"tile.activation.ops_per_cycle", "technology.node_nm", "technology.transistors"}},
       {"tile.accumulate", {"tile.accumulate.ops_per_cycle", "technology.node_nm", "technology.transistors"}},
+      {"tile.matrix", {"tile.matrix.ops_per_cycle", "precision.activation_bits", "precision.partial_sum_bits",
+                       "technology.clock_ghz", "technology.node_nm", "technology.transistors"}},
       {"noc.router", {"noc.router.ports", "noc.flit_bits", "technology.node_nm", "technology.transistors"}},
       {"offchip", {"offchip.kind", "offchip.bandwidth_gbps"}},
       {"hypernet.selector", {"technology.node_nm", "technology.transistors"}},

@@ -77,6 +77,9 @@ Estimate bus_estimate(const HardwareSpec& hw);
 Estimate pool_estimate(const HardwareSpec& hw);
 Estimate activation_estimate(const HardwareSpec& hw);
 Estimate accumulate_estimate(const HardwareSpec& hw);
+// Matrix engine, per multiply-accumulate of two activations: Horowitz's 45 nm multiply and add energies
+// and areas at the operand widths, x ops_per_cycle lanes for area and leakage.
+Estimate matrix_estimate(const HardwareSpec& hw);
 // Router, per flit hop: ISAAC (8 ports) and PUMA (4 ports) fix the port exponent; linear in flit width.
 Estimate router_estimate(const HardwareSpec& hw);
 // Off-chip interface, per bit: by kind (HyperTransport: ISAAC; GDDR5 / HBM2: NeuroSim V2.1).

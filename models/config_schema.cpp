@@ -349,6 +349,18 @@ Keys build_keys() {
              std::string("model: ") + u.name + "_estimate (components.hpp)");
   }
 
+  add_int(v, "tile.matrix.count", 0, 0, 4096, "", "matrix engines per tile: products of two activations "
+          "(attention's Q.K^T and A.V); 0: none, the accumulate units do those MACs one per op",
+          "cimsim: a chip for CNNs has none; docs/workloads.md (transformers)",
+          [](H& h) -> int& { return h.tile.matrix.count; });
+  add_int(v, "tile.matrix.ops_per_cycle", 64, 1, 1 << 20, "", "multiply-accumulates per engine per digital cycle "
+          "(MAC lanes: area and leakage grow with them)",
+          "cimsim assumption: an 8 x 8 MAC array",
+          [](H& h) -> int& { return h.tile.matrix.ops_per_cycle; });
+  add_cost(v, "tile.matrix", [](H& h) -> Cost& { return h.tile.matrix.cost; }, Action::matrix_mac,
+           "one multiply-accumulate of activation_bits operands into partial_sum_bits",
+           "model: matrix_estimate (components.hpp)");
+
   add_choice(v, "tile.digital", {"given", "auto"}, 0,
              "given: the pool, activation and accumulate counts are the config's (or their defaults); auto: "
              "each count not given is sized to keep up with the tile's crossbars at their full rate, "

@@ -26,6 +26,7 @@ const Cost& cost_of(const HardwareSpec& hw, Action a) {
     case Action::accumulate_op: return hw.tile.accumulate.cost;
     case Action::router_flit_hop: return hw.noc.router.cost;
     case Action::selector_op: return hw.hypernet.selector.cost;
+    case Action::matrix_mac: return hw.tile.matrix.cost;
     case Action::offchip_bit:
     case Action::count_: break;
   }
@@ -60,6 +61,7 @@ InstanceStatic static_of(const HardwareSpec& hw, Component c) {
     case Component::accumulate: return one(hw.tile.accumulate.cost);
     case Component::router: return one(hw.noc.router.cost);
     case Component::selector: return one(hw.hypernet.selector.cost);
+    case Component::matrix: return one(hw.tile.matrix.cost);
     case Component::offchip:
     case Component::count_: break;
   }
@@ -86,6 +88,7 @@ double peak_dynamic_mw(const HardwareSpec& hw, Component c) {
     case Component::accumulate: return p(Action::accumulate_op);
     case Component::router: return p(Action::router_flit_hop);
     case Component::selector: return p(Action::selector_op);
+    case Component::matrix: return p(Action::matrix_mac);
     case Component::offchip:
     case Component::count_: break;
   }
@@ -104,7 +107,7 @@ const char* action_name(Action a) {
       "shift_add",         "pe_input_reg_bit", "pe_output_reg_bit",  "buffer_read_bit",
       "buffer_write_bit",  "bus_bit",          "tile_output_reg_bit", "pool_op",
       "activation_op",     "accumulate_op",    "router_flit_hop",    "offchip_bit",
-      "selector_op"};
+      "selector_op",       "matrix_mac"};
   const int i = static_cast<int>(a);
   return i >= 0 && i < kActions ? names[i] : "unknown";
 }
@@ -112,7 +115,8 @@ const char* action_name(Action a) {
 const char* component_name(Component c) {
   static const char* const names[kComponents] = {
       "crossbar", "dac",  "sample_hold", "adc",        "shift_add",  "pe_registers", "buffer",
-      "bus",      "tile_output_register", "pool", "activation", "accumulate", "router", "offchip", "selector"};
+      "bus",      "tile_output_register", "pool", "activation", "accumulate", "router", "offchip", "selector",
+      "matrix"};
   const int i = static_cast<int>(c);
   return i >= 0 && i < kComponents ? names[i] : "unknown";
 }
@@ -136,6 +140,7 @@ Component component_of(Action a) {
     case Action::accumulate_op: return Component::accumulate;
     case Action::router_flit_hop: return Component::router;
     case Action::selector_op: return Component::selector;
+    case Action::matrix_mac: return Component::matrix;
     case Action::offchip_bit:
     case Action::count_: break;
   }
@@ -163,6 +168,7 @@ std::array<double, kComponents> instance_counts(const HardwareSpec& hw, int tile
   set(Component::router, std::ceil(t / hw.chip.tiles_per_router));
   set(Component::offchip, 1.0);
   set(Component::selector, selectors);
+  set(Component::matrix, t * hw.tile.matrix.count);
   return n;
 }
 
@@ -185,7 +191,7 @@ std::array<double, kComponents> powered_counts(const HardwareSpec& hw, int tiles
   if (gating == PowerGating::unselected && activity.pes_on >= 0)
     pe_on = std::min(tile_on, double(activity.pes_on) / (double(tiles) * hw.tile.pes));
   for (Component c : {Component::buffer, Component::bus, Component::tile_output_register, Component::pool,
-                      Component::activation, Component::accumulate})
+                      Component::activation, Component::accumulate, Component::matrix})
     n[static_cast<int>(c)] *= tile_on;
   for (Component c : {Component::crossbar, Component::dac, Component::sample_hold, Component::adc,
                       Component::shift_add, Component::pe_registers})
@@ -325,6 +331,7 @@ double full_rate_per_s(const HardwareSpec& hw, Action a) {
     case Action::router_flit_hop:
       return hw.noc.router.ports * hw.noc.link_bandwidth_gbps * 1e9 / hw.noc.flit_bits;
     case Action::selector_op: return hw.hypernet.selector.elements_per_cycle * clock_hz;
+    case Action::matrix_mac: return hw.tile.matrix.ops_per_cycle * clock_hz;
     case Action::offchip_bit:
     case Action::count_: break;
   }

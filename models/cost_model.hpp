@@ -31,6 +31,7 @@ enum class Action : int {
   router_flit_hop,      // one flit through one router
   offchip_bit,
   selector_op,          // one activation through a hypernetwork edge selector
+  matrix_mac,           // one multiply-accumulate of two activations on a tile's matrix engine (attention)
   count_
 };
 constexpr int kActions = static_cast<int>(Action::count_);
@@ -39,7 +40,7 @@ const char* action_name(Action a);
 // Component classes of the energy and area breakdowns (JSON keys).
 enum class Component : int {
   crossbar, dac, sample_hold, adc, shift_add, pe_registers, buffer, bus, tile_output_register, pool,
-  activation, accumulate, router, offchip, selector, count_
+  activation, accumulate, router, offchip, selector, matrix, count_
 };
 constexpr int kComponents = static_cast<int>(Component::count_);
 const char* component_name(Component c);

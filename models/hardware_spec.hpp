@@ -128,6 +128,9 @@ struct TileSpec {
   DigitalUnitSpec pool;        // max / average / global pooling
   DigitalUnitSpec activation;  // ReLU, sigmoid
   DigitalUnitSpec accumulate;  // partial-sum accumulation, residual add
+  // Matrix engines: products of two activations (attention's Q.K^T and A.V), ops_per_cycle MAC lanes
+  // each. count 0 (the default): none; the tile's accumulate units do those MACs, one per op.
+  DigitalUnitSpec matrix{0, 64, {}};
   // tile.digital: auto sizes the three units' counts to keep up with the tile's crossbars
   // (config_loader.cpp, docs/config.md); false: the counts are the config's (or their defaults)
   bool digital_auto = false;

@@ -145,7 +145,8 @@ HardwareSpec hand_made() {
                    &hw.pe.output_register.cost, &hw.tile.buffer.cost,  &hw.tile.bus.cost,
                    &hw.tile.output_register.cost, &hw.tile.pool.cost,  &hw.tile.activation.cost,
                    &hw.tile.accumulate.cost,   &hw.noc.router.cost,    &hw.offchip.cost,
-                   &hw.hypernet.selector.cost};
+                   &hw.hypernet.selector.cost, &hw.tile.matrix.cost};
+  hw.tile.matrix.count = 2;  // matrix engines per tile
   double x = 1.0;
   for (Cost* c : costs) {
     c->energy_pj = x;
@@ -173,13 +174,13 @@ TEST(Energy, CountsTimesTablePlusLeakage) {
                          c(Action::bus_bit) * 9 + c(Action::tile_output_reg_bit) * 10 + c(Action::pool_op) * 11 +
                          c(Action::activation_op) * 12 + c(Action::accumulate_op) * 13 +
                          c(Action::router_flit_hop) * 14 + c(Action::offchip_bit) * 15 +
-                         c(Action::selector_op) * 16;
+                         c(Action::selector_op) * 16 + c(Action::matrix_mac) * 17;
   // Leakage: instances x leakage (mW) x time (ns) = pJ.
   const double pes = tiles * 12.0, xbars = pes * 8;
   const double leak_mw = xbars * 0.01 + xbars * 128 * 0.02 + xbars * 128 * 0.03 + xbars * 1 * 0.04 +
                          pes * 4 * 0.05 + pes * (0.06 + 0.07) + tiles * (0.08 + 0.09 + 0.10) +
                          tiles * 1 * 0.11 + tiles * 2 * 0.12 + tiles * 1 * 0.13 + 1 * 0.14 /* ceil(3/4) */ +
-                         1 * 0.15 + 5 * 0.16 /* 5 hypernetwork selectors */;
+                         1 * 0.15 + 5 * 0.16 /* 5 hypernetwork selectors */ + tiles * 2 * 0.17 /* engines */;
 
   const EnergyReport e = energy(hw, counts, tiles, time_ns, 5);
   EXPECT_NEAR(e.dynamic_pj, dynamic, 1e-9 * dynamic);

@@ -237,7 +237,8 @@ TEST(CsvNetworkLoader, ReportsBadFieldsWithColumn) {
 TEST(NetworkLoader, ByNameOrExtension) {
   EXPECT_EQ(builtin_network_names(),
             (std::vector<std::string>{"vgg8", "resnet18", "resnet18_imagenet", "darts_v1", "darts_v2", "pdarts", "squeezenet1_1",
-                                      "squeezenet1_1_64", "mobilenet_v3_small", "mobilenet_v3_small_64"}));
+                                      "squeezenet1_1_64", "mobilenet_v3_small", "mobilenet_v3_small_64", "vit_b_16",
+                                      "deit_tiny"}));
   EXPECT_EQ(load_network("resnet18").weights(), resnet18_network().weights());
   expect_same_layers(load_network("vgg8"), vgg8_network());
   expect_same_layers(load_network(nets + "vgg8.csv"), vgg8_network());
@@ -248,7 +249,7 @@ TEST(NetworkLoader, ByNameOrExtension) {
   EXPECT_EQ(load_network(yml).weights(), load_network(nets + "tiny.yaml").weights());
   EXPECT_EQ(error_of([] { load_network("vgg9"); }),
             "unknown network 'vgg9': expected a built-in name (vgg8, resnet18, resnet18_imagenet, darts_v1, darts_v2, "
-            "pdarts, squeezenet1_1, squeezenet1_1_64, mobilenet_v3_small, mobilenet_v3_small_64) or a file ending "
+            "pdarts, squeezenet1_1, squeezenet1_1_64, mobilenet_v3_small, mobilenet_v3_small_64, vit_b_16, deit_tiny) or a file ending "
             ".yaml, .yml (YAML network), .csv (NeuroSim network CSV), .genotype (DARTS genotype) or .onnx "
             "(ONNX model)");
   EXPECT_EQ(error_of([] { load_network("/nonexistent/net.yml"); }), "cannot open /nonexistent/net.yml (No such file or directory)");

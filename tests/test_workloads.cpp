@@ -311,7 +311,7 @@ TEST(WorkloadBuiltins, Resnet18CountsAndShapes) {
 }
 
 TEST(WorkloadBuiltins, Listed) {
-  ASSERT_EQ(builtin_networks().size(), 10u);
+  ASSERT_EQ(builtin_networks().size(), 12u);
   EXPECT_STREQ(builtin_networks()[0].name, "vgg8");
   EXPECT_STREQ(builtin_networks()[1].name, "resnet18");
 }

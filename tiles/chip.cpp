@@ -42,6 +42,7 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
     fabric_.attach(base + Unit::pool, tile.pool.socket);
     fabric_.attach(base + Unit::activation, tile.activation.socket);
     fabric_.attach(base + Unit::accumulate, tile.accumulate.socket);
+    fabric_.attach(base + Unit::matrix, tile.matrix.socket);
     for (size_t p = 0; p < tile.pes.size(); ++p)
       if (tile.pes[p]) fabric_.attach(base + Unit::pe0 + p, tile.pes[p]->socket);
   }
@@ -81,6 +82,7 @@ void Chip::visit_resources(F&& f) const {
     f(t->pool.resource(), [&] { return p + "pool"; });
     f(t->activation.resource(), [&] { return p + "activation"; });
     f(t->accumulate.resource(), [&] { return p + "accumulate"; });
+    f(t->matrix.resource(), [&] { return p + "matrix"; });
     for (size_t e = 0; e < t->pes.size(); ++e) {
       if (!t->pes[e]) continue;
       for (int x = 0; x < t->pes[e]->crossbars(); ++x)

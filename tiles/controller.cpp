@@ -134,7 +134,7 @@ void Controller::run_layer(int layer) {
   qk.reset();
   const auto& l = run_.graph.layers[layer];
   Progress& me = run_.progress[layer];
-  me.held_bits = l.op == OpKind::zero ? 0.0 : row_bits(layer);
+  me.held_bits = l.op == OpKind::zero || l.op == OpKind::constant ? 0.0 : row_bits(layer);
   const auto pos = std::find(run_.order.begin(), run_.order.end(), layer) - run_.order.begin();
   const bool lbl = run_.options.dataflow == Dataflow::layer_by_layer;
   for (int n = 0; n < run_.options.inputs; ++n) {
@@ -150,9 +150,11 @@ void Controller::run_layer(int layer) {
     for (int s = 0; s < me.rows; ++s) {
       t = std::max(t, local_ns(qk));
       if (l.op != OpKind::zero)  // zeros need nothing from their input but its shape
-        for (int p : l.inputs) {  // a broadcast input (C x 1 x 1) has one row
+        for (size_t k = 0; k < l.inputs.size(); ++k) {  // a broadcast input (C x 1 x 1) has one row
+          const int p = l.inputs[k];
           const int rows_p = run_.progress[run_.source_of(p)].rows;
-          t = std::max(t, wait_row(qk, p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1)));
+          const int last = std::min(run_.last_row_needed(layer, s, int(k)), rows_p - 1);
+          if (last >= 0) t = std::max(t, wait_row(qk, p, n, last));
         }
       // Double-buffered operands: a step's inputs are read into the PEs' (or units') registers while the
       // step before it computes, not sooner: the thread is at most one step ahead of the computation
@@ -486,23 +488,26 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
     home = run_.row_tile(p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1));
   }
   where = home;
-  if (l.op == OpKind::zero) {  // DARTS `none`: nothing is computed, stored or moved
+  if (l.op == OpKind::zero || l.op == OpKind::constant) {
+    // DARTS `none`: nothing is computed, stored or moved; a constant is held on chip (its window)
     ready = t;
     return t;
   }
-  // addressing, not data movement: concatenation, identity, padding, cropping, flattening
+  // addressing, not data movement: concatenation, identity, padding, cropping, flattening, a reshape
+  // that keeps the layout
   const bool zero_copy = l.op == OpKind::concat || l.op == OpKind::identity || l.op == OpKind::pad ||
-                         l.op == OpKind::slice || l.op == OpKind::flatten;
+                         l.op == OpKind::slice || l.op == OpKind::flatten || (l.op == OpKind::reshape && !l.copy);
   // inputs produced on other tiles come over the NoC into this tile's buffer
   double arrived = t;
   uint64_t read_bits = 0;
-  for (int p : l.inputs) {
+  for (size_t k = 0; k < l.inputs.size(); ++k) {
+    const int p = l.inputs[k], ki = int(k);
     const auto& pl = run_.graph.layers[p];
-    const int last = std::min(run_.last_row_needed(layer, s), pl.out.h - 1);
+    const int last = std::min(run_.last_row_needed(layer, s, ki), pl.out.h - 1);
     // the rows it has not pulled yet; streamed (no window of its own), every row this step reads
-    const int before = run_.buffers.streamed[size_t(layer)] ? std::min(run_.first_row_needed(layer, s), pl.out.h - 1) - 1
+    const int before = run_.buffers.streamed[size_t(layer)] ? std::min(run_.first_row_needed(layer, s, ki), pl.out.h - 1) - 1
                        : s == 0                             ? -1
-                                                            : std::min(run_.last_row_needed(layer, s - 1), pl.out.h - 1);
+                                                            : std::min(run_.last_row_needed(layer, s - 1, ki), pl.out.h - 1);
     const uint64_t bits = uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) *
                           uint64_t(pl.out.c) * uint64_t(act);
     read_bits += bits;
@@ -534,7 +539,28 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
     case OpKind::hardswish:
     case OpKind::hardsigmoid:
     case OpKind::sigmoid:
+    case OpKind::gelu:
+    case OpKind::tanh:
+    case OpKind::erf:
       h = op(home, Unit::activation, OpCode::compute, layer, values, h);
+      break;
+    case OpKind::softmax:  // an exponential per element, then the group's sum and a division per element
+    case OpKind::log_softmax:  // and a logarithm per element
+      h = op(home, Unit::activation, OpCode::compute, layer, (l.op == OpKind::softmax ? 1 : 2) * values, h);
+      h = op(home, Unit::accumulate, OpCode::compute, layer, 2 * values, h);
+      break;
+    case OpKind::layer_norm:  // per element: the mean's add, the variance's multiply and add, subtract,
+                              // scale by 1/std, the affine multiply and add; per position one 1/sqrt
+      h = op(home, Unit::accumulate, OpCode::compute, layer, 6 * values, h);
+      h = op(home, Unit::activation, OpCode::compute, layer, uint64_t(l.out.w), h);
+      break;
+    case OpKind::matmul: {  // a row of A against all of B: on the matrix engines, else the accumulate units
+      const uint64_t macs = uint64_t(l.macs() / std::max(1, l.out.h));
+      const bool engine = ctx_.hw.tile.matrix.count > 0;
+      h = op(home, engine ? Unit::matrix : Unit::accumulate, OpCode::compute, layer, macs, h);
+      break;
+    }
+    case OpKind::reshape:  // a layout change: the row's elements move through the buffer (read above)
       break;
     case OpKind::mul:  // one multiply per element (the accumulate unit's datapath)
       h = op(home, Unit::accumulate, OpCode::compute, layer, values, h);

@@ -61,9 +61,18 @@ namespace {
 int clamp_row(std::int64_t r, int h_in) { return int(std::clamp<std::int64_t>(r, 0, std::max(0, h_in - 1))); }
 }  // namespace
 
-int RunState::last_row_needed(int layer, int step) const {
+namespace {
+// The rows of input k of a row concatenation before that input's part: its offset in the output.
+int row_offset(const workloads::Graph& g, const workloads::Layer& l, int k) {
+  int64_t off = 0;
+  for (int i = 0; i < k; ++i) off += g.layers[size_t(l.inputs[size_t(i)])].out.h;
+  return int(std::min<int64_t>(off, std::numeric_limits<int>::max() / 2));
+}
+}  // namespace
+
+int RunState::last_row_needed(int layer, int step, int k) const {
   const auto& l = graph.layers[layer];
-  const int h_in = l.in.h;
+  const int h_in = k == 0 || l.inputs.empty() ? l.in.h : graph.layers[size_t(l.inputs[size_t(k)])].out.h;
   switch (l.op) {
     case OpKind::conv:
     case OpKind::max_pool:
@@ -77,14 +86,24 @@ int RunState::last_row_needed(int layer, int step) const {
       return clamp_row(std::int64_t(step) - l.pads[0], h_in);
     case OpKind::slice:
       return clamp_row(std::int64_t(step) + l.pads[0], h_in);
+    case OpKind::matmul:
+      return k == 1 ? h_in - 1 : clamp_row(step, h_in);
+    case OpKind::concat:
+      if (l.axis == 1) return int(std::clamp<std::int64_t>(std::int64_t(step) - row_offset(graph, l, k), -1, h_in - 1));
+      return clamp_row(step, h_in);
+    case OpKind::reshape: {  // the input rows holding the output row's elements (in H, W, C order)
+      if (l.copy) return h_in - 1;
+      const std::int64_t out_row = std::int64_t(l.out.w) * l.out.c, in_row = std::int64_t(l.in.w) * l.in.c;
+      return clamp_row(((std::int64_t(step) + 1) * out_row - 1) / std::max<std::int64_t>(1, in_row), h_in);
+    }
     default:
       return clamp_row(step, h_in);
   }
 }
 
-int RunState::first_row_needed(int layer, int step) const {
+int RunState::first_row_needed(int layer, int step, int k) const {
   const auto& l = graph.layers[layer];
-  const int h_in = l.in.h;
+  const int h_in = k == 0 || l.inputs.empty() ? l.in.h : graph.layers[size_t(l.inputs[size_t(k)])].out.h;
   switch (l.op) {
     case OpKind::conv:
     case OpKind::max_pool:
@@ -98,6 +117,16 @@ int RunState::first_row_needed(int layer, int step) const {
       return clamp_row(std::int64_t(step) - l.pads[0], h_in);
     case OpKind::slice:
       return clamp_row(std::int64_t(step) + l.pads[0], h_in);
+    case OpKind::matmul:
+      return k == 1 ? 0 : clamp_row(step, h_in);
+    case OpKind::concat:
+      if (l.axis == 1) return int(std::clamp<std::int64_t>(std::int64_t(step) - row_offset(graph, l, k), 0, h_in));
+      return clamp_row(step, h_in);
+    case OpKind::reshape: {
+      if (l.copy) return 0;
+      const std::int64_t out_row = std::int64_t(l.out.w) * l.out.c, in_row = std::int64_t(l.in.w) * l.in.c;
+      return clamp_row(std::int64_t(step) * out_row / std::max<std::int64_t>(1, in_row), h_in);
+    }
     default:
       return clamp_row(step, h_in);
   }
@@ -113,10 +142,10 @@ int RunState::row_source(int producer, int n, int row) const {
   return p.spilled[i] ? -1 : p.where[i];
 }
 
-int RunState::step_span(int layer) const {
+int RunState::step_span(int layer, int k) const {
   int span = 1;
-  for (int k = 0; k < progress[layer].rows; ++k)
-    span = std::max(span, last_row_needed(layer, k) - first_row_needed(layer, k) + 1);
+  for (int s = 0; s < progress[layer].rows; ++s)
+    span = std::max(span, last_row_needed(layer, s, k) - first_row_needed(layer, s, k) + 1);
   return span;
 }
 
@@ -140,16 +169,16 @@ int RunState::window_rows(int producer, int consumer) const {
 
 int RunState::pulls_of(int producer, int n, int row) const {
   int pulls = producer == sinks.front() ? 1 : 0;  // the network's output leaves for off-chip memory
-  std::vector<int> weighted_seen;
+  std::vector<int> seen;
   for (int c : consumers[producer]) {
     const auto& cl = graph.layers[c];
     if (cl.op == OpKind::zero) continue;  // needs only its input's shape
+    if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;  // listed once per input it is
+    seen.push_back(c);
     const int steps = progress[c].rows;
     if (mapping.layers[c].weighted) {
       // a weighted layer reads its first input; each copy pulls a row once, at its first step reading it
       if (source_of(cl.inputs.front()) != producer) continue;
-      if (std::find(weighted_seen.begin(), weighted_seen.end(), c) != weighted_seen.end()) continue;
-      weighted_seen.push_back(c);
       // steps reading `row`: first_row_needed and last_row_needed do not fall as the step grows
       int lo = 0, hi = steps;  // lo: first step whose last row is >= row
       while (lo < hi) {
@@ -168,12 +197,17 @@ int RunState::pulls_of(int producer, int n, int row) const {
       // a digital layer pulls every row up to the last its final step reads, once (per input it is);
       // streamed, every step pulls the rows it reads
       const int rows_p = progress[producer].rows;
-      if (!buffers.streamed[size_t(c)]) {
-        if (row <= std::min(last_row_needed(c, steps - 1), rows_p - 1)) ++pulls;
-      } else {
-        for (int k = 0; k < steps; ++k)
-          if (std::min(first_row_needed(c, k), rows_p - 1) <= row && row <= std::min(last_row_needed(c, k), rows_p - 1))
-            ++pulls;
+      for (size_t k = 0; k < cl.inputs.size(); ++k) {
+        if (source_of(cl.inputs[k]) != producer) continue;
+        const int ki = int(k);
+        if (!buffers.streamed[size_t(c)]) {
+          if (row <= std::min(last_row_needed(c, steps - 1, ki), rows_p - 1)) ++pulls;
+        } else {
+          for (int s = 0; s < steps; ++s)
+            if (std::min(first_row_needed(c, s, ki), rows_p - 1) <= row &&
+                row <= std::min(last_row_needed(c, s, ki), rows_p - 1))
+              ++pulls;
+        }
       }
     }
   }
@@ -265,19 +299,27 @@ void RunState::plan_buffers(double capacity_bits, int activation_bits) {
   };
   for (int c : order) {
     const auto& l = graph.layers[size_t(c)];
-    if (l.inputs.empty() || l.op == OpKind::zero || l.op == OpKind::concat || l.op == OpKind::identity ||
-        l.op == OpKind::pad || l.op == OpKind::slice || l.op == OpKind::flatten)
+    if (l.op == OpKind::constant) {  // held on chip for the run, at its home
+      reserve(mapping.layers[size_t(c)].home_tile, double(l.out.elements()) * activation_bits, c);
       continue;
-    const std::int64_t rows = step_span(c);
+    }
+    if (l.inputs.empty() || l.op == OpKind::zero || l.op == OpKind::concat || l.op == OpKind::identity ||
+        l.op == OpKind::pad || l.op == OpKind::slice || l.op == OpKind::flatten ||
+        (l.op == OpKind::reshape && !l.copy))
+      continue;
     if (mapping.layers[size_t(c)].weighted) {
       const int p = l.inputs.front();
-      const double bits = double(std::min<std::int64_t>(rows, progress[size_t(source_of(p))].rows)) * row_bits(p);
+      const double bits =
+          double(std::min<std::int64_t>(step_span(c), progress[size_t(source_of(p))].rows)) * row_bits(p);
       for (const auto& copy : copy_tiles(c))
         for (const auto& [tile, fraction] : copy) reserve(tile, std::ceil(bits * fraction), c);
     } else {
       double bits = 0;
-      for (int p : l.inputs)
-        bits += double(std::min<std::int64_t>(rows, progress[size_t(source_of(p))].rows)) * row_bits(p);
+      for (size_t k = 0; k < l.inputs.size(); ++k) {
+        const int p = l.inputs[k];
+        bits += double(std::min<std::int64_t>(step_span(c, int(k)), progress[size_t(source_of(p))].rows)) *
+                row_bits(p);
+      }
       for (int tile : row_homes(c)) reserve(tile, bits, c);
     }
   }

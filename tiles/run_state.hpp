@@ -105,8 +105,8 @@ struct RunState {
   // copies serve inputs at once), and a duplicated producer, whose copies make their bands at once, may
   // be a whole map ahead.
   int window_rows(int producer, int consumer) const;
-  // Rows of its input the steps of `layer` read at most (first to last row of one step).
-  int step_span(int layer) const;
+  // Rows of its input `k` the steps of `layer` read at most (first to last row of one step).
+  int step_span(int layer, int k = 0) const;
   // How many times row `row` (of input `n`) of `producer` will be pulled by its consumers (and by the
   // off-chip port if it is the network's output): the count Controller::send_rows brings to zero.
   int pulls_of(int producer, int n, int row) const;
@@ -138,9 +138,11 @@ struct RunState {
   // released or released after t_ns (a row whose pulls are still to come counts: conservative, so the
   // buffer never overflows whatever order the threads run in). Forgets rows released before `now_ns`.
   double held_bits(int tile, double t_ns, double now_ns);
-  // The last row of producer `input` (its output row index) that step `step` of `layer` reads.
-  int last_row_needed(int layer, int step) const;
-  int first_row_needed(int layer, int step) const;
+  // The last and first row of its input `k` (the producer's output row index) that step `step` of
+  // `layer` reads; last < first: the step reads nothing of that input (a concatenation along rows
+  // before or after that input's part). A matmul's second operand is read whole by every step.
+  int last_row_needed(int layer, int step, int k = 0) const;
+  int first_row_needed(int layer, int step, int k = 0) const;
 };
 
 }  // namespace cimsim::tiles

@@ -22,6 +22,8 @@ Tile::Tile(sc_core::sc_module_name name, hw::Context& ctx, int id, const std::ve
       pool("pool", ctx, unit_rate(ctx, ctx.hw.tile.pool), 0.0, Action::pool_op),
       activation("activation", ctx, unit_rate(ctx, ctx.hw.tile.activation), 0.0, Action::activation_op),
       accumulate("accumulate", ctx, unit_rate(ctx, ctx.hw.tile.accumulate), 0.0, Action::accumulate_op),
+      matrix("matrix", ctx, ctx.hw.tile.matrix.count > 0 ? unit_rate(ctx, ctx.hw.tile.matrix) : 1.0, 0.0,
+             Action::matrix_mac),
       id_(id) {
   for (int p = 0; p < ctx.hw.tile.pes; ++p)
     pes.push_back(pe_used[p] ? std::make_unique<Pe>(("pe_" + std::to_string(p)).c_str(), ctx) : nullptr);
@@ -34,6 +36,7 @@ Tile::Tile(sc_core::sc_module_name name, hw::Context& ctx, int id, const std::ve
     pool.resource().log_to(log);
     activation.resource().log_to(log);
     accumulate.resource().log_to(log);
+    matrix.resource().log_to(log);
   }
 }
 

@@ -1,5 +1,5 @@
 // A tile: PEs, the banked buffer, the bus between them, the tile output register and the digital units
-// for pooling, activation and accumulation. Its controller lives in tiles/controller.hpp.
+// for pooling, activation and accumulation, and matrix engines (products of two activations) if it has any. Its controller lives in tiles/controller.hpp.
 #pragma once
 
 #include <memory>
@@ -16,7 +16,7 @@ namespace cimsim::tiles {
 // Addresses on the chip fabric: tile * kStride + unit; the NoC and the off-chip port sit at "tile"
 // chip_tiles. A tile's PEs are units pe0 .. pe0 + tile.pes - 1: the stride leaves room for the most
 // PEs a config allows, so no PE address is another tile's.
-enum Unit : int { buffer = 0, bus = 1, out_reg = 2, pool = 3, activation = 4, accumulate = 5, pe0 = 16 };
+enum Unit : int { buffer = 0, bus = 1, out_reg = 2, pool = 3, activation = 4, accumulate = 5, matrix = 6, pe0 = 16 };
 constexpr uint64_t kStride = 8192;
 static_assert(Unit::pe0 + models::limits::kMaxPesPerTile <= kStride, "PE addresses would overlap the next tile");
 enum ChipUnit : int { noc = 0, offchip = 1 };
@@ -37,6 +37,7 @@ class Tile : public sc_core::sc_module {
   hw::ThroughputUnit pool;
   hw::ThroughputUnit activation;
   hw::ThroughputUnit accumulate;
+  hw::ThroughputUnit matrix;  // tile.matrix.count engines (none: unused; the accumulate units do matmuls)
   std::vector<std::unique_ptr<Pe>> pes;  // null where not elaborated
 
  private:

@@ -83,6 +83,8 @@ const std::vector<BuiltinNetwork>& builtin_networks() {
        &mobilenet_v3_small_network},
       {"mobilenet_v3_small_64", "torchvision MobileNetV3-Small on 64x64 input, 1000 classes",
        &mobilenet_v3_small_64_network},
+      {"vit_b_16", "torchvision ViT-B/16, 224x224 ImageNet, 1000 classes", &vit_b_16_network},
+      {"deit_tiny", "DeiT-Tiny (ViT, 192 wide, 3 heads), 224x224 ImageNet, 1000 classes", &deit_tiny_network},
   };
   return list;
 }

@@ -14,6 +14,10 @@ Graph vgg8_network();
 Graph resnet18_network();
 // torchvision's ImageNet ResNet-18 (7x7/2 stem, 3x3/2 max pool, 224x224, fc 512->1000).
 Graph resnet18_imagenet_network();
+// torchvision's ViT-B/16 (224x224, patch 16, 768 wide, 12 layers, 12 heads, MLP 3072, 1000 classes) and
+// DeiT-Tiny (192 wide, 3 heads, MLP 768): builtins_transformer.cpp.
+Graph vit_b_16_network();
+Graph deit_tiny_network();
 
 struct BuiltinNetwork {
   const char* name;

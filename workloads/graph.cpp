@@ -1,5 +1,6 @@
 #include "workloads/graph.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -26,7 +27,11 @@ constexpr OpEntry op_table[] = {
     {OpKind::hardsigmoid, "hardsigmoid"}, {OpKind::sigmoid, "sigmoid"},
     {OpKind::mul, "mul"},           {OpKind::scale_shift, "scale_shift"},
     {OpKind::pad, "pad"},           {OpKind::slice, "slice"},
-    {OpKind::flatten, "flatten"},
+    {OpKind::flatten, "flatten"},   {OpKind::softmax, "softmax"},
+    {OpKind::log_softmax, "log_softmax"}, {OpKind::layer_norm, "layer_norm"},
+    {OpKind::gelu, "gelu"},         {OpKind::tanh, "tanh"},
+    {OpKind::erf, "erf"},           {OpKind::matmul, "matmul"},
+    {OpKind::reshape, "reshape"},   {OpKind::constant, "constant"},
 };
 
 std::string shape_text(const Shape& s) {
@@ -84,6 +89,20 @@ void check_parameters(const Layer& layer) {
     case OpKind::slice:
       for (int k = 0; k < 4; ++k) require_range(layer, "pads", layer.pads[k], 0, kMaxSpatial);
       return;
+    case OpKind::softmax:
+    case OpKind::log_softmax:
+    case OpKind::matmul:
+      require_range(layer, "groups", layer.groups, 1, kMaxChannels);
+      return;
+    case OpKind::concat:
+      require_range(layer, "axis", layer.axis, 0, 1);
+      return;
+    case OpKind::reshape:
+    case OpKind::constant:
+      require_range(layer, "shape channels", layer.shape.c, 1, kMaxChannels);
+      require_range(layer, "shape height", layer.shape.h, 1, kMaxSpatial);
+      require_range(layer, "shape width", layer.shape.w, 1, kMaxSpatial);
+      return;
     default:
       return;
   }
@@ -91,7 +110,7 @@ void check_parameters(const Layer& layer) {
 
 // The layer's weights and MACs (its output elements are checked with its shape).
 void check_counts(const Layer& layer) {
-  if (!is_weighted(layer.op)) return;
+  if (!is_weighted(layer.op) && layer.op != OpKind::matmul) return;
   const int64_t w = layer.weights();
   if (w > kMaxLayerWeights) fail(layer, over_bound("weight count", w, kMaxLayerWeights, " per layer"));
   const int64_t m = layer.macs();
@@ -127,6 +146,12 @@ void check_input_count(const Layer& layer) {
       return;
     case OpKind::concat:
       if (n < 1) fail(layer, "concat needs at least 1 input, has 0");
+      return;
+    case OpKind::matmul:
+      if (n != 2) fail(layer, "matmul needs exactly 2 inputs, has " + std::to_string(n));
+      return;
+    case OpKind::constant:
+      if (n != 0) fail(layer, "a constant takes no inputs, has " + std::to_string(n));
       return;
     default:
       if (n != 1) {
@@ -175,7 +200,8 @@ OpKind op_from_name(const std::string& name) {
 bool is_weighted(OpKind op) { return op == OpKind::conv || op == OpKind::fc; }
 
 bool is_activation(OpKind op) {
-  return op == OpKind::relu || op == OpKind::hardswish || op == OpKind::hardsigmoid || op == OpKind::sigmoid;
+  return op == OpKind::relu || op == OpKind::hardswish || op == OpKind::hardsigmoid || op == OpKind::sigmoid ||
+         op == OpKind::gelu || op == OpKind::tanh || op == OpKind::erf;
 }
 
 int64_t Shape::elements() const {
@@ -200,6 +226,8 @@ int64_t Layer::macs() const {
       return common::checked_product({out.h, out.w, weights()}).value_or(INT64_MAX);
     case OpKind::fc:
       return weights();
+    case OpKind::matmul:  // out: g*N (or g*d) channels x M rows; each output sums in.c / g products (d or N)
+      return common::checked_product({out.h, out.w, out.c, in.c / std::max(1, groups)}).value_or(INT64_MAX);
     default:
       return 0;
   }
@@ -277,6 +305,8 @@ void Graph::infer_layer(int index) {
     }
     if (layer.out.c > kMaxChannels) fail(layer, over_bound("input channels", layer.out.c, kMaxChannels));
     layer.in = layer.out;
+  } else if (layer.op == OpKind::constant) {
+    layer.out = layer.in = Shape{layer.shape.c, layer.shape.h, layer.shape.w};
   } else {
     layer.in = layers[size_t(layer.inputs[0])].out;
     infer_output(layer);
@@ -337,6 +367,21 @@ void Graph::infer_output(Layer& layer) const {
       layer.out = layer.in;
       break;
     case OpKind::concat: {
+      if (layer.axis == 1) {  // along rows (tokens): equal channels and width
+        int64_t rows = 0;
+        for (int i : layer.inputs) {
+          const Layer& src = layers[size_t(i)];
+          if (src.out.c != layer.in.c || src.out.w != layer.in.w) {
+            fail(layer, "input '" + src.name + "' has shape " + shape_text(src.out) + " but input '" +
+                            layers[size_t(layer.inputs[0])].name + "' has " + shape_text(layer.in) +
+                            " (concat along rows needs equal channels and width, CxHxW)");
+          }
+          rows += src.out.h;
+        }
+        if (rows > kMaxSpatial) fail(layer, over_bound("concatenated height", rows, kMaxSpatial));
+        layer.out = Shape{layer.in.c, int(rows), layer.in.w};
+        break;
+      }
       int64_t channels = 0;
       for (int i : layer.inputs) {
         const Layer& src = layers[size_t(i)];
@@ -377,6 +422,46 @@ void Graph::infer_output(Layer& layer) const {
       if (layer.in.elements() > INT_MAX) fail(layer, "flattened size overflows");
       layer.out = Shape{int(layer.in.elements()), 1, 1};
       break;
+    case OpKind::softmax:
+    case OpKind::log_softmax:
+      if (layer.in.c % layer.groups != 0) {
+        fail(layer, "channels " + std::to_string(layer.in.c) + " not divisible by groups " + std::to_string(layer.groups));
+      }
+      layer.out = layer.in;
+      break;
+    case OpKind::reshape: {
+      const Shape to{layer.shape.c, layer.shape.h, layer.shape.w};
+      if (to.elements() != layer.in.elements()) {
+        fail(layer, "reshape of " + shape_text(layer.in) + " to " + shape_text(to) + " changes the element count");
+      }
+      layer.out = to;
+      break;
+    }
+    case OpKind::matmul: {
+      const Shape& b = layers[size_t(layer.inputs[1])].out;
+      const int g = layer.groups;
+      if (layer.in.w != 1 || b.w != 1) {
+        fail(layer, "matmul takes C x H x 1 operands (a token sequence), has " + shape_text(layer.in) + " and " +
+                        shape_text(b));
+      }
+      if (layer.transpose_b) {  // A: g*d x M, B: g*d x N -> g*N x M
+        if (b.c != layer.in.c || layer.in.c % g != 0) {
+          fail(layer, "A . B^T needs equal channels divisible by groups " + std::to_string(g) + ", has " +
+                          shape_text(layer.in) + " and " + shape_text(b));
+        }
+        const int64_t c = int64_t(g) * b.h;
+        if (c > kMaxChannels) fail(layer, over_bound("output channels", c, kMaxChannels));
+        layer.out = Shape{int(c), layer.in.h, 1};
+      } else {  // A: g*N x M, B: g*d x N -> g*d x M
+        if (b.c % g != 0 || int64_t(layer.in.c) != int64_t(g) * b.h) {
+          fail(layer, "A . B needs A's channels = groups x B's rows (" + std::to_string(g) + " x " +
+                          std::to_string(b.h) + ") and B's channels divisible by groups, has " +
+                          shape_text(layer.in) + " and " + shape_text(b));
+        }
+        layer.out = Shape{b.c, layer.in.h, 1};
+      }
+      break;
+    }
     default:  // activations, scale_shift, identity
       layer.out = layer.in;
   }

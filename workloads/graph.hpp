@@ -29,8 +29,22 @@ enum class OpKind {
   pad,             // zero padding by `pads` (top, left, bottom, right)
   slice,           // spatial crop by `pads` (top, left, bottom, right rows/columns removed)
   flatten,         // C x H x W -> (C*H*W) x 1 x 1 (addressing only)
+  // Transformers (a token sequence is C = embedding, H = tokens, W = 1; a projection is a 1x1 conv)
+  softmax,         // exp(x) / sum exp over the channels of each position, in `groups` independent groups
+  log_softmax,     // log of softmax, the same grouping
+  layer_norm,      // (x - mean) / std over the channels of each position, then per-channel scale and shift
+  gelu,            // x * Phi(x), element-wise
+  tanh,
+  erf,             // element-wise (GELU as exported at older opsets: x * (1 + erf(x / sqrt 2)) / 2)
+  matmul,          // the product of two activations, per position of the first, in `groups` heads:
+                   //   transpose_b: A (g*d x M) . B (g*d x N)^T -> g*N x M   (scores Q . K^T)
+                   //   else:        A (g*N x M) . B (g*d x N)   -> g*d x M   (attention . V)
+                   // (C x H, W = 1); a step reads one row of A and every row of B
+  reshape,         // the same elements as `shape`; `copy`: the layout changes (a costed copy), else addressing
+  constant,        // a tensor of `shape` held on chip (class token, positional embedding); no inputs
 };
-bool is_activation(OpKind op);  // relu, hardswish, hardsigmoid, sigmoid: one op per element
+// relu, hardswish, hardsigmoid, sigmoid, gelu, tanh, erf: one op per element on an activation unit
+bool is_activation(OpKind op);
 
 const char* op_name(OpKind op);
 // Parses the names op_name() returns; throws std::invalid_argument otherwise.
@@ -57,6 +71,12 @@ struct Layer {
   int dilation = 1;
   int groups = 1;
   int pads[4] = {0, 0, 0, 0};  // pad / slice: top, left, bottom, right
+  int axis = 0;           // concat: 0 channels, 1 rows (tokens)
+  bool transpose_b = false;  // matmul
+  bool copy = false;         // reshape: its layout differs from the input's (elements move)
+  struct Dims {
+    int c = 0, h = 0, w = 0;
+  } shape;                   // reshape, constant: the output shape
   // The hardware site (a layer of another graph, e.g. the DARTS hypernetwork supergraph) this layer runs
   // on; empty: the layer is its own site. See site_of().
   std::string site;
@@ -66,7 +86,9 @@ struct Layer {
 
   // crossbar-resident weight elements (conv kernels, fc matrices); 0 otherwise. Saturates at INT64_MAX.
   int64_t weights() const;
-  int64_t macs() const;  // multiply-accumulates of one inference; 0 for non-weighted ops. Saturates.
+  // multiply-accumulates of one inference: a weighted layer's (on crossbars) and a matmul's (on the
+  // tile's matrix engine); 0 for other ops. Saturates.
+  int64_t macs() const;
   const std::string& site_of() const { return site.empty() ? name : site; }
 };
 

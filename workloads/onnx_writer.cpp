@@ -136,6 +136,10 @@ class Writer {
     int& rank = rank_[size_t(i)];
     const std::string in0 = l.inputs.empty() ? std::string() : name(l.inputs[0]);
     const int rank0 = l.inputs.empty() ? 4 : rank_[size_t(l.inputs[0])];
+    if (l.op == OpKind::concat && l.axis != 0) {
+      throw NetworkError("cannot export network '" + common::printable(g_.name) + "' as ONNX: layer '" +
+                         common::printable(l.name) + "' concatenates along rows, which the ONNX writer does not write");
+    }
     switch (l.op) {
       case OpKind::input:
         value_info(gp_->add_input(), i);
@@ -233,6 +237,21 @@ class Writer {
               int_init(out + "/ends", {l.in.h - l.pads[2], l.in.w - l.pads[3]}), int_init(out + "/axes", {2, 3})},
              out);
         return;
+      case OpKind::softmax:
+      case OpKind::log_softmax:
+      case OpKind::layer_norm:
+      case OpKind::gelu:
+      case OpKind::tanh:
+      case OpKind::erf:
+      case OpKind::matmul:
+      case OpKind::reshape:
+      case OpKind::constant:
+        // the transformer ops: `cimsim export` writes CNNs (docs/workloads.md, "ONNX export")
+        throw NetworkError("cannot export network '" + common::printable(g_.name) + "' as ONNX: layer '" +
+                           common::printable(l.name) + "' is a " + op_name(l.op) +
+                           ", which the ONNX writer does not write (it writes conv, fc, pooling, activations "
+                           "up to sigmoid, add, concat along channels, mul, scale_shift, zero, pad, slice, "
+                           "flatten)");
     }
   }
 
