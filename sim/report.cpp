@@ -69,6 +69,14 @@ json to_json(const RunResult& r) {
         {"assumption", "a tile's crossbars at their full rate make crossbars x outputs per crossbar values per "
                        "vector time; each value needs at most one add, one activation and one pooling op there"},
         {"units_per_tile", units}};
+    if (r.activation_macs > 0)
+      j["provisioning"]["attention_products"] = {
+          {"macs_per_inference", r.activation_macs},
+          {"unit", r.matrix_engines > 0 ? "matrix" : "accumulate"},
+          {"matrix_engines_per_tile", r.matrix_engines},
+          {"macs_per_cycle_per_engine", r.matrix_engines > 0 ? r.matrix_lanes : 0},
+          {"rule", "products of two activations run on the tile's matrix engines (tile.matrix); with none, on "
+                   "its accumulate units, one MAC per op"}};
   }
   j["adc"] = {{"bits", r.adc_bits}, {"lossless_bits", r.adc_lossless_bits},
               {"lossy", r.adc_bits < r.adc_lossless_bits}};
@@ -229,6 +237,14 @@ void print_table(std::ostream& os, const RunResult& r) {
     }
     os << " per tile; its crossbars make " << std::setprecision(3) << r.digital_demand_per_ns
        << " values/ns at full rate\n" << std::defaultfloat;
+  }
+  if (r.activation_macs > 0) {
+    os << "  attention    " << r.activation_macs
+       << " MACs of two activations per inference on ";
+    if (r.matrix_engines > 0)
+      os << r.matrix_engines << " matrix engine(s) x " << r.matrix_lanes << " MAC lanes per tile\n";
+    else
+      os << "the accumulate units (tile.matrix.count 0: no matrix engine)\n";
   }
   for (const auto& pin : r.pinned) os << "  pinned       " << pin << "\n";
   {  // buffers: occupancy against capacity, backpressure and what did not fit

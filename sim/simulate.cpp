@@ -311,6 +311,10 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     d.source = src == hw.sources.end() ? "" : src->second;
     r.digital_units.push_back(d);
   }
+  for (const auto& l : graph.layers)
+    if (l.op == workloads::OpKind::matmul) r.activation_macs += l.macs();
+  r.matrix_engines = hw.tile.matrix.count;
+  r.matrix_lanes = hw.tile.matrix.ops_per_cycle;
   r.adc_bits = hw.adc.bits;
   r.adc_lossless_bits = hw.adc.lossless_bits;
   for (const auto& e : models::cost_entries()) {

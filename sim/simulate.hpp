@@ -71,6 +71,10 @@ struct RunResult {
   bool digital_auto = false;
   double digital_demand_per_ns = 0;  // output values a tile's crossbars make per ns at full rate
   std::vector<DigitalUnit> digital_units;
+  // Products of two activations (attention's Q.K^T and A.V): MACs per inference and where they run:
+  // the tile's matrix engines, or with none (tile.matrix.count 0) its accumulate units, one MAC per op.
+  int64_t activation_macs = 0;
+  int matrix_engines = 0, matrix_lanes = 0;
   std::vector<std::string> pinned;  // "adc.power_mw given: adc does not follow adc.bits, ..."
   // every component's cost entry (config key -> energy per action, leakage, area of one instance) and
   // where each number came from (the config's file:line or the model and its basis)

@@ -97,6 +97,9 @@ TEST(Transformers, AttentionProductsRunOnTheMatrixEngine) {
   const auto b = run_json(dir, "without", "--hw " + without + " --net deit_tiny");
   const double attention = double(vit_attention_macs(kDeitTiny));
   EXPECT_EQ(a["counts"]["matrix_mac"].get<double>(), attention);
+  EXPECT_EQ(a["provisioning"]["attention_products"]["unit"], "matrix");
+  EXPECT_EQ(b["provisioning"]["attention_products"]["unit"], "accumulate");
+  EXPECT_EQ(a["provisioning"]["attention_products"]["macs_per_inference"].get<double>(), attention);
   EXPECT_EQ(b["counts"]["matrix_mac"].get<double>(), 0.0);
   EXPECT_EQ(b["counts"]["accumulate_op"].get<double>() - a["counts"]["accumulate_op"].get<double>(), attention);
   // activations: softmax's exponentials (12 layers x 3 heads x 197 x 197), GELU (12 x 768 x 197) and one
