@@ -135,6 +135,10 @@ void place_digital(const Graph& graph, const std::vector<std::vector<int>>& cons
     const Layer& l = graph.layers[i];
     LayerMapping& lm = m.layers[i];
     if (lm.weighted) continue;
+    if (l.inputs.empty()) {  // a constant: held on the tile the network has reached (the layer before it)
+      lm.home_tile = m.layers[i - 1].home_tile;
+      continue;
+    }
     const int p = l.inputs.front();
     lm.home_tile = m.layers[p].home_tile;
     const OpKind pop = graph.layers[p].op;

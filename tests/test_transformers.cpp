@@ -12,6 +12,7 @@
 #include "models/config_loader.hpp"
 #include "run_util.hpp"
 #include "workloads/builtins.hpp"
+#include "workloads/network_yaml.hpp"
 
 using namespace cimsim;
 using namespace cimsim::testing;
@@ -130,4 +131,27 @@ TEST(Transformers, MatrixEngineCostIsHorowitzsMac) {
     EXPECT_NEAR(e.cost.area_um2, 16 * (282 * m * m + 36 * 3), 1e-6) << bits;
     EXPECT_GT(e.cost.leakage_mw, 0.0);
   }
+}
+
+// A transformer written in YAML (workloads/nets/tf_tiny.yaml): 16 patches of 8x8x3 and a class token, 64
+// wide, 4 heads; MACs in closed form: patch conv 16 x 64 x 192, Q/K/V/out and MLP per token (17 tokens),
+// the two attention products 17 x 17 x 64 each, the head 64 x 10.
+TEST(Transformers, AYamlNetworkTakesTheTransformerOps) {
+  const Graph g = workloads::load_network_yaml("workloads/nets/tf_tiny.yaml");
+  const int64_t proj = 4 * 64 * 64 + 2 * 64 * 128;
+  EXPECT_EQ(g.weights(), 64 * 192 + proj + 64 * 10);
+  EXPECT_EQ(g.macs(), 16 * 64 * 192 + 17 * proj + 2 * 17 * 17 * 64 + 64 * 10);
+  EXPECT_EQ(g.layers[size_t(g.index_of("seq"))].out, (workloads::Shape{64, 17, 1}));
+  EXPECT_EQ(g.layers[size_t(g.index_of("scores"))].out, (workloads::Shape{4 * 17, 17, 1}));
+  const auto error = [](const std::string& layer) {
+    return error_of([&] {
+      workloads::parse_network_yaml("input: {channels: 8, height: 4, width: 1}\nlayers:\n" + layer, "t.yaml", "t");
+    });
+  };
+  EXPECT_EQ(error("  - {op: constant, shape: [8, 1, 1], inputs: [input]}\n"),
+            "t.yaml:3:46: a constant takes no inputs");
+  EXPECT_EQ(error("  - {op: reshape, shape: [8, 4]}\n"), "t.yaml:3:26: 'shape' must be [channels, height, width]");
+  EXPECT_EQ(error("  - {op: matmul, transpose_b: yes, inputs: [input, input]}\n"),
+            "t.yaml:3:31: 'transpose_b' must be true or false");
+  EXPECT_NE(error("  - {op: reshape, shape: [8, 2, 1]}\n").find("changes the element count"), std::string::npos);
 }

@@ -55,8 +55,18 @@ const std::vector<std::pair<OpKind, Keys>>& op_keys() {
       {OpKind::global_avg_pool, {}},
       {OpKind::relu, {}},
       {OpKind::add, {}},
-      {OpKind::concat, {}},
+      {OpKind::concat, {"axis"}},
       {OpKind::identity, {}},
+      // transformers (docs/workloads.md, "Transformers"): a token sequence is C = embedding, H = tokens
+      {OpKind::softmax, {"groups"}},
+      {OpKind::log_softmax, {"groups"}},
+      {OpKind::layer_norm, {}},
+      {OpKind::gelu, {}},
+      {OpKind::tanh, {}},
+      {OpKind::erf, {}},
+      {OpKind::matmul, {"groups", "transpose_b"}},
+      {OpKind::reshape, {"shape", "copy"}},
+      {OpKind::constant, {"shape"}},
   };
   return table;
 }
@@ -125,6 +135,11 @@ class Parser {
     }
     if (value > max) fail(node, over_bound("'" + key + "'", value, max));
     return int(value);
+  }
+
+  bool get_bool(const YAML::Node& node, const std::string& key) const {
+    if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) return node.Scalar() == "true";
+    fail(node, "'" + key + "' must be true or false");
   }
 
   std::string get_string(const YAML::Node& node, const std::string& key) const {
@@ -230,7 +245,10 @@ void Parser::parse_layer(const YAML::Node& node, Graph& g, const std::unordered_
     fail_at(mark, "duplicate layer name '" + q(l.name) + "' (first defined at " + position(it->second) + ")");
   }
   const YAML::Node* inputs = find(fields, "inputs");
-  l.inputs = inputs ? parse_inputs(*inputs, g, all_names) : std::vector<int>{int(g.layers.size()) - 1};
+  if (l.op == OpKind::constant && inputs) fail(*inputs, "a constant takes no inputs");
+  l.inputs = inputs                     ? parse_inputs(*inputs, g, all_names)
+             : l.op == OpKind::constant ? std::vector<int>{}
+                                        : std::vector<int>{int(g.layers.size()) - 1};
 
   const auto has = [&](const char* key) { return find(fields, key) != nullptr; };
   const auto value = [&](const char* key) -> const YAML::Node& {
@@ -261,6 +279,15 @@ void Parser::parse_layer(const YAML::Node& node, Graph& g, const std::unordered_
   }
   if (has("dilation")) l.dilation = get_int(value("dilation"), "dilation", 1, kMaxSpatial);
   if (has("groups")) l.groups = get_int(value("groups"), "groups", 1, kMaxChannels);
+  if (has("axis")) l.axis = get_int(value("axis"), "axis", 0, 1);
+  if (has("transpose_b")) l.transpose_b = get_bool(value("transpose_b"), "transpose_b");
+  if (has("copy")) l.copy = get_bool(value("copy"), "copy");
+  if (contains(entry->second, "shape")) {
+    const YAML::Node& v = value("shape");
+    if (!v.IsSequence() || v.size() != 3) fail(v, "'shape' must be [channels, height, width]");
+    l.shape = {get_int(v[0], "shape", 1, kMaxChannels), get_int(v[1], "shape", 1, kMaxSpatial),
+               get_int(v[2], "shape", 1, kMaxSpatial)};
+  }
 
   defined_[l.name] = mark;
   try {
