@@ -387,11 +387,12 @@ TEST(Onnx, PoolsAndDuplicateNames) {
 }
 
 const std::string supported =
-    "unsupported operator; supported: Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, "
-    "Dropout, Flatten, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, MatMul, MaxPool, Mul, Pad, "
-    "ReduceMean, Relu, Reshape, Sigmoid, Slice, Squeeze, Sum, Transpose, Unsqueeze; on constants also: Abs, Cast, "
-    "Ceil, ConstantOfShape, Div, Equal, Expand, Floor, Gather, Greater, Less, Max, Min, Neg, Not, Range, Shape, "
-    "Size, Sqrt, Sub, Where";
+    "unsupported operator; supported: Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, Div, "
+    "Dropout, Erf, Flatten, Gather, Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, "
+    "LayerNormalization, LogSoftmax, MatMul, MaxPool, Mul, Pad, ReduceMean, Relu, Reshape, Sigmoid, Slice, Softmax, "
+    "Split, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze; in a layer norm's decomposition also Pow, Sqrt; on "
+    "constants also: Abs, Cast, Ceil, ConstantOfShape, Equal, Expand, Floor, Greater, Less, Max, Min, Neg, Not, "
+    "Range, Shape, Size, Where";
 
 TEST(Onnx, UnsupportedOperatorsAreNamed) {
   Model m(3, 8, 8);
@@ -461,7 +462,8 @@ TEST(Onnx, RefusedModels) {
     Model m(3, 8, 8);
     m.node("Slice", {"x", m.ints("s", {1}), m.ints("e", {3}), m.ints("a", {1})}, "y", "sl");
     EXPECT_EQ(m.error(),
-              "m.onnx: node 'sl' (Slice): slicing axis 1 (channels) is not supported; only H and W (axes 2, 3)");
+              "m.onnx: node 'sl' (Slice): channels [1, 3) of 3x8x8: the IR has no channel slice; only equal blocks of "
+              "a tensor (a copy into row blocks) or of a projection (split into one conv per block) are supported");
   }
   {
     Model m(3, 8, 8);

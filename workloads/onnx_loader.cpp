@@ -24,6 +24,7 @@
 #include "common/checked.hpp"
 #include "common/text.hpp"
 #include "workloads/limits.hpp"
+#include "workloads/onnx_view.hpp"
 
 namespace cimsim::workloads {
 
@@ -32,13 +33,16 @@ namespace {
 using onnx::NodeProto;
 using onnx::TensorProto;
 using Ints = std::vector<int64_t>;
+using onnx_view::View;
+namespace ov = onnx_view;
 
 const char* const supported_ops =
-    "Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, Dropout, Flatten, Gemm, "
-    "GlobalAveragePool, HardSigmoid, HardSwish, Identity, MatMul, MaxPool, Mul, Pad, ReduceMean, "
-    "Relu, Reshape, Sigmoid, Slice, Squeeze, Sum, Transpose, Unsqueeze; on constants also: Abs, Cast, "
-    "Ceil, ConstantOfShape, Div, Equal, Expand, Floor, Gather, Greater, Less, Max, Min, Neg, Not, Range, Shape, "
-    "Size, Sqrt, Sub, Where";
+    "Add, AveragePool, BatchNormalization, Clip, Concat, Constant, Conv, Div, Dropout, Erf, Flatten, Gather, "
+    "Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, LayerNormalization, LogSoftmax, MatMul, "
+    "MaxPool, Mul, Pad, ReduceMean, Relu, Reshape, Sigmoid, Slice, Softmax, Split, Squeeze, Sub, Sum, Tanh, "
+    "Transpose, Unsqueeze; in a layer norm's decomposition also Pow, Sqrt; on constants also: Abs, Cast, "
+    "Ceil, ConstantOfShape, Equal, Expand, Floor, Greater, Less, Max, Min, Neg, Not, Range, Shape, Size, "
+    "Where";
 
 // Data of one tensor kept when a file is parsed (load_onnx): larger data is a weight, whose values cimsim
 // never reads, and is skipped while parsing so that it is never held in memory.
@@ -392,16 +396,37 @@ class Importer {
   int act_input(int i) const {
     if (!has_input(i)) fail("input " + std::to_string(i) + " is missing");
     auto it = act_.find(node_->input(i));
-    if (it != act_.end()) return it->second;
+    if (it != act_.end()) {
+      // a projection split into its channel blocks is read only by the nodes taking those blocks
+      if (!taking_part_ && splits_.count(it->second) && !ov::covers(views_.at(it->first), layer(it->second).out)) {
+        fail("input '" + q(node_->input(i)) + "' is a projection whose channels were split into blocks (" +
+             ov::text(views_.at(it->first)) + "); after a Slice, Gather or Split of its channels it is read only by those");
+      }
+      return it->second;
+    }
     if (is_const(node_->input(i))) {
       fail("input '" + q(node_->input(i)) + "' is a constant; an activation (the output of an earlier node) is expected");
     }
     fail("input '" + q(node_->input(i)) + "' is not the graph input nor the output of an earlier node");
   }
   // The ONNX dims of activation input i ([1, C, H, W], [1, N], or what a relabelling node made of them).
-  const Ints& act_dims(int i) const {
+  const Ints& act_dims(int i) const { return view_of(i).dims; }
+  // How activation input i's ONNX dims lie on its IR tensor (workloads/onnx_view.hpp).
+  const View& view_of(int i) const {
     act_input(i);
-    return dims_.at(node_->input(i));
+    return views_.at(node_->input(i));
+  }
+  // Activation input i, which must be laid out as ONNX [1, C, H, W] (or [1, N]) on its IR tensor: what
+  // Conv, pooling, BatchNormalization, Pad read.
+  int planar_input(int i) const {
+    const int x = act_input(i);
+    const View& v = view_of(i);
+    const Shape& s = layer(x).out;
+    if (v != ov::planar(s) && !(s.h == 1 && s.w == 1 && v == ov::flat(s.c))) {
+      fail("input '" + q(node_->input(i)) + "' is " + ov::text(v) + " on " + ov::text(s) + "; " + op() +
+           " reads [1, C, H, W]");
+    }
+    return x;
   }
   const Layer& layer(int index) const { return graph_.layers[size_t(index)]; }
   // True when the node's input 0 feeds only this node (and is no graph output).
@@ -433,28 +458,29 @@ class Importer {
     l.inputs = std::move(inputs);
     return l;
   }
-  Ints default_dims(int index) const {
+  View default_view(int index) const {
     const Layer& l = layer(index);
-    if (l.op == OpKind::fc || l.op == OpKind::flatten) return {1, l.out.c};
-    return {1, l.out.c, l.out.h, l.out.w};
+    if (l.op == OpKind::fc || l.op == OpKind::flatten) return ov::flat(l.out.c);
+    return ov::planar(l.out);
   }
-  int emit(Layer l, const std::string& suffix = "") {
-    l.name = unique(label() + suffix);
+  int emit(Layer l, const std::string& suffix = "", const std::string& base = "") {
+    l.name = unique((base.empty() ? label() : base) + suffix);
     const int index = graph_.add(std::move(l));
     try {
       graph_.infer_layer(index);
     } catch (const NetworkError& e) {
       fail(e.what());
     }
-    if (suffix.empty()) alias(index, default_dims(index));
+    if (suffix.empty() && base.empty()) alias(index, default_view(index));
     return index;
   }
-  // The node's output is layer `index`'s, with ONNX dims `dims`.
-  void alias(int index, Ints dims) {
-    act_[node_->output(0)] = index;
-    dims_[node_->output(0)] = std::move(dims);
+  // The node's output (`output`) is layer `index`'s, laid out as `view`.
+  void alias(int index, View view, int output = 0) {
+    pending_.erase(node_->output(output));
+    act_[node_->output(output)] = index;
+    views_[node_->output(output)] = std::move(view);
   }
-  void keep(int index) { alias(index, act_dims(0)); }  // an output that is input 0 (a folded BN or bias)
+  void keep(int index) { alias(index, view_of(0)); }  // an output that is input 0 (a folded BN or bias)
 
   void add_input() {
     std::vector<const onnx::ValueInfoProto*> inputs;
@@ -487,7 +513,7 @@ class Importer {
     in.name = unique("input");
     in.out = Shape{dims[0], dims[1], dims[2]};
     act_[v.name()] = graph_.add(std::move(in));
-    dims_[v.name()] = {1, dims[0], dims[1], dims[2]};
+    views_[v.name()] = ov::planar(Shape{dims[0], dims[1], dims[2]});
     graph_.infer_layer(0);
   }
 
@@ -520,38 +546,43 @@ class Importer {
     }
     if (op() == "Constant") return constant();
     if (foldable(op()) && constant_inputs()) return fold();
+    if (matched_pattern()) return;  // a piece of a layer norm or GELU decomposition
     if (op() == "Conv") return conv();
     if (op() == "Gemm" || op() == "MatMul") return gemm();
     if (op() == "BatchNormalization") {
-      const int x = act_input(0);
+      const int x = planar_input(0);
       if (is_weighted(layer(x).op) && sole_consumer()) return keep(x);  // folded into the conv / fc
       return void(emit(make(OpKind::scale_shift, {x})));
     }
-    if (op() == "Relu" || op() == "Clip") return void(emit(make(OpKind::relu, {act_input(0)})));
-    if (op() == "HardSwish") return void(emit(make(OpKind::hardswish, {act_input(0)})));
-    if (op() == "HardSigmoid") return void(emit(make(OpKind::hardsigmoid, {act_input(0)})));
-    if (op() == "Sigmoid") return void(emit(make(OpKind::sigmoid, {act_input(0)})));
-    if (op() == "Identity" || op() == "Dropout") return element_wise(OpKind::identity);
+    static const std::map<std::string, OpKind> element_ops = {
+        {"Relu", OpKind::relu},       {"Clip", OpKind::relu},   {"HardSwish", OpKind::hardswish},
+        {"HardSigmoid", OpKind::hardsigmoid}, {"Sigmoid", OpKind::sigmoid}, {"Identity", OpKind::identity},
+        {"Dropout", OpKind::identity}, {"Tanh", OpKind::tanh},  {"Gelu", OpKind::gelu}};
+    if (auto it = element_ops.find(op()); it != element_ops.end()) return element_wise(it->second);
+    if (op() == "Erf") return set_pending(Pending::erf, act_input(0));
     if (op() == "Softmax" || op() == "LogSoftmax") return softmax();
-    if (op() == "GlobalAveragePool") return void(emit(make(OpKind::global_avg_pool, {act_input(0)})));
+    if (op() == "LayerNormalization") return layer_norm();
+    if (op() == "GlobalAveragePool") return void(emit(make(OpKind::global_avg_pool, {planar_input(0)})));
     if (op() == "ReduceMean") return reduce_mean();
-    if (op() == "Add" || op() == "Sum") return add();
-    if (op() == "Mul") return mul();
+    if (op() == "Add" || op() == "Sum" || op() == "Sub") return add();
+    if (op() == "Mul" || op() == "Div") return mul();
     if (op() == "Concat") return concat();
     if (op() == "MaxPool" || op() == "AveragePool") return pool();
-    if (op() == "Flatten") return relabel(act_input(0), flattened(act_dims(0)));
-    if (op() == "Reshape") return relabel(act_input(0), reshaped(act_dims(0)));
-    if (op() == "Squeeze") return relabel(act_input(0), squeezed(act_dims(0)));
-    if (op() == "Unsqueeze") return relabel(act_input(0), unsqueezed(act_dims(0)));
-    if (op() == "Transpose") return transpose();
+    if (op() == "Flatten") return reshape_to(flattened(act_dims(0)));
+    if (op() == "Reshape") return reshape_to(reshaped(act_dims(0)));
+    if (op() == "Squeeze") return reshape_to(squeezed(act_dims(0)));
+    if (op() == "Unsqueeze") return reshape_to(unsqueezed(act_dims(0)));
+    if (op() == "Transpose") return alias(act_input(0), ov::transposed(view_of(0), permutation(act_dims(0).size())));
     if (op() == "Slice") return slice();
+    if (op() == "Gather") return gather_rows_or_channels();
+    if (op() == "Split") return split();
     if (op() == "Pad") return pad();
     fail("unsupported operator; supported: " + std::string(supported_ops));
   }
   // An element-wise layer whose output keeps input 0's ONNX dims.
   void element_wise(OpKind kind) {
-    const Ints dims = act_dims(0);
-    alias(emit(make(kind, {act_input(0)})), dims);
+    const View v = view_of(0);
+    alias(emit(make(kind, {act_input(0)})), v);
   }
 
   // A tensor of `dims` holding `values` (a scalar: dims {}).
@@ -1010,7 +1041,7 @@ class Importer {
 
   void conv() {
     const Ints w = weight(4);
-    int x = act_input(0);
+    int x = planar_input(0);
     Layer l = make(OpKind::conv, {});
     l.out_channels = to_int(w[0], "output channels", kMaxChannels);
     l.kernel_h = to_int(w[2], "kernel height", kMaxSpatial);
@@ -1033,12 +1064,24 @@ class Importer {
 
   void gemm() {
     const bool is_gemm = op() == "Gemm";
+    if (!static_input(1)) return matmul();
     if (is_gemm && attr_int("transA", 0) != 0) fail("transA=1 is not supported");
     const Ints w = weight(2);
     const bool trans_b = is_gemm && attr_int("transB", 0) != 0;
     const int64_t k = trans_b ? w[1] : w[0];
     const int64_t n = trans_b ? w[0] : w[1];
     const int x = act_input(0);
+    const View& v = view_of(0);
+    if (const Shape& s = layer(x).out; int64_t(s.h) * s.w > 1 && ov::covers(v, s) && v.axes.back().ir == ov::chan &&
+                                         ov::whole(v, v.dims.size() - 1)) {
+      // a per-position projection of a token sequence (or channels-last map): a 1x1 convolution
+      if (k != v.dims.back()) {
+        fail("weight '" + q(node_->input(1)) + "' takes " + std::to_string(k) + " inputs, the input is " + ov::text(v));
+      }
+      Layer l = make(OpKind::conv, {x});
+      l.out_channels = to_int(n, "output features", kMaxChannels);
+      return alias(emit(std::move(l)), ov::with_dims(v, v.dims.size() - 1, n));
+    }
     if (k != layer(x).out.elements()) {
       fail("weight '" + q(node_->input(1)) + "' takes " + std::to_string(k) + " inputs, the input has " +
            std::to_string(layer(x).out.elements()) + " elements");
@@ -1046,75 +1089,6 @@ class Importer {
     Layer l = make(OpKind::fc, {x});
     l.out_channels = to_int(n, "output features", kMaxChannels);
     emit(std::move(l));
-  }
-
-  // ---- other layers -------------------------------------------------------------------------------------
-  void reduce_mean() {
-    Ints axes = axes_of(1);  // an input from opset 18
-    for (auto& a : axes) a = a < 0 ? a + 4 : a;
-    if (axes != Ints{2, 3} && axes != Ints{3, 2})
-      fail("axes " + ints_text(axes) + ": only the mean over H and W (axes 2, 3) is supported");
-    const int index = emit(make(OpKind::global_avg_pool, {act_input(0)}));
-    if (attr_int("keepdims", 1) == 0) alias(index, {1, layer(index).out.c});
-  }
-
-  // Splits the inputs into activations (layer indices) and constants.
-  std::vector<int> activations(std::vector<const Tensor*>& constants) {
-    std::vector<int> acts;
-    for (int i = 0; i < node_->input_size(); ++i) {
-      if (const Tensor* t = static_input(i)) {
-        constants.push_back(t);
-      } else {
-        acts.push_back(act_input(i));
-      }
-    }
-    return acts;
-  }
-
-  void add() {
-    std::vector<const Tensor*> constants;
-    const std::vector<int> acts = activations(constants);
-    if (constants.empty()) return void(emit(make(OpKind::add, acts)));
-    if (acts.size() != 1)
-      fail("adds constants to " + std::to_string(acts.size()) + " activations; expected 1 (a bias)");
-    const OpKind producer = layer(acts[0]).op;
-    const Ints dims = dims_.at(node_->input(static_input(0) ? 1 : 0));
-    if ((is_weighted(producer) || producer == OpKind::scale_shift) && sole_consumer()) return alias(acts[0], dims);  // a bias
-    alias(emit(make(OpKind::scale_shift, acts)), dims);  // a shift: y = x + b
-  }
-
-  void mul() {
-    std::vector<const Tensor*> constants;
-    std::vector<int> acts = activations(constants);
-    if (acts.size() == 2) {  // the broadcast (C x 1 x 1) operand second
-      const Shape a = layer(acts[0]).out, b = layer(acts[1]).out;
-      if (a.h == 1 && a.w == 1 && (b.h != 1 || b.w != 1)) std::swap(acts[0], acts[1]);
-      return void(emit(make(OpKind::mul, acts)));
-    }
-    if (acts.size() != 1) fail("multiplies " + std::to_string(acts.size()) + " activations; expected 1 or 2");
-    const Ints dims = dims_.at(node_->input(static_input(0) ? 1 : 0));
-    if (!all_zero(*constants[0])) return alias(emit(make(OpKind::scale_shift, acts)), dims);
-    // x * 0: a zero layer; a 1x1 max pool feeding only it gives its stride (how to_onnx writes zero)
-    Layer& src = graph_.layers[size_t(acts[0])];
-    if (src.op == OpKind::max_pool && src.kernel_h == 1 && src.kernel_w == 1 && src.pad == 0 && sole_consumer()) {
-      names_.erase(src.name);
-      next_suffix_.clear();  // a freed name may be reused, as it would be without the memo
-      graph_.rename(acts[0], unique(label()));
-      src.op = OpKind::zero;
-      graph_.infer_layer(acts[0]);
-      return alias(acts[0], dims);
-    }
-    alias(emit(make(OpKind::zero, acts)), dims);
-  }
-
-  void concat() {
-    if (!attr("axis")) fail("attribute 'axis' is missing");
-    const int64_t axis = attr_int("axis", 1);
-    if (axis != 1 && axis != -3)
-      fail("axis " + std::to_string(axis) + ": only channel concatenation (axis 1) is supported");
-    std::vector<int> acts;
-    for (int i = 0; i < node_->input_size(); ++i) acts.push_back(act_input(i));
-    emit(make(OpKind::concat, acts));
   }
 
   // MaxPool, AveragePool. ceil_mode: extra rows and columns at the bottom and right (in the pad layer) give
@@ -1133,7 +1107,7 @@ class Importer {
     if (!is_max && include_pad != 0 && include_pad != 1) {
       fail("count_include_pad " + std::to_string(include_pad) + " is not 0 or 1");
     }
-    const int x = act_input(0);
+    const int x = planar_input(0);
     Layer l = make(is_max ? OpKind::max_pool : OpKind::avg_pool, {});
     l.kernel_h = to_int(kernel[0], "kernel height", kMaxSpatial);
     l.kernel_w = to_int(kernel[1], "kernel width", kMaxSpatial);
@@ -1154,94 +1128,10 @@ class Importer {
     emit(std::move(l));
   }
 
-  // ---- layout -------------------------------------------------------------------------------------------
-  // The IR shape (C x H x W) of ONNX dims: [1, C, H, W]; [1, N] and any dims with at most one axis above 1
-  // after the batch are N x 1 x 1. False when the IR has no such shape.
-  static bool ir_shape(const Ints& d, Shape& s) {
-    if (d.empty() || d[0] != 1 || product(d) > INT_MAX) return false;
-    if (d.size() == 4) {
-      s = Shape{int(d[1]), int(d[2]), int(d[3])};
-      return true;
-    }
-    if (std::count_if(d.begin() + 1, d.end(), [](int64_t v) { return v != 1; }) > 1) return false;
-    s = Shape{int(product(d)), 1, 1};
-    return true;
-  }
-  // Flatten, Reshape, Squeeze, Unsqueeze, Transpose of size-1 axes: the elements keep their order, the node's
-  // output has ONNX dims `to`. The same C x H x W is the same layer; N x 1 x 1 a flatten (addressing only;
-  // elided when only Gemm/MatMul read it, as fc flattens).
-  void relabel(int x, const Ints& to) {
-    const Shape s = layer(x).out;
-    Shape t;
-    if (product(to) != s.elements()) fail(ints_text(to) + " does not hold the " + std::to_string(s.elements()) + " elements of the input");
-    if (!ir_shape(to, t)) {
-      fail("the result " + ints_text(to) + " is no C x H x W tensor of batch 1 (ONNX [1, C, H, W] or [1, N])");
-    }
-    if (t == s) return alias(x, to);
-    if (t.h != 1 || t.w != 1) {
-      fail("from " + ints_text(act_dims(0)) + " to " + ints_text(to) + ": only a relabelling of the same C x H x W or a flattening is supported");
-    }
-    if (only_fc_consumers()) return alias(x, to);
-    alias(emit(make(OpKind::flatten, {x})), to);
-  }
-
-  void transpose() {
-    const Ints& d = act_dims(0);
-    const Ints perm = permutation(d.size());
-    Ints to, moved_axes, kept;
-    for (int64_t p : perm) {
-      to.push_back(d[size_t(p)]);
-      if (d[size_t(p)] != 1) moved_axes.push_back(p);
-    }
-    kept = moved_axes;
-    std::sort(kept.begin(), kept.end());
-    if (kept != moved_axes) fail("perm " + ints_text(perm) + " of " + ints_text(d) + " moves elements; only transposes of size-1 axes are supported");
-    relabel(act_input(0), to);
-  }
-
-  // Removes `begin` and `end` rows (or columns) of an axis of size `size`, from Slice starts/ends.
-  void crop(int64_t size, int64_t start, int64_t end, int& begin_cut, int& end_cut) const {
-    start = start < 0 ? start + size : start;
-    end = end < 0 ? end + size : end;
-    start = std::min(std::max<int64_t>(start, 0), size);
-    end = std::min(std::max<int64_t>(end, 0), size);
-    if (end <= start) fail("the slice [" + std::to_string(start) + ", " + std::to_string(end) + ") is empty");
-    begin_cut += int(start);
-    end_cut += int(size - end);
-  }
-
-  void slice() {
-    const int x = act_input(0);
-    const Shape s = layer(x).out;
-    if (act_dims(0).size() != 4) fail("slicing a tensor of rank " + std::to_string(act_dims(0).size()) + " is not supported; only [1, C, H, W]");
-    Ints starts, ends, axes, steps;
-    slice_params(starts, ends, axes, steps);
-    Layer l = make(OpKind::slice, {x});
-    for (size_t k = 0; k < axes.size(); ++k) {
-      if (steps[k] != 1) fail("steps " + ints_text(steps) + ": only step 1 is supported");
-      const int64_t axis = axes[k] < 0 ? axes[k] + 4 : axes[k];
-      if (axis == 2) {
-        crop(s.h, starts[k], ends[k], l.pads[0], l.pads[2]);
-      } else if (axis == 3) {
-        crop(s.w, starts[k], ends[k], l.pads[1], l.pads[3]);
-      } else if (axis == 0 || axis == 1) {
-        int a = 0, b = 0;
-        crop(axis == 0 ? 1 : s.c, starts[k], ends[k], a, b);
-        if (a || b)
-          fail("slicing axis " + std::to_string(axis) + " (" + (axis ? "channels" : "batch") +
-               ") is not supported; only H and W (axes 2, 3)");
-      } else {
-        fail("axis " + std::to_string(axes[k]) + " is out of range for a 4-D tensor");
-      }
-    }
-    emit(std::move(l));
-  }
-
   void pad() {
     const auto* mode = attr("mode");
     if (mode && mode->s() != "constant") fail("mode '" + q(mode->s()) + "': only constant (zero) padding is supported");
-    const int x = act_input(0);
-    if (act_dims(0).size() != 4) fail("padding a tensor of rank " + std::to_string(act_dims(0).size()) + " is not supported; only [1, C, H, W]");
+    const int x = planar_input(0);
     Ints given = node_->input_size() > 1 ? static_ints(1, "pads") : attr_ints("pads", {});
     const Tensor* value = static_input(2);
     if ((value && !(value->known && value->count() == 1 && value->at(0) == 0.0)) || (attr("value") && attr("value")->f() != 0.0f)) {
@@ -1273,7 +1163,570 @@ class Importer {
     emit(std::move(l));
   }
 
-  void softmax() { fail("unsupported operator; supported: " + std::string(supported_ops)); }
+  // Splits the inputs into activations (layer indices) and constants.
+  std::vector<int> activations(std::vector<const Tensor*>& constants) {
+    std::vector<int> acts;
+    for (int i = 0; i < node_->input_size(); ++i) {
+      if (const Tensor* t = static_input(i)) {
+        constants.push_back(t);
+      } else {
+        acts.push_back(act_input(i));
+      }
+    }
+    return acts;
+  }
+
+  // ---- constants on activations ---------------------------------------------------------------------------
+  // Where a constant operand varies, broadcast (right-aligned) onto the view `v` of an activation.
+  enum class Spread { scalar, channels, positions };
+  Spread spread_of(const Tensor& c, const View& v) const {
+    if (c.count() == 1) return Spread::scalar;
+    if (c.dims.size() > v.dims.size()) fail("a constant of " + ints_text(c.dims) + " does not broadcast onto " + ov::text(v));
+    const size_t off = v.dims.size() - c.dims.size();
+    bool positions = false;
+    for (size_t k = 0; k < c.dims.size(); ++k) {
+      if (c.dims[k] == 1) continue;
+      if (c.dims[k] != v.dims[k + off]) fail("a constant of " + ints_text(c.dims) + " does not broadcast onto " + ov::text(v));
+      positions = positions || v.axes[k + off].ir != ov::chan;
+    }
+    return positions ? Spread::positions : Spread::channels;
+  }
+  // A constant held on chip with the IR shape of `view` (a positional embedding, a class token).
+  int constant_layer(const View& view, const std::string& suffix) {
+    Layer c = make(OpKind::constant, {});
+    c.shape = {int(ov::ir_size(view, ov::chan)), int(ov::ir_size(view, ov::row)), int(ov::ir_size(view, ov::col))};
+    return emit(std::move(c), suffix);
+  }
+  // True when activation input i feeds only this node (and is no graph output).
+  bool sole_reader(int i) const { return uses_.at(node_->input(i)) == 1; }
+
+  // Add, Sum, Sub. Two activations: an add (of equal layouts). One activation and a constant: a bias folded
+  // into the conv, fc, scale_shift or layer norm before it; a per-channel or scalar shift (scale_shift); a
+  // constant varying over positions (a positional embedding): a constant layer added.
+  void add() {
+    std::vector<const Tensor*> constants;
+    const std::vector<int> acts = activations(constants);
+    const int first = static_input(0) ? 1 : 0;
+    const View v = view_of(first);
+    if (constants.empty()) {
+      if (op() == "Sub") fail("subtracts two activations; the IR has no subtraction (only a layer norm's x - mean)");
+      for (int i = 1; i < node_->input_size(); ++i) {
+        if (view_of(i) != v) fail("adds " + ov::text(v) + " and " + ov::text(view_of(i)) + ": the elements do not line up");
+      }
+      return alias(emit(make(OpKind::add, acts)), v);
+    }
+    if (acts.size() != 1)
+      fail("adds constants to " + std::to_string(acts.size()) + " activations; expected 1 (a bias)");
+    const Spread spread = spread_of(*constants[0], v);
+    if (spread == Spread::positions) {
+      const int c = constant_layer(v, "/const");
+      return alias(emit(make(OpKind::add, {acts[0], c})), v);
+    }
+    const OpKind producer = layer(acts[0]).op;
+    const bool folds = is_weighted(producer) || producer == OpKind::scale_shift || producer == OpKind::layer_norm;
+    if (folds && sole_reader(first) && op() != "Sub") return alias(acts[0], v);  // a bias
+    alias(emit(make(OpKind::scale_shift, acts)), v);  // a shift: y = x + b
+  }
+
+  // Mul, Div. Two activations: an element-wise product (the C x 1 x 1 gate second). One activation and a
+  // constant: 0 gives a zero layer; a scalar after a conv, fc, matmul, layer norm or GELU is folded into that
+  // op's output scale (no layer: attention's 1/sqrt(d), GELU's 1/sqrt(2) and 0.5); a per-channel constant after
+  // a layer norm is its scale; other scalar or per-channel constants a scale_shift; a constant varying over
+  // positions a constant layer multiplied.
+  void mul() {
+    std::vector<const Tensor*> constants;
+    std::vector<int> acts = activations(constants);
+    const bool div = op() == "Div";
+    if (acts.size() == 2) {  // the broadcast (C x 1 x 1) operand second
+      if (div) fail("divides two activations; only a layer norm's (x - mean) / sqrt(var + eps) is supported");
+      const Shape a = layer(acts[0]).out, b = layer(acts[1]).out;
+      const bool swap = a.h == 1 && a.w == 1 && (b.h != 1 || b.w != 1);
+      const View v = view_of(swap ? 1 : 0);
+      if (swap) std::swap(acts[0], acts[1]);
+      return alias(emit(make(OpKind::mul, acts)), v);
+    }
+    if (acts.size() != 1) fail("multiplies " + std::to_string(acts.size()) + " activations; expected 1 or 2");
+    const int first = static_input(0) ? 1 : 0;
+    if (div && first != 0) fail("divides a constant by an activation; only division by a constant is supported");
+    const View v = view_of(first);
+    const Spread spread = spread_of(*constants[0], v);
+    const OpKind producer = layer(acts[0]).op;
+    if (spread == Spread::positions) {
+      const int c = constant_layer(v, "/const");
+      return alias(emit(make(OpKind::mul, {acts[0], c})), v);
+    }
+    if (!div && all_zero(*constants[0])) return zero(acts[0], v);
+    static const std::set<OpKind> scaled = {OpKind::conv, OpKind::fc, OpKind::matmul, OpKind::layer_norm, OpKind::gelu};
+    if (spread == Spread::scalar && scaled.count(producer)) return alias(acts[0], v);
+    if (spread == Spread::channels && producer == OpKind::layer_norm && sole_reader(first)) return alias(acts[0], v);
+    alias(emit(make(OpKind::scale_shift, acts)), v);
+  }
+  // x * 0: a zero layer; a 1x1 max pool feeding only it gives its stride (how to_onnx writes zero)
+  void zero(int x, const View& v) {
+    Layer& src = graph_.layers[size_t(x)];
+    if (src.op == OpKind::max_pool && src.kernel_h == 1 && src.kernel_w == 1 && src.pad == 0 && sole_consumer()) {
+      names_.erase(src.name);
+      next_suffix_.clear();  // a freed name may be reused, as it would be without the memo
+      graph_.rename(x, unique(label()));
+      src.op = OpKind::zero;
+      graph_.infer_layer(x);
+      return alias(x, v);
+    }
+    alias(emit(make(OpKind::zero, {x})), v);
+  }
+
+  // ---- reductions over channels ------------------------------------------------------------------------------
+  // The axes [axis, rank) of input 0 (Softmax before opset 13, LayerNormalization), or the one axis.
+  std::vector<size_t> trailing_axes(int64_t axis, bool to_end) const {
+    const size_t r = act_dims(0).size();
+    std::vector<size_t> axes;
+    for (size_t k = size_t(axis_in(axis, r)); k < (to_end ? r : size_t(axis_in(axis, r)) + 1); ++k) axes.push_back(k);
+    return axes;
+  }
+  // True when the non-unit axes among `axes` are every channel part of the view, and nothing else.
+  static bool all_channels(const View& v, const std::vector<size_t>& axes) {
+    std::vector<size_t> picked = ov::non_unit(v, axes), chan = ov::parts(v, ov::chan);
+    std::sort(picked.begin(), picked.end());
+    std::sort(chan.begin(), chan.end());
+    return !chan.empty() && picked == chan;
+  }
+
+  // Softmax, LogSoftmax over the innermost channel part (a head's scores) or all channels: the channels of
+  // each position in groups (heads).
+  void softmax() {
+    const int x = act_input(0);
+    const View v = view_of(0);
+    const bool whole_end = opset_ < 13;  // before opset 13 the axes from `axis` on are one
+    const std::vector<size_t> axes = ov::non_unit(v, trailing_axes(attr_int("axis", whole_end ? 1 : -1), whole_end));
+    int64_t n = 1;
+    for (size_t k : axes) n *= v.dims[k];
+    if (axes.empty() || v.axes[axes[0]].ir != ov::chan || !ov::contiguous(v, axes) || v.axes[axes.back()].stride != 1) {
+      fail("over " + ov::text(v) + " axis " + std::to_string(attr_int("axis", whole_end ? 1 : -1)) +
+           ": only a softmax over the channels of each position (or the innermost channel part: heads) is supported");
+    }
+    Layer l = make(op() == "Softmax" ? OpKind::softmax : OpKind::log_softmax, {x});
+    l.groups = int(layer(x).out.c / n);
+    alias(emit(std::move(l)), v);
+  }
+
+  void layer_norm() {
+    const int x = act_input(0);
+    const View v = view_of(0);
+    if (!all_channels(v, trailing_axes(attr_int("axis", -1), true))) {
+      fail("over " + ov::text(v) + " from axis " + std::to_string(attr_int("axis", -1)) +
+           ": only a layer norm over all channels of each position is supported");
+    }
+    for (int o = 1; o < node_->output_size(); ++o) {
+      if (!node_->output(o).empty() && uses_[node_->output(o)] > 0) fail("the Mean and InvStdDev outputs are not supported");
+    }
+    alias(emit(make(OpKind::layer_norm, {x})), v);
+  }
+
+  // ReduceMean over every position: global average pooling; over every channel: the mean of a layer norm.
+  void reduce_mean() {
+    const int x = act_input(0);
+    const View v = view_of(0);
+    const Ints axes = axes_of(1);  // an input from opset 18
+    std::vector<size_t> picked;
+    for (int64_t a : axes) picked.push_back(size_t(axis_in(a, v.dims.size())));
+    if (all_channels(v, picked)) return set_pending(Pending::mean, x);
+    std::vector<size_t> positions = ov::parts(v, ov::row), chosen = ov::non_unit(v, picked);
+    for (size_t k : ov::parts(v, ov::col)) positions.push_back(k);
+    std::sort(positions.begin(), positions.end());
+    std::sort(chosen.begin(), chosen.end());
+    if (positions.empty() || chosen != positions) {
+      fail("axes " + ints_text(axes) + " of " + ov::text(v) +
+           ": only the mean over every position (global pooling) or over the channels (a layer norm's) is supported");
+    }
+    View out = v;
+    std::sort(picked.begin(), picked.end());
+    for (size_t k = picked.size(); k-- > 0;) {
+      out = attr_int("keepdims", 1) ? ov::with_dims(out, picked[k], 1) : ov::without_axis(out, picked[k]);
+    }
+    alias(emit(make(OpKind::global_avg_pool, {x})), out);
+  }
+
+  // ---- decompositions: layer norm (ReduceMean, Sub, Pow, ReduceMean, Add eps, Sqrt, Div) and GELU
+  // (x * (1 + erf(x / sqrt 2)) / 2). Their pieces are pending tensors until the node that completes them.
+  struct Pending {
+    enum Kind { mean, centered, square, variance, deviation, erf, erf_plus_one } kind;
+    int x;  // the layer normalized or GELU'd
+    View view;
+    std::string erf_label, label;  // the nodes that made the erf and the piece, for its layers
+  };
+  void set_pending(Pending::Kind kind, int x) {
+    const std::string erf_label = kind == Pending::erf_plus_one ? pending_of(0)->erf_label : label();
+    const View v = pending_of(0) ? pending_of(0)->view : view_of(0);
+    pending_[node_->output(0)] = Pending{kind, x, v, erf_label, label()};
+  }
+  const Pending* pending_of(int i) const {
+    if (!has_input(i)) return nullptr;
+    const auto it = pending_.find(node_->input(i));
+    return it == pending_.end() ? nullptr : &it->second;
+  }
+  bool is(int i, Pending::Kind kind) const { return pending_of(i) && pending_of(i)->kind == kind; }
+  bool scalar_input(int i, double value) {
+    const Tensor* t = static_input(i);
+    return t && t->known && t->count() == 1 && std::abs(t->at(0) - value) < 1e-6;
+  }
+  bool small_scalar_input(int i) {  // a layer norm's epsilon
+    const Tensor* t = static_input(i);
+    return t && t->known && t->count() == 1 && t->at(0) >= 0 && t->at(0) < 1e-2;
+  }
+  // The node completes or extends a decomposition: true. Otherwise pending inputs become layers (an erf, an
+  // erf + 1 shift) or are refused (a layer norm's pieces have no IR op), and the node is imported as usual.
+  bool matched_pattern() {
+    bool any = false;
+    for (int i = 0; i < node_->input_size(); ++i) any = any || pending_of(i);
+    if (!any) return false;
+    const std::string& o = op();
+    const int x = pending_of(0) ? pending_of(0)->x : pending_of(1) ? pending_of(1)->x : -1;
+    auto act_is_x = [&](int i) { return has_input(i) && !pending_of(i) && act_.count(node_->input(i)) && act_input(i) == x; };
+    if (o == "Sub" && is(1, Pending::mean) && act_is_x(0)) return set_pending(Pending::centered, x), true;
+    if (o == "Pow" && is(0, Pending::centered) && scalar_input(1, 2.0)) return set_pending(Pending::square, x), true;
+    if (o == "Mul" && is(0, Pending::centered) && node_->input(0) == node_->input(1)) return set_pending(Pending::square, x), true;
+    if (o == "ReduceMean" && is(0, Pending::square)) {
+      std::vector<size_t> picked;
+      for (int64_t a : axes_of(1)) picked.push_back(size_t(axis_in(a, pending_of(0)->view.dims.size())));
+      if (all_channels(pending_of(0)->view, picked)) return set_pending(Pending::variance, x), true;
+    }
+    if (o == "Add" && is(0, Pending::variance) && small_scalar_input(1)) return set_pending(Pending::variance, x), true;
+    if (o == "Sqrt" && is(0, Pending::variance)) return set_pending(Pending::deviation, x), true;
+    if (o == "Div" && is(0, Pending::centered) && is(1, Pending::deviation) && pending_of(1)->x == x) {
+      const View v = pending_of(0)->view;
+      alias(emit(make(OpKind::layer_norm, {x})), v);
+      return true;
+    }
+    if (o == "Add" && is(0, Pending::erf) && scalar_input(1, 1.0)) return set_pending(Pending::erf_plus_one, x), true;
+    if (o == "Add" && is(1, Pending::erf) && scalar_input(0, 1.0)) {
+      const Pending p = *pending_of(1);
+      pending_[node_->output(0)] = Pending{Pending::erf_plus_one, p.x, p.view, p.erf_label, label()};
+      return true;
+    }
+    for (int i = 0; i < 2 && o == "Mul"; ++i) {
+      if (is(i, Pending::erf_plus_one) && act_is_x(1 - i)) {
+        const View v = pending_of(i)->view;
+        alias(emit(make(OpKind::gelu, {x})), v);
+        return true;
+      }
+    }
+    for (int i = 0; i < node_->input_size(); ++i) {
+      if (pending_of(i)) materialize(node_->input(i));
+    }
+    return false;
+  }
+  void materialize(const std::string& name) {
+    const Pending p = pending_.at(name);
+    if (p.kind < Pending::erf) {
+      fail("reads '" + q(name) + "', a piece of a layer norm's decomposition (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, "
+           "Div) that the IR has no op for; only the whole decomposition is a layer_norm");
+    }
+    int y = emit(make(OpKind::erf, {p.x}), "", p.erf_label);
+    if (p.kind == Pending::erf_plus_one) y = emit(make(OpKind::scale_shift, {y}), "", p.label);  // + 1
+    pending_.erase(name);
+    act_[name] = y;
+    views_[name] = p.view;
+  }
+
+  // ---- products of two activations ------------------------------------------------------------------------
+  // MatMul of activations A [.., M, K] . B [.., K, N], at most one batch axis above 1 (the heads): A's M axis
+  // its rows, K its innermost channel part; B either K innermost channels, N rows (A . B^T, scores: B is
+  // K^T as a view) or K rows, N innermost channels (attention . V).
+  void matmul() {
+    const int a = act_input(0), b = act_input(1);
+    const View va = view_of(0), vb = view_of(1);
+    const size_t r = va.dims.size();
+    auto refuse = [&](const std::string& why) {
+      fail("A " + ov::text(va) + " . B " + ov::text(vb) + ": " + why +
+           " (supported: per head, A's rows x its innermost channels times B's innermost channels x rows or rows x "
+           "innermost channels)");
+    };
+    if (r < 2 || vb.dims.size() != r) refuse("operands of ranks " + std::to_string(r) + " and " + std::to_string(vb.dims.size()));
+    int64_t heads = 1;
+    size_t head = r;
+    for (size_t k = 0; k + 2 < r; ++k) {
+      if (va.dims[k] != vb.dims[k]) refuse("batch axes differ");
+      if (va.dims[k] == 1) continue;
+      if (head != r) refuse("more than one batch axis above 1");
+      head = k;
+      heads = va.dims[k];
+    }
+    const size_t m = r - 2, kk = r - 1;
+    const Shape sa = layer(a).out, sb = layer(b).out;
+    const int64_t depth = va.dims[kk];
+    auto inner = [](const View& v, size_t k) { return v.axes[k].ir == ov::chan && v.axes[k].stride == 1; };
+    auto rows = [](const View& v, size_t k, const Shape& s) { return v.axes[k].ir == ov::row && v.dims[k] == s.h && s.w == 1; };
+    auto head_ok = [&](const View& v, const Shape& s, int64_t part) {
+      return heads * part == s.c && (head == r || (v.axes[head].ir == ov::chan && v.axes[head].stride == part));
+    };
+    if (!rows(va, m, sa) || !inner(va, kk) || !head_ok(va, sa, depth)) refuse("A is not rows x innermost channels");
+    bool transpose_b = false;
+    int64_t n = vb.dims[kk];
+    if (inner(vb, m) && rows(vb, kk, sb) && head_ok(vb, sb, depth)) {
+      transpose_b = true;
+    } else if (!(rows(vb, m, sb) && inner(vb, kk) && head_ok(vb, sb, n))) {
+      refuse("B is neither innermost channels x rows nor rows x innermost channels");
+    }
+    Layer l = make(OpKind::matmul, {a, b});
+    l.groups = int(heads);
+    l.transpose_b = transpose_b;
+    View out = ov::with_dims(va, kk, n);
+    out.axes[kk] = ov::Axis{ov::chan, 1};
+    if (head != r) out.axes[head] = ov::Axis{ov::chan, n};
+    alias(emit(std::move(l)), out);
+  }
+
+  // ---- layout ---------------------------------------------------------------------------------------------
+  // Flatten, Reshape, Squeeze, Unsqueeze to ONNX dims `to` (workloads/onnx_view.hpp, plan_reshape): a view
+  // costs nothing; a flattening is the IR's flatten (elided when only Gemm/MatMul read it, as fc flattens);
+  // positions re-read row-major an addressing reshape; anything else a reshape with copy (elements move).
+  void reshape_to(const Ints& to) {
+    const int x = act_input(0);
+    const View v = view_of(0);
+    const Shape s = layer(x).out;
+    if (product(to) != s.elements()) fail(ints_text(to) + " does not hold the " + std::to_string(s.elements()) + " elements of the input");
+    ov::ReshapePlan plan;
+    if (!ov::plan_reshape(v, s, to, plan)) fail("the result " + ints_text(to) + " has no C x H x W layout");
+    switch (plan.kind) {
+      case ov::ReshapePlan::same:
+        return alias(x, plan.view);
+      case ov::ReshapePlan::flatten:
+        if ((s.h == 1 && s.w == 1) || only_fc_consumers()) return alias(x, plan.view);
+        return alias(emit(make(OpKind::flatten, {x})), plan.view);
+      case ov::ReshapePlan::relayout:
+      case ov::ReshapePlan::copy: {
+        if (plan.kind == ov::ReshapePlan::relayout && plan.shape == s) return alias(x, plan.view);
+        Layer l = make(OpKind::reshape, {x});
+        l.shape = {plan.shape.c, plan.shape.h, plan.shape.w};
+        l.copy = plan.kind == ov::ReshapePlan::copy;
+        return alias(emit(std::move(l)), plan.view);
+      }
+    }
+  }
+
+  // ---- parts of an activation: rows, columns, channel blocks ------------------------------------------------
+  struct Split {
+    Layer original;                               // the projection as the file has it
+    std::map<std::pair<int, int>, int> blocks;    // (first channel, channels) -> its layer
+  };
+  // The layer holding channels [first, first + count) of layer x: a projection (a conv nothing else has read
+  // yet) is split into one conv per block, the same weights and MACs (a packed Q/K/V projection); other
+  // layers are copied once into row blocks (reshape with copy: count x (C / count * H) x W) and cropped.
+  int channel_block(int x, int first, int count) {
+    Layer& src = graph_.layers[size_t(x)];
+    auto split = splits_.find(x);
+    if (split == splits_.end() && src.op == OpKind::conv && src.groups == 1 && !read_by_a_layer(x)) {
+      split = splits_.emplace(x, Split{src, {}}).first;
+      src.out_channels = count;
+      graph_.infer_layer(x);
+      split->second.blocks[{first, count}] = x;
+      return x;
+    }
+    if (split != splits_.end()) {
+      if (auto it = split->second.blocks.find({first, count}); it != split->second.blocks.end()) return it->second;
+      Layer l = split->second.original;
+      l.out_channels = count;
+      const int y = emit(std::move(l), "/proj");
+      split->second.blocks[{first, count}] = y;
+      return y;
+    }
+    const Shape s = src.out;
+    if (s.c % count != 0 || first % count != 0) {
+      fail("channels [" + std::to_string(first) + ", " + std::to_string(first + count) + ") of " + ov::text(s) +
+           ": the IR has no channel slice; only equal blocks of a tensor (a copy into row blocks) or of a projection "
+           "(split into one conv per block) are supported");
+    }
+    auto copy = block_copies_.find({x, count});
+    if (copy == block_copies_.end()) {
+      Layer r = make(OpKind::reshape, {x});
+      r.shape = {count, s.c / count * s.h, s.w};
+      r.copy = true;
+      copy = block_copies_.emplace(std::make_pair(x, count), emit(std::move(r), "/blocks")).first;
+    }
+    Layer l = make(OpKind::slice, {copy->second});
+    l.pads[0] = first / count * s.h;
+    l.pads[2] = (s.c - first - count) / count * s.h;
+    return emit(std::move(l), "/block");
+  }
+  bool read_by_a_layer(int x) const {
+    for (size_t i = size_t(x) + 1; i < graph_.layers.size(); ++i) {
+      const auto& in = graph_.layers[i].inputs;
+      if (std::find(in.begin(), in.end(), x) != in.end()) return true;
+    }
+    return false;
+  }
+  // Elements [begin, end) of ONNX axis `axis` of input 0 (Slice, Gather, Split), as layer and view: rows or
+  // columns cropped, a block of the outermost channel part, or an axis of size 1 kept whole.
+  std::pair<int, View> part(size_t axis, int64_t begin, int64_t end, int output) {
+    taking_part_ = true;
+    const int x = act_input(0);
+    const View v = view_of(0);
+    taking_part_ = false;
+    const Shape s = splits_.count(x) ? splits_.at(x).original.out : layer(x).out;
+    const ov::Axis a = v.axes[axis];
+    const int64_t n = v.dims[axis];
+    View out = ov::with_dims(v, axis, end - begin);
+    if (end - begin == n) return {x, v};
+    if (a.ir == ov::chan && a.stride * n == s.c) {
+      out.axes[axis] = end - begin == 1 ? ov::Axis{} : a;
+      return {channel_block(x, int(begin * a.stride), int((end - begin) * a.stride)), out};
+    }
+    if ((a.ir == ov::row || a.ir == ov::col) && ov::whole(v, axis)) {
+      Layer l = make(OpKind::slice, {x});
+      const int edge = a.ir == ov::row ? 0 : 1;
+      l.pads[edge] = int(begin);
+      l.pads[edge + 2] = int(n - end);
+      out.axes[axis] = end - begin == 1 ? ov::Axis{} : ov::Axis{a.ir, 1};
+      const std::string suffix = output ? "/" + std::to_string(output) : "";
+      const int y = emit(std::move(l), suffix.empty() ? "" : suffix);
+      return {y, out};
+    }
+    fail("elements [" + std::to_string(begin) + ", " + std::to_string(end) + ") of axis " + std::to_string(axis) +
+         " of " + ov::text(v) + ": only whole rows or columns, or a block of the outermost channel part, are taken");
+  }
+
+  // Input 0 and its view for a node taking a part of it (a split projection's stale view may be read).
+  View view_of_part() {
+    taking_part_ = true;
+    const View v = view_of(0);
+    taking_part_ = false;
+    return v;
+  }
+  int result_input() {
+    taking_part_ = true;
+    const int x = act_input(0);
+    taking_part_ = false;
+    return x;
+  }
+  // Slice of rows and columns (one crop), or of a block of the outermost channel part.
+  void slice() {
+    const View v = view_of_part();
+    const int x = result_input();
+    Ints starts, ends, axes, steps;
+    slice_params(starts, ends, axes, steps);
+    Layer crop_layer = make(OpKind::slice, {x});
+    View out = v;
+    int channel_axis = -1, first = 0, last = 0;
+    for (size_t k = 0; k < axes.size(); ++k) {
+      if (steps[k] != 1) fail("steps " + ints_text(steps) + ": only step 1 is supported");
+      const size_t a = size_t(axis_in(axes[k], v.dims.size()));
+      int begin = 0, end_cut = 0;
+      crop(v.dims[a], starts[k], ends[k], begin, end_cut);
+      if (begin == 0 && end_cut == 0) continue;
+      const ov::Axis role = v.axes[a];
+      if ((role.ir == ov::row || role.ir == ov::col) && ov::whole(v, a)) {
+        const int edge = role.ir == ov::row ? 0 : 1;
+        crop_layer.pads[edge] += begin;
+        crop_layer.pads[edge + 2] += end_cut;
+        out = ov::with_dims(out, a, v.dims[a] - begin - end_cut);
+        out.axes[a] = v.dims[a] - begin - end_cut == 1 ? ov::Axis{} : ov::Axis{role.ir, 1};
+      } else if (channel_axis < 0) {
+        channel_axis = int(a);
+        first = begin;
+        last = int(v.dims[a]) - end_cut;
+      } else {
+        fail("slices two channel parts; only one block of the outermost channel part is taken");
+      }
+    }
+    const bool cropped = crop_layer.pads[0] || crop_layer.pads[1] || crop_layer.pads[2] || crop_layer.pads[3];
+    if (channel_axis >= 0 && cropped) fail("slices channels and rows or columns at once; only one of them is supported");
+    if (channel_axis >= 0) {
+      auto [y, view] = part(size_t(channel_axis), first, last, 0);
+      return alias(y, view);
+    }
+    if (!cropped) return alias(x, v);
+    alias(emit(std::move(crop_layer)), out);
+  }
+  // Removes `begin` and `end` rows (or columns) of an axis of size `size`, from Slice starts/ends.
+  void crop(int64_t size, int64_t start, int64_t end, int& begin_cut, int& end_cut) const {
+    start = start < 0 ? start + size : start;
+    end = end < 0 ? end + size : end;
+    start = std::min(std::max<int64_t>(start, 0), size);
+    end = std::min(std::max<int64_t>(end, 0), size);
+    if (end <= start) fail("the slice [" + std::to_string(start) + ", " + std::to_string(end) + ") is empty");
+    begin_cut += int(start);
+    end_cut += int(size - end);
+  }
+
+  // Gather of one index (a scalar: the axis goes): the class token's row, one of a packed Q/K/V's blocks.
+  void gather_rows_or_channels() {
+    const View v = view_of_part();
+    const Tensor& idx = known_input(1, "indices");
+    if (idx.count() != 1) fail("indices " + ints_text(idx.dims) + ": only one index is supported");
+    const size_t a = size_t(axis_in(attr_int("axis", 0), v.dims.size()));
+    int64_t i = idx.int_at(0);
+    if (i < -v.dims[a] || i >= v.dims[a]) fail("index " + std::to_string(i) + " is out of range for an axis of size " + std::to_string(v.dims[a]));
+    i = i < 0 ? i + v.dims[a] : i;
+    auto [y, out] = part(a, i, i + 1, 0);
+    alias(y, idx.dims.empty() ? ov::without_axis(out, a) : out);
+  }
+
+  // Split into parts along one axis (sizes from input 1 from opset 13, attribute `split` before, else equal).
+  void split() {
+    const View v = view_of_part();
+    const size_t a = size_t(axis_in(attr_int("axis", 0), v.dims.size()));
+    Ints sizes = has_input(1) ? static_ints(1, "split") : attr_ints("split", {});
+    const int parts = node_->output_size();
+    if (sizes.empty()) {
+      const int64_t count = attr_int("num_outputs", parts);
+      if (count <= 0 || count != parts) fail("num_outputs " + std::to_string(count) + " differs from the " + std::to_string(parts) + " outputs");
+      const int64_t each = (v.dims[a] + count - 1) / count;
+      for (int64_t k = 0; k < count; ++k) sizes.push_back(std::min(each, v.dims[a] - k * each));
+    }
+    if (int64_t(sizes.size()) != parts) fail("split " + ints_text(sizes) + " does not give one size per output");
+    int64_t begin = 0;
+    for (int k = 0; k < parts; ++k) {
+      if (sizes[size_t(k)] <= 0 || begin + sizes[size_t(k)] > v.dims[a]) fail("split " + ints_text(sizes) + " does not fit the axis of " + std::to_string(v.dims[a]));
+      auto [y, out] = part(a, begin, begin + sizes[size_t(k)], k + 1);
+      if (!node_->output(k).empty()) alias(y, out, k);
+      begin += sizes[size_t(k)];
+    }
+    if (begin != v.dims[a]) fail("split " + ints_text(sizes) + " does not cover the axis of " + std::to_string(v.dims[a]));
+  }
+
+  // Concat along the channels (the outermost channel part) or the rows (tokens); a constant input (a class
+  // token) becomes a constant layer.
+  void concat() {
+    if (!attr("axis")) fail("attribute 'axis' is missing");
+    int first = -1;
+    for (int i = 0; i < node_->input_size() && first < 0; ++i) {
+      if (!static_input(i)) first = i;
+    }
+    if (first < 0) fail("no input is an activation");
+    const View v = view_of(first);
+    const size_t a = size_t(axis_in(attr_int("axis", 1), v.dims.size()));
+    const ov::Axis role = v.axes[a];
+    const Shape s = layer(act_input(first)).out;
+    const bool channels = role.ir == ov::chan && role.stride * v.dims[a] == s.c;
+    const bool rows = role.ir == ov::row && ov::whole(v, a);
+    if (!channels && !rows) {
+      fail("axis " + std::to_string(attr_int("axis", 1)) + " of " + ov::text(v) +
+           ": only concatenation along the channels or the rows (tokens) is supported");
+    }
+    std::vector<int> inputs;
+    int64_t total = 0;
+    for (int i = 0; i < node_->input_size(); ++i) {
+      if (const Tensor* c = static_input(i)) {
+        if (c->dims.size() != v.dims.size()) fail("constant '" + q(node_->input(i)) + "' of " + ints_text(c->dims) + " does not match " + ov::text(v));
+        View cv = ov::with_dims(v, a, c->dims[a]);
+        cv.axes[a] = role;
+        inputs.push_back(constant_layer(cv, "/const"));
+        total += c->dims[a];
+        continue;
+      }
+      const View vi = view_of(i);
+      if (vi.dims.size() != v.dims.size() || ov::with_dims(vi, a, 1) != ov::with_dims(v, a, 1)) {
+        fail("inputs " + ov::text(v) + " and " + ov::text(vi) + " differ off the axis");
+      }
+      inputs.push_back(act_input(i));
+      total += vi.dims[a];
+    }
+    Layer l = make(OpKind::concat, inputs);
+    l.axis = rows ? 1 : 0;
+    View out = ov::with_dims(v, a, total);
+    out.axes[a] = role;
+    alias(emit(std::move(l)), out);
+  }
 
   const onnx::GraphProto& g_;
   std::string source_;
@@ -1282,12 +1735,16 @@ class Importer {
   std::map<std::string, const TensorProto*> protos_;  // initializers by name (decoded into consts_ when read)
   std::map<std::string, Tensor> consts_;              // constants: decoded initializers, Constant nodes, folds
   std::map<std::string, int> act_;                    // activations: tensor name -> layer index
-  std::map<std::string, Ints> dims_;                  // activations: tensor name -> ONNX dims
+  std::map<std::string, Pending> pending_;            // pieces of a layer norm / GELU decomposition
+  std::map<int, Split> splits_;                       // projections split into channel blocks, by layer
+  std::map<std::pair<int, int>, int> block_copies_;   // (layer, block size) -> its copy into row blocks
+  std::map<std::string, View> views_;                 // activations: tensor name -> ONNX dims on the IR tensor
   std::map<std::string, int> uses_;                   // tensor name -> node inputs + graph outputs reading it
   std::map<std::string, int> fc_uses_;                // tensor name -> Gemm/MatMul inputs reading it
   std::set<std::string> names_;
   std::unordered_map<std::string, int> next_suffix_;  // unique(): the next _k to try per base name
   const NodeProto* node_ = nullptr;  // the node being imported (messages name it)
+  bool taking_part_ = false;         // in part(): a split projection's stale view may be read
   int node_index_ = 0;
 };
 
