@@ -391,8 +391,8 @@ const std::string supported =
     "Dropout, Erf, Flatten, Gather, Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, "
     "LayerNormalization, LogSoftmax, MatMul, MaxPool, Mul, Pad, ReduceMean, Relu, Reshape, Sigmoid, Slice, Softmax, "
     "Split, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze; in a layer norm's decomposition also Pow, Sqrt; on "
-    "constants also: Abs, Cast, Ceil, ConstantOfShape, Equal, Expand, Floor, Greater, Less, Max, Min, Neg, Not, "
-    "Range, Shape, Size, Where";
+    "constants also: Abs, Cast, Ceil, ConstantOfShape, Equal, Expand, Floor, Greater, Less, Max, Min, Mod, Neg, "
+    "Not, Pow, Range, ScatterND, Shape, Size, Where";
 
 TEST(Onnx, UnsupportedOperatorsAreNamed) {
   Model m(3, 8, 8);

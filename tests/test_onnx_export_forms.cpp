@@ -215,7 +215,8 @@ TEST(OnnxForms, RangeCastConstantOfShapeExpandAndArithmeticFold) {
   Model c(3, 8, 8);  // pads on C from a fold are refused like written ones
   set_i(c.node("Concat", {c.ints("a", {0, 1}), c.ints("b", {0, 0, 0, 0, 0, 0})}, "p"), "axis", 0);
   c.node("Pad", {"x", "p"}, "y", "pad");
-  EXPECT_EQ(c.error(), "m.onnx: node 'pad' (Pad): pads [0, 1, 0, 0, 0, 0, 0, 0]: only H and W may be padded");
+  EXPECT_EQ(c.error(), "m.onnx: node 'pad' (Pad): pads [0, 1, 0, 0, 0, 0, 0, 0] of [1, 3, 8, 8] as (1, C, H, W): only rows "
+                       "and columns (H and W) may be padded");
 }
 
 // A constant too large to fold keeps its dims; a node that needs its values names it.

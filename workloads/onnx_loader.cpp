@@ -41,8 +41,8 @@ const char* const supported_ops =
     "Gelu, Gemm, GlobalAveragePool, HardSigmoid, HardSwish, Identity, LayerNormalization, LogSoftmax, MatMul, "
     "MaxPool, Mul, Pad, ReduceMean, Relu, Reshape, Sigmoid, Slice, Softmax, Split, Squeeze, Sub, Sum, Tanh, "
     "Transpose, Unsqueeze; in a layer norm's decomposition also Pow, Sqrt; on constants also: Abs, Cast, "
-    "Ceil, ConstantOfShape, Equal, Expand, Floor, Greater, Less, Max, Min, Neg, Not, Range, Shape, Size, "
-    "Where";
+    "Ceil, ConstantOfShape, Equal, Expand, Floor, Greater, Less, Max, Min, Mod, Neg, Not, Pow, Range, ScatterND, "
+    "Shape, Size, Where";
 
 // Data of one tensor kept when a file is parsed (load_onnx): larger data is a weight, whose values cimsim
 // never reads, and is skipped while parsing so that it is never held in memory.
@@ -521,9 +521,9 @@ class Importer {
   static bool foldable(const std::string& op) {
     static const std::set<std::string> ops = {
         "Abs", "Add", "Cast", "Ceil", "Concat", "ConstantOfShape", "Div", "Dropout", "Equal", "Expand",
-        "Flatten", "Floor", "Gather", "Greater", "Identity", "Less", "Max", "Min", "Mul", "Neg", "Not",
-        "Range", "Reshape", "Shape", "Size", "Slice", "Sqrt", "Squeeze", "Sub", "Transpose", "Unsqueeze",
-        "Where"};
+        "Flatten", "Floor", "Gather", "Greater", "Identity", "Less", "Max", "Min", "Mod", "Mul", "Neg", "Not",
+        "Pow", "Range", "Reshape", "ScatterND", "Shape", "Size", "Slice", "Sqrt", "Squeeze", "Sub", "Transpose",
+        "Unsqueeze", "Where"};
     return ops.count(op) > 0;
   }
   // True when every input is a constant (Shape and Size: any input, only its dims are read).
@@ -723,6 +723,9 @@ class Importer {
     }
     if (o == "ConstantOfShape") return constant_of_shape();
     if (o == "Range") return range();
+    if (o == "ScatterND") {  // the data's dims; values not followed (attention masks, never shapes)
+      return set_const(Tensor::of(const_of(node_->input(0)).dims, const_of(node_->input(0)).real, false));
+    }
     if (o == "Concat") return fold_concat();
     if (o == "Gather") return gather();
     if (o == "Slice") return fold_slice();
@@ -951,6 +954,8 @@ class Importer {
     if (o == "Add") return v(0) + v(1);
     if (o == "Sub") return v(0) - v(1);
     if (o == "Mul") return v(0) * v(1);
+    if (o == "Pow") return std::pow(v(0), v(1));
+    if (o == "Mod") return attr_int("fmod", 0) ? std::fmod(v(0), v(1)) : v(0) - v(1) * std::floor(v(0) / v(1));
     return v(0) / v(1);  // Div
   }
   template <typename F>
@@ -968,6 +973,14 @@ class Importer {
     if (o == "Add") r = common::checked_add(a, b);
     if (o == "Sub") r = b == INT64_MIN ? std::nullopt : common::checked_add(a, -b);
     if (o == "Mul") r = common::checked_mul(a, b);
+    if (o == "Pow") {
+      const double p = std::pow(double(a), double(b));
+      r = std::abs(p) < 9.2e18 ? std::optional<int64_t>(int64_t(p)) : std::nullopt;
+    }
+    if (o == "Mod") {  // the sign of the divisor (fmod=0)
+      if (b == 0) fail("integer division by zero");
+      r = b == -1 ? 0 : a % b != 0 && ((a % b < 0) != (b < 0)) ? a % b + b : a % b;
+    }
     if (o == "Div") {
       if (b == 0) fail("integer division by zero");
       r = a == INT64_MIN && b == -1 ? std::nullopt : std::optional<int64_t>(a / b);
@@ -1128,39 +1141,53 @@ class Importer {
     emit(std::move(l));
   }
 
+  // Zero padding (or cropping, negative pads) of whole rows and columns, in any layout; all-zero pads are none.
   void pad() {
     const auto* mode = attr("mode");
     if (mode && mode->s() != "constant") fail("mode '" + q(mode->s()) + "': only constant (zero) padding is supported");
-    const int x = planar_input(0);
+    const int x = act_input(0);
+    const View v = view_of(0);
+    const size_t r = v.dims.size();
     Ints given = node_->input_size() > 1 ? static_ints(1, "pads") : attr_ints("pads", {});
     const Tensor* value = static_input(2);
     if ((value && !(value->known && value->count() == 1 && value->at(0) == 0.0)) || (attr("value") && attr("value")->f() != 0.0f)) {
       fail("only zero padding is supported (constant_value is not 0)");
     }
-    Ints pads(8, 0);
+    Ints pads(2 * r, 0);
     if (has_input(3)) {  // opset 18: pads for the listed axes only
       const Ints axes = static_ints(3, "axes");
       if (given.size() != 2 * axes.size()) fail("pads " + ints_text(given) + " must have 2 values per axis of " + ints_text(axes));
       for (size_t k = 0; k < axes.size(); ++k) {
-        const size_t a = size_t(axis_in(axes[k], 4));
+        const size_t a = size_t(axis_in(axes[k], r));
         pads[a] = given[k];
-        pads[a + 4] = given[k + axes.size()];
+        pads[a + r] = given[k + axes.size()];
       }
     } else {
       pads = given;
     }
-    if (pads.size() != 8) fail("pads " + ints_text(pads) + " must have 8 values (4-D input)");
-    if (pads[0] || pads[1] || pads[4] || pads[5]) fail("pads " + ints_text(pads) + ": only H and W may be padded");
-    const int64_t hw[4] = {pads[2], pads[3], pads[6], pads[7]};  // top, left, bottom, right
+    if (pads.size() != 2 * r) fail("pads " + ints_text(pads) + " must have " + std::to_string(2 * r) + " values (" + ov::text(v) + ")");
+    int64_t hw[4] = {0, 0, 0, 0};  // top, left, bottom, right
+    for (size_t a = 0; a < r; ++a) {
+      if (!pads[a] && !pads[a + r]) continue;
+      const int ir = v.axes[a].ir;
+      if ((ir != ov::row && ir != ov::col) || !ov::whole(v, a)) {
+        fail("pads " + ints_text(pads) + " of " + ov::text(v) + ": only rows and columns (H and W) may be padded");
+      }
+      hw[ir - 1] = pads[a];
+      hw[ir + 1] = pads[a + r];
+    }
+    if (!hw[0] && !hw[1] && !hw[2] && !hw[3]) return alias(x, v);
     const bool grow = hw[0] >= 0 && hw[1] >= 0 && hw[2] >= 0 && hw[3] >= 0;
     const bool shrink = hw[0] <= 0 && hw[1] <= 0 && hw[2] <= 0 && hw[3] <= 0;
     if (!grow && !shrink) fail("pads " + ints_text(pads) + " mix padding and cropping");
     Layer l = make(grow ? OpKind::pad : OpKind::slice, {x});
+    View out = v;
     for (int k = 0; k < 4; ++k) {
       if (hw[k] == INT64_MIN) fail("pads " + ints_text(pads) + " are out of range");
       l.pads[k] = to_int(grow ? hw[k] : -hw[k], "pad", kMaxSpatial);
     }
-    emit(std::move(l));
+    for (size_t a = 0; a < r; ++a) out.dims[a] += pads[a] + pads[a + r];
+    alias(emit(std::move(l)), out);
   }
 
   // Splits the inputs into activations (layer indices) and constants.
