@@ -212,6 +212,12 @@ TEST(OnnxForms, RangeCastConstantOfShapeExpandAndArithmeticFold) {
   set_i(m.node("Concat", {"zi", "tail", "z2", "tail"}, "p"), "axis", 0);                     // [0, 0, 6, 3, 0, 0, 6, 3]
   EXPECT_EQ(folded_pads(m, "p"), (Ints{6, 3, 6, 3}));
 
+  Model k(3, 8, 8);  // Mod (the divisor's sign), Pow; Swin's window arithmetic
+  k.node("Mod", {k.ints("n", {7, -7, 9}), k.ints("m", {3})}, "md");                         // [1, 2, 0]
+  k.node("Pow", {"md", k.ints("e", {2}, {})}, "sq");                                        // [1, 4, 0]
+  set_i(k.node("Concat", {k.ints("z", {0, 0}), "sq", k.ints("z2", {0, 0, 0})}, "p"), "axis", 0);
+  EXPECT_EQ(folded_pads(k, "p"), (Ints{1, 4, 0, 0}));                                       // [0, 0, 1, 4, 0, 0, 0, 0]
+
   Model c(3, 8, 8);  // pads on C from a fold are refused like written ones
   set_i(c.node("Concat", {c.ints("a", {0, 1}), c.ints("b", {0, 0, 0, 0, 0, 0})}, "p"), "axis", 0);
   c.node("Pad", {"x", "p"}, "y", "pad");
