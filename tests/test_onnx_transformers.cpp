@@ -358,6 +358,21 @@ TEST(OnnxTransformers, SplitsAndGathers) {
   EXPECT_EQ(named(g, "relu_b").out, (Shape{4, 4, 4}));
   EXPECT_EQ(named(g, "relu_rows").out, (Shape{8, 1, 4}));
 
+  // ShuffleNetV2: the channel shuffle's copy, read only in halves (and by Shape), writes them as row blocks
+  Net shuffle(Shape{4, 2, 2});
+  auto t = shuffle.transpose(shuffle.reshape("x", {1, 2, 2, 2, 2}), {0, 2, 1, 3, 4});
+  auto mixed = shuffle.reshape(t, {1, 4, 2, 2}, "shuffle");
+  shuffle.op("Shape", {mixed}, "dims");
+  auto half = shuffle.op("Split", {mixed, shuffle.shape({2, 2})}, "chunk", {{"axis", {1}}}, 2);
+  shuffle.op("Relu", {half}, "relu_a");
+  shuffle.op("Relu", {"chunk_1:0"}, "relu_b");
+  const Graph sg = shuffle.load();
+  EXPECT_EQ(census(sg)[OpKind::reshape], 1);
+  EXPECT_TRUE(named(sg, "shuffle").copy);
+  EXPECT_EQ(named(sg, "shuffle").out, (Shape{2, 4, 2}));
+  EXPECT_EQ(named(sg, "relu_b").out, (Shape{2, 2, 2}));
+  EXPECT_EQ(sg.layers[size_t(named(sg, "relu_b").inputs[0])].inputs, std::vector<int>{sg.index_of("shuffle")});
+
   Net odd(Shape{6, 4, 4});
   odd.op("Relu", {odd.op("Split", {"x", odd.shape({2, 4})}, "uneven", {{"axis", {1}}}, 2)}, "r");
   EXPECT_EQ(odd.error(), "net.onnx: node 'uneven' (Split): channels [2, 6) of 6x4x4: the IR has no channel slice; only "

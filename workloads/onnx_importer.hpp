@@ -373,6 +373,9 @@ class Importer {
   // yet) is split into one conv per block, the same weights and MACs (a packed Q/K/V projection); other
   // layers are copied once into row blocks (reshape with copy: count x (C / count * H) x W) and cropped.
   int channel_block(int x, int first, int count);
+  // True when no layer reads layer x yet and every tensor it is read through is read by Slice, Split, Gather
+  // (or Shape, Size: dims only).
+  bool only_taken_in_parts(int x) const;
   bool read_by_a_layer(int x) const;
   // Elements [begin, end) of ONNX axis `axis` of input 0 (Slice, Gather, Split), as layer and view: rows or
   // columns cropped, a block of the outermost channel part, or an axis of size 1 kept whole.
@@ -409,6 +412,8 @@ class Importer {
   std::map<std::string, View> views_;                 // activations: tensor name -> ONNX dims on the IR tensor
   std::map<std::string, int> uses_;                   // tensor name -> node inputs + graph outputs reading it
   std::map<std::string, int> fc_uses_;                // tensor name -> Gemm/MatMul inputs reading it
+  std::map<std::string, int> part_uses_;              // tensor name -> Slice/Split/Gather/Shape/Size inputs
+  std::map<int, Shape> relaid_;                       // copies laid out as row blocks: their shape before
   std::set<std::string> names_;
   std::unordered_map<std::string, int> next_suffix_;  // unique(): the next _k to try per base name
   const NodeProto* node_ = nullptr;  // the node being imported (messages name it)

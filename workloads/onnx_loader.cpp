@@ -44,9 +44,12 @@ Graph Importer::run() {
   for (const auto& t : g_.initializer()) protos_[t.name()] = &t;
   for (const auto& n : g_.node()) {
     const bool fc = n.op_type() == "Gemm" || n.op_type() == "MatMul";
+    const std::string& t = n.op_type();  // what takes parts, or reads only the dims
+    const bool part = t == "Slice" || t == "Split" || t == "Gather" || t == "Shape" || t == "Size";
     for (const auto& in : n.input()) {
       ++uses_[in];
       if (fc) ++fc_uses_[in];
+      if (part) ++part_uses_[in];
     }
   }
   for (const auto& out : g_.output()) ++uses_[out.name()];
@@ -90,10 +93,11 @@ int Importer::act_input(int i) const {
   if (!has_input(i)) fail("input " + std::to_string(i) + " is missing");
   auto it = act_.find(node_->input(i));
   if (it != act_.end()) {
-    // a projection split into its channel blocks is read only by the nodes taking those blocks
-    if (!taking_part_ && splits_.count(it->second) && !ov::covers(views_.at(it->first), layer(it->second).out)) {
-      fail("input '" + q(node_->input(i)) + "' is a projection whose channels were split into blocks (" +
-           ov::text(views_.at(it->first)) + "); after a Slice, Gather or Split of its channels it is read only by those");
+    // a tensor split into its channel blocks is read only by the nodes taking those blocks
+    const bool split = splits_.count(it->second) || relaid_.count(it->second);
+    if (!taking_part_ && split && !ov::covers(views_.at(it->first), layer(it->second).out)) {
+      fail("input '" + q(node_->input(i)) + "' was split into channel blocks (" + ov::text(views_.at(it->first)) +
+           "); after a Slice, Gather or Split of its channels it is read only by those");
     }
     return it->second;
   }

@@ -314,13 +314,20 @@ int Importer::channel_block(int x, int first, int count) {
     split->second.blocks[{first, count}] = y;
     return y;
   }
-  const Shape s = src.out;
+  const Shape s = relaid_.count(x) ? relaid_.at(x) : src.out;
   if (s.c % count != 0 || first % count != 0) {
     fail("channels [" + std::to_string(first) + ", " + std::to_string(first + count) + ") of " + ov::text(s) +
          ": the IR has no channel slice; only equal blocks of a tensor (a copy into row blocks) or of a projection "
          "(split into one conv per block) are supported");
   }
   auto copy = block_copies_.find({x, count});
+  if (copy == block_copies_.end() && src.op == OpKind::reshape && src.copy && only_taken_in_parts(x)) {
+    // a copy (ShuffleNetV2's shuffle) read only in channel blocks writes them as row blocks itself
+    relaid_[x] = s;
+    src.shape = {count, s.c / count * s.h, s.w};
+    graph_.infer_layer(x);
+    copy = block_copies_.emplace(std::make_pair(x, count), x).first;
+  }
   if (copy == block_copies_.end()) {
     Layer r = make(OpKind::reshape, {x});
     r.shape = {count, s.c / count * s.h, s.w};
@@ -331,6 +338,16 @@ int Importer::channel_block(int x, int first, int count) {
   l.pads[0] = first / count * s.h;
   l.pads[2] = (s.c - first - count) / count * s.h;
   return emit(std::move(l), "/block");
+}
+
+bool Importer::only_taken_in_parts(int x) const {
+  if (read_by_a_layer(x)) return false;
+  for (const auto& [name, index] : act_) {
+    if (index != x) continue;
+    const auto parts = part_uses_.find(name);
+    if (uses_.at(name) > 0 && (parts == part_uses_.end() || parts->second != uses_.at(name))) return false;
+  }
+  return true;
 }
 
 bool Importer::read_by_a_layer(int x) const {
@@ -346,7 +363,7 @@ std::pair<int, View> Importer::part(size_t axis, int64_t begin, int64_t end, int
   const int x = act_input(0);
   const View v = view_of(0);
   taking_part_ = false;
-  const Shape s = splits_.count(x) ? splits_.at(x).original.out : layer(x).out;
+  const Shape s = splits_.count(x) ? splits_.at(x).original.out : relaid_.count(x) ? relaid_.at(x) : layer(x).out;
   const ov::Axis a = v.axes[axis];
   const int64_t n = v.dims[axis];
   View out = ov::with_dims(v, axis, end - begin);
