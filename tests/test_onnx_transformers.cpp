@@ -234,6 +234,34 @@ TEST(OnnxTransformers, AViTEncoderBlockHasTheClosedFormWeightsAndMacs) {
   }
 }
 
+// One head's scores of a sequence with itself (no head axis); what does not fit is named.
+TEST(OnnxTransformers, ProductsOfTwoActivations) {
+  Net n(Shape{3, 8, 8});
+  auto x = embed(n);
+  auto s = n.op("MatMul", {x, n.transpose(x, {0, 2, 1}, "x_t")}, "scores");
+  n.op("MatMul", {n.op("Softmax", {s}, "softmax", {{"axis", {-1}}}), x}, "context");
+  const Graph g = n.load();
+  EXPECT_TRUE(named(g, "scores").transpose_b);
+  EXPECT_EQ(named(g, "scores").groups, 1);
+  EXPECT_EQ(named(g, "scores").out, (Shape{int(T), int(T), 1}));
+  EXPECT_FALSE(named(g, "context").transpose_b);
+  EXPECT_EQ(named(g, "context").out, (Shape{int(D), int(T), 1}));
+  EXPECT_EQ(g.macs() - named(g, "conv_proj").macs(), 2 * T * T * D);
+
+  Net bad(Shape{3, 8, 8});
+  auto y = embed(bad);
+  bad.op("MatMul", {y, y}, "square");
+  EXPECT_EQ(bad.error(), "net.onnx: node 'square' (MatMul): A [1, 5, 16] as (1, H, C) . B [1, 5, 16] as (1, H, C): A's "
+                         "last axis 16 is not B's second last 5 (supported: per head, A's rows x its innermost channels "
+                         "times B's innermost channels x rows or rows x innermost channels)");
+  Net wrong(Shape{3, 8, 8});  // a class token of the wrong width
+  auto conv = wrong.op("Conv", {"x", wrong.init({D, 3, 4, 4})}, "conv_proj", {{"strides", {4, 4}}});
+  auto seq = wrong.transpose(wrong.reshape(conv, {1, D, 4}), {0, 2, 1});
+  wrong.op("Concat", {wrong.init({1, 1, 8}), seq}, "tokens", {{"axis", {1}}});
+  EXPECT_EQ(wrong.error(), "net.onnx: node 'tokens' (Concat): constant 'w3' of [1, 1, 8] does not match [1, 4, 16] as "
+                           "(1, H, C) off the axis");
+}
+
 // ---- the pieces ----------------------------------------------------------------------------------------------
 
 TEST(OnnxTransformers, TheDecomposedLayerNormIsOneLayerNorm) {

@@ -285,7 +285,9 @@ class Importer {
   // A constant held on chip with the IR shape of `view` (a positional embedding, a class token).
   int constant_layer(const View& view, const std::string& suffix) {
     Layer c = make(OpKind::constant, {});
-    c.shape = {int(ov::ir_size(view, ov::chan)), int(ov::ir_size(view, ov::row)), int(ov::ir_size(view, ov::col))};
+    const int64_t sizes[3] = {ov::ir_size(view, ov::chan), ov::ir_size(view, ov::row), ov::ir_size(view, ov::col)};
+    c.shape = {to_int(sizes[0], "constant channels", kMaxChannels), to_int(sizes[1], "constant rows", kMaxSpatial),
+               to_int(sizes[2], "constant columns", kMaxSpatial)};
     return emit(std::move(c), suffix);
   }
   // True when activation input i feeds only this node (and is no graph output).

@@ -250,6 +250,7 @@ void Importer::matmul() {
   const size_t m = r - 2, kk = r - 1;
   const Shape sa = layer(a).out, sb = layer(b).out;
   const int64_t depth = va.dims[kk];
+  if (vb.dims[m] != depth) refuse("A's last axis " + std::to_string(depth) + " is not B's second last " + std::to_string(vb.dims[m]));
   auto inner = [](const View& v, size_t k) { return v.axes[k].ir == ov::chan && v.axes[k].stride == 1; };
   auto rows = [](const View& v, size_t k, const Shape& s) { return v.axes[k].ir == ov::row && v.dims[k] == s.h && s.w == 1; };
   auto head_ok = [&](const View& v, const Shape& s, int64_t part) {
@@ -475,7 +476,7 @@ void Importer::split() {
   if (int64_t(sizes.size()) != parts) fail("split " + ints_text(sizes) + " does not give one size per output");
   int64_t begin = 0;
   for (int k = 0; k < parts; ++k) {
-    if (sizes[size_t(k)] <= 0 || begin + sizes[size_t(k)] > v.dims[a]) fail("split " + ints_text(sizes) + " does not fit the axis of " + std::to_string(v.dims[a]));
+    if (sizes[size_t(k)] <= 0 || sizes[size_t(k)] > v.dims[a] - begin) fail("split " + ints_text(sizes) + " does not fit the axis of " + std::to_string(v.dims[a]));
     auto [y, out] = part(a, begin, begin + sizes[size_t(k)], k + 1);
     if (!node_->output(k).empty()) alias(y, out, k);
     begin += sizes[size_t(k)];
@@ -504,7 +505,11 @@ void Importer::concat() {
   int64_t total = 0;
   for (int i = 0; i < node_->input_size(); ++i) {
     if (const Tensor* c = static_input(i)) {
-      if (c->dims.size() != v.dims.size()) fail("constant '" + q(node_->input(i)) + "' of " + ints_text(c->dims) + " does not match " + ov::text(v));
+      Ints off_axis = c->dims;
+      if (off_axis.size() == v.dims.size()) off_axis[a] = v.dims[a];
+      if (off_axis != v.dims || c->dims[a] < 1 || c->dims[a] > INT_MAX) {
+        fail("constant '" + q(node_->input(i)) + "' of " + ints_text(c->dims) + " does not match " + ov::text(v) + " off the axis");
+      }
       View cv = ov::with_dims(v, a, c->dims[a]);
       cv.axes[a] = role;
       inputs.push_back(constant_layer(cv, "/const"));
