@@ -2,6 +2,7 @@
 
 #include "mapper/compiler.hpp"
 #include "mapper/internal.hpp"
+#include "mapper/operand_crossbars.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include "common/checked.hpp"
 #include "common/text.hpp"
+#include "models/limits.hpp"
 
 namespace cimsim::mapper {
 
@@ -272,6 +274,12 @@ Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const Ma
                          std::to_string(m.chip_tiles) + " or fewer, or a larger budget");
   } else {
     m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
+    if (hw.chip.auto_size && hw.tile.matrix_mode == models::MatrixMode::crossbar) {
+      // attention's operands are written into spare crossbars: an auto-sized chip has room for the largest
+      const int64_t short_by = operand_crossbars_needed(graph, hw) - spare_crossbars(m, hw);
+      if (short_by > 0 && m.chip_tiles + (short_by + per_tile - 1) / per_tile <= models::limits::kMaxChipTiles)
+        m.chip_tiles += int((short_by + per_tile - 1) / per_tile);
+    }
     if (m.tiles_used > m.chip_tiles)
       throw MappingError(
           "network '" + common::printable(graph.name) + "' needs " + std::to_string(m.crossbars_used) + " crossbars on " +

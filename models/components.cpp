@@ -138,6 +138,23 @@ double device_cell_read_energy_fj(const DeviceSpec& d) {
   return d.read_voltage_v * d.read_voltage_v * g_mean * d.read_pulse_ns * 1e-9 * 1e15;  // J -> fJ
 }
 
+double cell_write_energy_fj(const HardwareSpec& hw, std::string* basis) {
+  // NeuroSim V1.4 (neurosim/DNN_NeuroSim_V1.4, Inference_pytorch/NeuroSIM/Param.cpp: resistanceOn 100e3,
+  // resistanceOff 100e3 * 17) when the config gives no device; no access transistor then, as
+  // crossbar.device's default
+  const DeviceSpec& d = hw.crossbar.device;
+  const double on = d.given ? d.r_on_kohm + d.access_kohm : 100.0, off = d.given ? d.r_off_kohm + d.access_kohm : 1700.0;
+  const double g_mean = 0.5 * (1.0 / (on * 1e3) + 1.0 / (off * 1e3));  // S: the data written is unknown
+  const double fj = d.write_voltage_v * d.write_voltage_v * g_mean * d.write_pulse_ns * 1e-9 * 1e15;
+  if (basis)
+    *basis = "write_voltage_v^2 x mean conductance x write_pulse_ns = " + num(d.write_voltage_v) + "^2 x " +
+             num(g_mean * 1e6) + " uS x " + num(d.write_pulse_ns) + " ns = " + num(fj) + " fJ; conductance " +
+             (d.given ? "(1/(R_on + R_access) + 1/(R_off + R_access)) / 2 from crossbar.device"
+                      : "(1/100 kOhm + 1/1700 kOhm) / 2, NeuroSim V1.4 Param.cpp resistanceOn/resistanceOff (no "
+                        "crossbar.device given)");
+  return fj;
+}
+
 Estimate crossbar_estimate(const HardwareSpec& hw) {
   const auto& x = hw.crossbar;
   const double f_um = hw.technology.node_nm * 1e-3;

@@ -48,6 +48,10 @@ struct Estimate {
 Estimate crossbar_estimate(const HardwareSpec& hw);
 // Read energy of one cell from the device (CrossbarSpec::device): V^2 x mean conductance x pulse, fJ.
 double device_cell_read_energy_fj(const DeviceSpec& d);
+// Energy of one cell written (tile.matrix.mode: crossbar): write_voltage_v^2 x G x write_pulse_ns, G the
+// mean of the on and off conductances (the data written is unknown), from crossbar.device when it is
+// given, else NeuroSim V1.4's RRAM (R_on 100 kOhm, R_off 1.7 MOhm). fJ; `basis` says which.
+double cell_write_energy_fj(const HardwareSpec& hw, std::string* basis = nullptr);
 // DAC, per row drive of one phase: ISAAC's 1-bit DAC (4 mW / 1024, 0.166 um2) x 2^(bits - 1) (MNSIM 2.0's
 // DAC table doubles power and area per bit), drawing that power for one read pulse.
 Estimate dac_estimate(const HardwareSpec& hw);

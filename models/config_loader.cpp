@@ -264,6 +264,11 @@ class Decoder {
 
   void resolve(HardwareSpec& hw) {
     resolve_device(hw);
+    hw.crossbar.cell_write_energy_fj = cell_write_energy_fj(hw, &hw.crossbar.cell_write_basis);
+    if (!(hw.crossbar.cell_write_energy_fj * 1e-3 <= limits::kMaxEnergyPj))
+      fail(mark_of({"crossbar.device.write_voltage_v", "crossbar.device.write_pulse_ns", "crossbar.device.r_on_kohm"}),
+           "crossbar.device gives " + fmt(hw.crossbar.cell_write_energy_fj * 1e-3) + " pJ per cell written",
+           "at most " + fmt(limits::kMaxEnergyPj) + " pJ per cell written (a lower write voltage or a shorter pulse)");
     auto& adc = hw.adc;
     const int cell_bits = hw.summed_cell_bits(), input_bits = hw.summed_input_bits();
     adc.lossless_bits = lossless_adc_bits(hw.crossbar.rows, cell_bits, input_bits, adc.flip_encoding);
@@ -453,7 +458,7 @@ std::vector<ConfigKeyInfo> hardware_schema() {
     i.type = type_names[static_cast<int>(k.kind)];
     i.unit = k.unit;
     if (k.modelled) i.default_value = "model";
-    else if (k.path.rfind("crossbar.device.", 0) == 0) i.default_value = "none";
+    else if (k.path.rfind("crossbar.device.", 0) == 0 && k.def == 0) i.default_value = "none";
     else if (k.kind == Kind::integer || k.kind == Kind::number || k.kind == Kind::bits_or_auto) i.default_value = fmt(k.def);
     else if (k.kind == Kind::power) i.default_value = "-";
     else i.default_value = k.def_text;

@@ -215,6 +215,23 @@ Keys build_keys() {
             "none: without a device, crossbar.cell_read_energy_fj applies",
             [m](H& h) -> double& { return h.crossbar.device.*m; });
   }
+  add_num(v, "crossbar.device.write_voltage_v", 2.0, 0, true, 100, "V",
+          "write voltage across a cell programmed at run time (tile.matrix.mode: crossbar); a cell write costs "
+          "write_voltage_v^2 x G x write_pulse_ns, G the mean of 1/R_on and 1/R_off (crossbar.device, else "
+          "NeuroSim V1.4's 100 kOhm and 1.7 MOhm)",
+          "NeuroSim V1.4 (neurosim/DNN_NeuroSim_V1.4, Inference_pytorch/NeuroSIM/Param.cpp: writeVoltage = 2 V)",
+          [](H& h) -> double& { return h.crossbar.device.write_voltage_v; });
+  add_num(v, "crossbar.device.write_pulse_ns", 50.0, 0, true, kMaxLatencyNs, "ns",
+          "one write pulse; the rows of an array are written one after another, one pulse per row (no "
+          "program-and-verify iterations)",
+          "DNN+NeuroSim V2.1 (neurosim/DNN_NeuroSim_V2.1, Training_pytorch/NeuroSIM/Param.cpp: writePulseWidth "
+          "= 50 ns); NeuroSim V1.4's Param.cpp sets no write pulse width",
+          [](H& h) -> double& { return h.crossbar.device.write_pulse_ns; });
+  add_num(v, "crossbar.device.endurance_cycles", 1e12, 1, false, 1e18, "",
+          "writes a cell endures; reports give the inferences until the most-written spare cell reaches it",
+          "Lee et al., Nature Materials 10, 625-630 (2011), Ta2O5-x/TaO2-x bilayer RRAM: 10^12 switching "
+          "cycles, the best reported for metal-oxide RRAM (multi-level programming endures fewer)",
+          [](H& h) -> double& { return h.crossbar.device.endurance_cycles; });
   add_cost(v, "crossbar", [](H& h) -> Cost& { return h.crossbar.cost; }, Action::crossbar_cell_read,
            "one cell on a driven row and a used column for one phase (energy); one array (leakage, area)",
            "model: crossbar_estimate (components.hpp)");
@@ -360,6 +377,13 @@ Keys build_keys() {
   add_cost(v, "tile.matrix", [](H& h) -> Cost& { return h.tile.matrix.cost; }, Action::matrix_mac,
            "one multiply-accumulate of activation_bits operands into partial_sum_bits",
            "model: matrix_estimate (components.hpp)");
+  add_choice(v, "tile.matrix.mode", {"engine", "crossbar"}, 0,
+             "where products of two activations run: engine = the matrix engines (count 0: the accumulate "
+             "units); crossbar = the second operand (K^T, V) is written into crossbars the mapping left unused, "
+             "each inference, and the first operand's rows are read through them as MVMs (write energy, time "
+             "and endurance from crossbar.device.write_*; chip.tiles: auto adds tiles for them)",
+             "cimsim default: engine; crossbar as ReTransformer (Yang et al., ICCAD 2020)",
+             [](H& h, int i) { h.tile.matrix_mode = MatrixMode(i); });
 
   add_choice(v, "tile.digital", {"given", "auto"}, 0,
              "given: the pool, activation and accumulate counts are the config's (or their defaults); auto: "

@@ -10,7 +10,8 @@ namespace {
 const Cost& cost_of(const HardwareSpec& hw, Action a) {
   switch (a) {
     case Action::crossbar_read:
-    case Action::crossbar_cell_read: return hw.crossbar.cost;
+    case Action::crossbar_cell_read:
+    case Action::crossbar_cell_write: return hw.crossbar.cost;
     case Action::dac_drive: return hw.dac.cost;
     case Action::sample_hold: return hw.sample_hold.cost;
     case Action::adc_conversion: return hw.adc.cost;
@@ -107,7 +108,7 @@ const char* action_name(Action a) {
       "shift_add",         "pe_input_reg_bit", "pe_output_reg_bit",  "buffer_read_bit",
       "buffer_write_bit",  "bus_bit",          "tile_output_reg_bit", "pool_op",
       "activation_op",     "accumulate_op",    "router_flit_hop",    "offchip_bit",
-      "selector_op",       "matrix_mac"};
+      "selector_op",       "matrix_mac",       "crossbar_cell_write"};
   const int i = static_cast<int>(a);
   return i >= 0 && i < kActions ? names[i] : "unknown";
 }
@@ -124,7 +125,8 @@ const char* component_name(Component c) {
 Component component_of(Action a) {
   switch (a) {
     case Action::crossbar_read:
-    case Action::crossbar_cell_read: return Component::crossbar;
+    case Action::crossbar_cell_read:
+    case Action::crossbar_cell_write: return Component::crossbar;
     case Action::dac_drive: return Component::dac;
     case Action::sample_hold: return Component::sample_hold;
     case Action::adc_conversion: return Component::adc;
@@ -178,6 +180,7 @@ double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count) {
 
 double energy_per_action_pj(const HardwareSpec& hw, Action a) {
   if (a == Action::crossbar_read) return 0.0;
+  if (a == Action::crossbar_cell_write) return hw.crossbar.cell_write_energy_fj * 1e-3;
   return cost_of(hw, a).energy_pj;
 }
 
@@ -332,6 +335,8 @@ double full_rate_per_s(const HardwareSpec& hw, Action a) {
       return hw.noc.router.ports * hw.noc.link_bandwidth_gbps * 1e9 / hw.noc.flit_bits;
     case Action::selector_op: return hw.hypernet.selector.elements_per_cycle * clock_hz;
     case Action::matrix_mac: return hw.tile.matrix.ops_per_cycle * clock_hz;
+    case Action::crossbar_cell_write:  // a row of cells per write pulse
+      return double(hw.crossbar.cols) / (hw.crossbar.device.write_pulse_ns * 1e-9);
     case Action::offchip_bit:
     case Action::count_: break;
   }

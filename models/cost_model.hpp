@@ -32,6 +32,7 @@ enum class Action : int {
   offchip_bit,
   selector_op,          // one activation through a hypernetwork edge selector
   matrix_mac,           // one multiply-accumulate of two activations on a tile's matrix engine (attention)
+  crossbar_cell_write,  // one cell programmed at run time (tile.matrix.mode: crossbar; crossbar component)
   count_
 };
 constexpr int kActions = static_cast<int>(Action::count_);
@@ -80,7 +81,8 @@ EnergyReport energy(const HardwareSpec& hw, const ActionCounts& counts, int tile
                     int selectors = 0, const Activity& activity = {});
 double dynamic_energy_pj(const HardwareSpec& hw, Action a, uint64_t count);
 // Energy of one action, pJ. A crossbar's energy_pj is one cell read (a cell on a driven row and a used
-// column, one phase); crossbar_read itself (an activation count of a whole array) costs nothing.
+// column, one phase); crossbar_read itself (an activation count of a whole array) costs nothing; a cell
+// write costs CrossbarSpec::cell_write_energy_fj.
 double energy_per_action_pj(const HardwareSpec& hw, Action a);
 
 // TOPS, TOPS/W and TOPS/mm2 (an op is a multiply or an add: 2 per MAC).

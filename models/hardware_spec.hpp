@@ -44,6 +44,12 @@ struct DeviceSpec {
   double read_voltage_v = 0.0;               // across a driven cell
   double read_pulse_ns = 0.0;                // how long the read voltage is applied
   double access_kohm = 0.0;                  // series access transistor (1T1R), 0 for a bare crossbar
+  // Writing (tile.matrix.mode: crossbar, attention's operands programmed at run time): one pulse of
+  // write_voltage_v for write_pulse_ns per row written, no program-and-verify; a cell endures
+  // endurance_cycles writes. These apply whether or not the read keys above are given.
+  double write_voltage_v = 2.0;
+  double write_pulse_ns = 50.0;
+  double endurance_cycles = 1e12;
 };
 
 struct CrossbarSpec {
@@ -57,6 +63,10 @@ struct CrossbarSpec {
   double input_one_fraction = 1.0;    // share of driven (row, phase) inputs that are 1 and conduct
   DeviceSpec device;
   Cost cost;                          // action: one cell read (energy); leakage, area: one array
+  // One cell written (crossbar_cell_write): V_w^2 x G x pulse, resolved at load (components.hpp
+  // cell_write_energy_fj); its basis, for reports.
+  double cell_write_energy_fj = 0.0;
+  std::string cell_write_basis;
 };
 
 struct DacSpec {
@@ -120,6 +130,8 @@ struct DigitalUnitSpec {
   Cost cost;              // action: one op (one element compared, activated or added)
 };
 
+enum class MatrixMode { engine, crossbar };
+
 struct TileSpec {
   int pes = 12;
   BufferSpec buffer;
@@ -131,6 +143,10 @@ struct TileSpec {
   // Matrix engines: products of two activations (attention's Q.K^T and A.V), ops_per_cycle MAC lanes
   // each. count 0 (the default): none; the tile's accumulate units do those MACs, one per op.
   DigitalUnitSpec matrix{0, 64, {}};
+  // tile.matrix.mode: where those products run. engine: the matrix engines (or the accumulate units);
+  // crossbar: the second operand is written into crossbars the mapping left unused, each inference, and
+  // A's rows are read through them as MVMs (ReTransformer, Yang et al., ICCAD 2020).
+  MatrixMode matrix_mode = MatrixMode::engine;
   // tile.digital: auto sizes the three units' counts to keep up with the tile's crossbars
   // (config_loader.cpp, docs/config.md); false: the counts are the config's (or their defaults)
   bool digital_auto = false;

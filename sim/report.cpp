@@ -77,6 +77,27 @@ json to_json(const RunResult& r) {
           {"macs_per_cycle_per_engine", r.matrix_engines > 0 ? r.matrix_lanes : 0},
           {"rule", "products of two activations run on the tile's matrix engines (tile.matrix); with none, on "
                    "its accumulate units, one MAC per op"}};
+    if (r.operand_writes.on) {  // tile.matrix.mode: crossbar
+      const auto& w = r.operand_writes;
+      auto& a = j["provisioning"]["attention_products"];
+      a["unit"] = "crossbar";
+      a["rule"] = "the second operand of each product (K^T, V) is written into spare crossbars every inference, "
+                  "one write pulse per row; each row of the first operand is an MVM through them; one set of "
+                  "spare crossbars serves the products in turn";
+      a["crossbars"] = {{"tile", w.tile},
+                        {"needed", w.crossbars_needed},
+                        {"spare", w.spare_crossbars},
+                        {"cells_written_per_inference", w.cells_written},
+                        {"write_energy_pj_per_inference", w.write_energy_pj},
+                        {"write_ns_per_inference", w.write_ns},
+                        {"cell_write_energy_fj", w.cell_write_energy_fj},
+                        {"cell_write_basis", w.cell_write_basis},
+                        {"endurance_cycles", w.endurance_cycles},
+                        {"writes_per_cell_per_inference", w.writes_per_cell},
+                        {"lifetime_inferences", w.lifetime_inferences},
+                        {"leveled_writes_per_cell_per_inference", w.leveled_writes_per_cell},
+                        {"leveled_lifetime_inferences", w.leveled_lifetime_inferences}};
+    }
   }
   j["adc"] = {{"bits", r.adc_bits}, {"lossless_bits", r.adc_lossless_bits},
               {"lossy", r.adc_bits < r.adc_lossless_bits}};
@@ -241,7 +262,14 @@ void print_table(std::ostream& os, const RunResult& r) {
   if (r.activation_macs > 0) {
     os << "  attention    " << r.activation_macs
        << " MACs of two activations per inference on ";
-    if (r.matrix_engines > 0)
+    if (r.operand_writes.on) {
+      const auto& w = r.operand_writes;
+      os << "spare crossbars (" << w.crossbars_needed << " of " << w.spare_crossbars << " spare, tile " << w.tile
+         << "): " << w.cells_written << " cells written per inference, " << std::setprecision(4)
+         << w.write_energy_pj * 1e-6 << " uJ, " << w.write_ns * 1e-3 << " us; " << w.writes_per_cell
+         << " writes per cell per inference, endurance " << w.endurance_cycles << " lasts "
+         << w.lifetime_inferences << " inferences\n" << std::defaultfloat;
+    } else if (r.matrix_engines > 0)
       os << r.matrix_engines << " matrix engine(s) x " << r.matrix_lanes << " MAC lanes per tile\n";
     else
       os << "the accumulate units (tile.matrix.count 0: no matrix engine)\n";

@@ -14,6 +14,7 @@
 #include "common/text.hpp"
 #include "models/components.hpp"
 #include "models/limits.hpp"
+#include "mapper/operand_crossbars.hpp"
 #include "tiles/chip.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -191,6 +192,50 @@ models::Activity activity_of(const workloads::Graph& graph, const mapper::Mappin
   return a;
 }
 
+// tile.matrix.mode: crossbar: the spare crossbars the matmul layers take turns on (tiles::AttentionPool),
+// refused when the chip has fewer than the largest operand needs; what the writes cost per inference.
+namespace {
+RunResult::OperandWrites plan_operand_writes(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                                             const mapper::Mapping& mapping, tiles::AttentionPool& pool) {
+  RunResult::OperandWrites w;
+  if (hw.tile.matrix_mode != models::MatrixMode::crossbar) return w;
+  int largest = -1;
+  w.crossbars_needed = mapper::operand_crossbars_needed(graph, hw, &largest);
+  if (w.crossbars_needed == 0) return w;
+  w.spare_crossbars = mapper::spare_crossbars(mapping, hw);
+  if (w.crossbars_needed > w.spare_crossbars)
+    throw SimulationError("tile.matrix.mode: crossbar: layer '" + common::printable(graph.layers[size_t(largest)].name, 80) + "' writes its second operand into " +
+                          std::to_string(w.crossbars_needed) + " crossbars, but chip '" + common::printable(hw.name, 80) +
+                          "' has " + std::to_string(w.spare_crossbars) + " spare (" +
+                          std::to_string(int64_t(mapping.chip_tiles) * hw.crossbars_per_tile()) + " crossbars, " +
+                          std::to_string(mapping.crossbars_used) + " hold weights); allowed: at least " +
+                          std::to_string(w.crossbars_needed) + " spare crossbars (chip.tiles: auto adds them, or "
+                          "a larger chip.tiles or --crossbars)");
+  w.on = pool.on = true;
+  w.tile = pool.tile = mapper::spare_tile(mapping);
+  const auto& dev = hw.crossbar.device;
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    const auto& l = graph.layers[i];
+    if (l.op != workloads::OpKind::matmul) continue;
+    const auto o = mapper::operand_crossbars(l, graph.layers[size_t(l.inputs[1])].out, hw);
+    pool.layers.push_back(int(i));
+    pool.operand[int(i)] = o;
+    w.cells_written += o.cells;
+    w.write_ns += double(o.write_rows) * dev.write_pulse_ns;
+  }
+  w.cell_write_energy_fj = hw.crossbar.cell_write_energy_fj;
+  w.cell_write_basis = hw.crossbar.cell_write_basis;
+  w.write_energy_pj = double(w.cells_written) * w.cell_write_energy_fj * 1e-3;
+  w.endurance_cycles = dev.endurance_cycles;
+  w.writes_per_cell = double(pool.layers.size());
+  w.lifetime_inferences = dev.endurance_cycles / w.writes_per_cell;
+  w.leveled_writes_per_cell =
+      double(w.cells_written) / (double(w.spare_crossbars) * hw.crossbar.rows * hw.crossbar.cols);
+  w.leveled_lifetime_inferences = dev.endurance_cycles / w.leveled_writes_per_cell;
+  return w;
+}
+}  // namespace
+
 RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
                    const mapper::Mapping& mapping, const tiles::RunOptions& options,
                    TraceData* trace) {
@@ -231,6 +276,7 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
                           "); allowed: windows within tile.buffer.size_kib (a larger buffer, or a mapping "
                           "that spreads the layers over more tiles)");
   }
+  const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, run.attention);
   const auto work_lists = mapper::work_lists(mapping, graph);
   // Modules live until the process ends: SystemC keeps pointers to them in its kernel.
   auto* chip = new tiles::Chip("chip", ctx, run, work_lists);
@@ -314,6 +360,7 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   for (const auto& l : graph.layers)
     if (l.op == workloads::OpKind::matmul) r.activation_macs += l.macs();
   r.matrix_engines = hw.tile.matrix.count;
+  r.operand_writes = writes;
   r.matrix_lanes = hw.tile.matrix.ops_per_cycle;
   r.adc_bits = hw.adc.bits;
   r.adc_lossless_bits = hw.adc.lossless_bits;

@@ -75,6 +75,23 @@ struct RunResult {
   // the tile's matrix engines, or with none (tile.matrix.count 0) its accumulate units, one MAC per op.
   int64_t activation_macs = 0;
   int matrix_engines = 0, matrix_lanes = 0;
+  // tile.matrix.mode: crossbar: the second operands written into spare crossbars, per inference
+  // (closed forms from mapper::operand_crossbars; docs/cost-model.md, "Writing crossbars at run time").
+  struct OperandWrites {
+    bool on = false;
+    int tile = 0;                       // the tile with the most spare crossbars
+    int64_t crossbars_needed = 0, spare_crossbars = 0;
+    int64_t cells_written = 0;          // per inference, all matmul layers
+    double write_energy_pj = 0, write_ns = 0;  // per inference (write_ns: the rows' pulses, in sequence)
+    double cell_write_energy_fj = 0;
+    std::string cell_write_basis;
+    double endurance_cycles = 0;
+    // the most-written cell (each matmul rewrites the first crossbars): writes per inference, and the
+    // inferences until it reaches endurance_cycles; leveled: the same if writes were spread evenly over
+    // every cell of the spare crossbars (perfect wear leveling, not modelled)
+    double writes_per_cell = 0, lifetime_inferences = 0;
+    double leveled_writes_per_cell = 0, leveled_lifetime_inferences = 0;
+  } operand_writes;
   std::vector<std::string> pinned;  // "adc.power_mw given: adc does not follow adc.bits, ..."
   // every component's cost entry (config key -> energy per action, leakage, area of one instance) and
   // where each number came from (the config's file:line or the model and its basis)

@@ -174,7 +174,8 @@ TEST(Energy, CountsTimesTablePlusLeakage) {
                          c(Action::bus_bit) * 9 + c(Action::tile_output_reg_bit) * 10 + c(Action::pool_op) * 11 +
                          c(Action::activation_op) * 12 + c(Action::accumulate_op) * 13 +
                          c(Action::router_flit_hop) * 14 + c(Action::offchip_bit) * 15 +
-                         c(Action::selector_op) * 16 + c(Action::matrix_mac) * 17;
+                         c(Action::selector_op) * 16 + c(Action::matrix_mac) * 17 +
+                         c(Action::crossbar_cell_write) * hw.crossbar.cell_write_energy_fj * 1e-3;  // V_w^2 G pulse
   // Leakage: instances x leakage (mW) x time (ns) = pJ.
   const double pes = tiles * 12.0, xbars = pes * 8;
   const double leak_mw = xbars * 0.01 + xbars * 128 * 0.02 + xbars * 128 * 0.03 + xbars * 1 * 0.04 +

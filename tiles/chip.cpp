@@ -69,6 +69,7 @@ Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
     controllers_.back()->port.bind(fabric_.in);
   }
   if (ctx.trace) offchip_.resource().log_to(ctx.trace->add("offchip", "busy"));
+  if (run.attention.on) attention_ = &run.attention.resource;
 }
 
 template <typename F>
@@ -92,6 +93,7 @@ void Chip::visit_resources(F&& f) const {
   mesh_.for_each_link([&f](const std::string& name, const hw::Resource& r) { f(r, [&name] { return name; }); });
   f(offchip_.resource(), [] { return std::string("offchip"); });
   for (const auto& s : selectors_) f(s->resource(), [&s] { return std::string(s->name()); });
+  if (attention_) f(*attention_, [] { return std::string("spare_crossbars"); });
 }
 
 std::vector<std::pair<std::string, double>> Chip::busy_times() const {

@@ -68,6 +68,7 @@ class Chip : public sc_core::sc_module {
   std::vector<std::unique_ptr<Tile>> tiles_;
   std::vector<std::unique_ptr<Controller>> controllers_;
   std::vector<std::unique_ptr<hw::ThroughputUnit>> selectors_;  // per hypernetwork node
+  const hw::Resource* attention_ = nullptr;  // the spare crossbars of tile.matrix.mode: crossbar, if used
 };
 
 }  // namespace cimsim::tiles

@@ -156,6 +156,11 @@ void Controller::run_layer(int layer) {
           const int last = std::min(run_.last_row_needed(layer, s, int(k)), rows_p - 1);
           if (last >= 0) t = std::max(t, wait_row(qk, p, n, last));
         }
+      if (s == 0 && l.op == OpKind::matmul && run_.attention.on) {  // its turn on the spare crossbars
+        const long turn = run_.attention.turn_of(layer, n);
+        while (run_.attention.turn < turn) wait_for(qk, run_.attention.advanced);
+        t = std::max({t, local_ns(qk), run_.attention.free_ns});
+      }
       // Double-buffered operands: a step's inputs are read into the PEs' (or units') registers while the
       // step before it computes, not sooner: the thread is at most one step ahead of the computation
       // on each copy (a digital layer: on each tile it works at).
@@ -555,6 +560,10 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
       h = op(home, Unit::activation, OpCode::compute, layer, uint64_t(l.out.w), h);
       break;
     case OpKind::matmul: {  // a row of A against all of B: on the matrix engines, else the accumulate units
+      if (run_.attention.on) {
+        h = step_operand_crossbars(layer, s, h, home);
+        break;
+      }
       const uint64_t macs = uint64_t(l.macs() / std::max(1, l.out.h));
       const bool engine = ctx_.hw.tile.matrix.count > 0;
       h = op(home, engine ? Unit::matrix : Unit::accumulate, OpCode::compute, layer, macs, h);

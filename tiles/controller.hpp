@@ -39,6 +39,11 @@ class Controller : public sc_core::sc_module {
   double step_weighted(int layer, int n, int step, double t, double& ready, int& where, uint64_t& store);
   double step_digital(int layer, int n, int step, double t, double& ready, int& where, uint64_t& store);
   double step_input(int layer, int n, int step, double t, double& ready, int& where, uint64_t& store);
+  // A matmul's row `step` as an MVM through the spare crossbars its second operand is written into
+  // (tile.matrix.mode: crossbar; tiles/controller_attention.cpp), from `t` at tile `home`; step 0 writes
+  // the operand first, the last step hands the crossbars to the next matmul. Returns when the output
+  // row is back at `home`.
+  double step_operand_crossbars(int layer, int step, double t, int home);
   // Whether `bits` more fit in tile `tile`'s buffer from `t` on, beside its windows and held rows.
   bool has_room(int tile, double bits, double t);
   void deliver_outputs(int layer, int n, double t);

@@ -8,6 +8,7 @@
 
 #include "mapper/mapping.hpp"
 #include "models/limits.hpp"
+#include "tiles/attention_pool.hpp"
 #include "workloads/graph.hpp"
 
 namespace cimsim::tiles {
@@ -126,6 +127,9 @@ struct RunState {
   // rows they pulled. Where a tile's windows exceed its capacity, the largest there is streamed instead
   // (BufferPlan::streamed), until the rest fit.
   void plan_buffers(double capacity_bits, int activation_bits);
+
+  // tile.matrix.mode: crossbar: the spare crossbars matmul layers take turns on (set up by simulate())
+  AttentionPool attention;
 
   // Buffers: the plan (reservations) and the rows held per tile.
   BufferPlan buffers;
