@@ -1,30 +1,19 @@
+// Constant folding: every node whose inputs are constants is evaluated at load time (shape arithmetic).
 #include "workloads/onnx_importer.hpp"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cmath>
-#include <cstring>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/checked.hpp"
 #include "common/text.hpp"
 #include "workloads/limits.hpp"
-#include "workloads/onnx_view.hpp"
 
 namespace cimsim::workloads::onnx_detail {
 

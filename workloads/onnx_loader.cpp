@@ -1,30 +1,20 @@
+// from_onnx and the Importer's core: the node loop, dispatch, activations and their layers, weighted layers,
+// pools and padding. Folding: onnx_fold.cpp; sequences and attention: onnx_sequence.cpp.
 #include "workloads/onnx_importer.hpp"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cmath>
-#include <cstring>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/checked.hpp"
 #include "common/text.hpp"
 #include "workloads/limits.hpp"
-#include "workloads/onnx_view.hpp"
 
 namespace cimsim::workloads::onnx_detail {
 

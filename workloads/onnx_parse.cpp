@@ -1,3 +1,5 @@
+// Reading an ONNX file without its weights: the protobuf stream is copied field by field, leaving out the data
+// of tensors above kKeepDataBytes, then parsed (a 553 MB VGG-16 loads in 25 MB); load_onnx.
 #include "workloads/onnx_loader.hpp"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -7,24 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cmath>
 #include <cstring>
-#include <deque>
-#include <functional>
-#include <map>
-#include <optional>
-#include <set>
-#include <unordered_map>
-#include <utility>
-#include <vector>
 
-#include "common/checked.hpp"
 #include "common/text.hpp"
 #include "workloads/limits.hpp"
-#include "workloads/onnx_view.hpp"
 #include "workloads/onnx_tensor.hpp"
 
 namespace cimsim::workloads {
