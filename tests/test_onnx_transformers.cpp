@@ -354,12 +354,15 @@ TEST(OnnxTransformers, GeluTanhAndErf) {
   auto g2 = n.op("Gelu", {g1}, "gelu_op");
   auto t = n.op("Tanh", {g2}, "tanh");
   auto e = n.op("Erf", {t}, "erf");  // an erf that is no GELU: an erf layer
-  n.op("Relu", {e}, "relu");
+  auto r = n.op("Relu", {e}, "relu");
+  auto e1 = n.op("Add", {n.op("Erf", {r}, "erf_2"), n.scalar(1.f)}, "plus_one");  // erf + 1 read elsewhere
+  n.op("Relu", {e1}, "relu_2");
   const Graph g = n.load();
   std::vector<OpKind> ops;
   for (const auto& l : g.layers) ops.push_back(l.op);
   EXPECT_EQ(ops, (std::vector<OpKind>{OpKind::input, OpKind::conv, OpKind::gelu, OpKind::gelu, OpKind::tanh,
-                                      OpKind::erf, OpKind::relu}));
+                                      OpKind::erf, OpKind::relu, OpKind::erf, OpKind::scale_shift, OpKind::relu}));
+  EXPECT_EQ(named(g, "plus_one").op, OpKind::scale_shift);
   EXPECT_EQ(named(g, "erf_gelu").inputs, std::vector<int>{1});
 }
 
