@@ -153,7 +153,8 @@ TEST(YamlNetworkLoader, WrongTypesAndValues) {
 TEST(YamlNetworkLoader, UnknownOps) {
   EXPECT_EQ(yaml_error(head + "  - {op: convolution}\n"),
             "net.yaml:4:10: unknown op 'convolution'; allowed: conv, fc, max_pool, avg_pool, "
-            "global_avg_pool, relu, add, concat, identity");
+            "global_avg_pool, relu, add, concat, identity, softmax, log_softmax, layer_norm, gelu, tanh, erf, matmul, "
+            "reshape, constant");
   EXPECT_CONTAINS(yaml_error(head + "  - {op: input}\n"), "the input is given by the top-level 'input' key");
 }
 
