@@ -36,7 +36,9 @@ OperandCrossbars operand_crossbars(const workloads::Layer& layer, const workload
 }
 
 int64_t spare_crossbars(const Mapping& m, const models::HardwareSpec& hw) {
-  return int64_t(m.chip_tiles) * hw.crossbars_per_tile() - m.crossbars_used;
+  // a --crossbars budget is the chip's crossbars: the spare ones are within it
+  const int64_t chip = m.budget > 0 ? int64_t(m.budget) : int64_t(m.chip_tiles) * hw.crossbars_per_tile();
+  return std::max<int64_t>(0, chip - m.crossbars_used);
 }
 
 int spare_tile(const Mapping& m) {

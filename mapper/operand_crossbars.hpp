@@ -33,7 +33,8 @@ struct OperandCrossbars {
 OperandCrossbars operand_crossbars(const workloads::Layer& layer, const workloads::Shape& b,
                                    const models::HardwareSpec& hw);
 
-// Spare crossbars of a mapping: crossbars of its chip that hold no block.
+// Spare crossbars of a mapping: crossbars of its chip (of its --crossbars budget, when it has one) that
+// hold no block.
 int64_t spare_crossbars(const Mapping& m, const models::HardwareSpec& hw);
 // The tile with the most spare crossbars (the lowest index among equals): where the operands are written.
 int spare_tile(const Mapping& m);

@@ -230,7 +230,11 @@ void print_table(std::ostream& os, const RunResult& r) {
   os << "  workload     " << count_of(r.layers, "layer") << ", " << count_of(r.weights, "weight") << ", "
      << count_of(r.macs, "MAC") << "\n";
   os << "  chip         " << count_of(r.chip_tiles, "tile") << " (" << r.tiles_used << " used), " << r.crossbars_used
-     << " of " << count_of(r.crossbars_total, "crossbar") << " used, crossbar cell utilization "
+     << " of " << count_of(r.crossbars_total, "crossbar") << " used"
+     << (r.operand_writes.on ? " by weights (+ " + std::to_string(r.operand_writes.crossbars_needed) +
+                                   " spare written at run time: attention)"
+                             : std::string())
+     << ", crossbar cell utilization "
      << std::setprecision(1) << std::fixed << 100 * r.crossbar_utilization << " %\n";
   os << std::defaultfloat << std::setprecision(6);
   os << "  latency      " << std::fixed << std::setprecision(0) << cycles(r, r.latency_ns) << " cycles = "

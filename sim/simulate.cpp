@@ -158,6 +158,7 @@ std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(const tiles
   for (size_t t = 0; t < tiles; ++t)  // the windows are reserved from the start
     if (run.buffers.window_bits[t] > 0) events[t].push_back({0.0, run.buffers.window_bits[t]});
   for (int p : run.order) {
+    if (run.graph.layers[size_t(p)].op == workloads::OpKind::constant) continue;  // in its window
     const auto& prog = run.progress[size_t(p)];
     for (size_t i = 0; i < prog.ready_ns.size() && i < prog.release_ns.size(); ++i) {
       // a row is held from when it is written until its last pull, unless it went off-chip
@@ -207,7 +208,9 @@ RunResult::OperandWrites plan_operand_writes(const workloads::Graph& graph, cons
     throw SimulationError("tile.matrix.mode: crossbar: layer '" + common::printable(graph.layers[size_t(largest)].name, 80) + "' writes its second operand into " +
                           std::to_string(w.crossbars_needed) + " crossbars, but chip '" + common::printable(hw.name, 80) +
                           "' has " + std::to_string(w.spare_crossbars) + " spare (" +
-                          std::to_string(int64_t(mapping.chip_tiles) * hw.crossbars_per_tile()) + " crossbars, " +
+                          std::to_string(mapping.budget > 0 ? int64_t(mapping.budget)
+                                                             : int64_t(mapping.chip_tiles) * hw.crossbars_per_tile()) +
+                          (mapping.budget > 0 ? " crossbars in the --crossbars budget, " : " crossbars, ") +
                           std::to_string(mapping.crossbars_used) + " hold weights); allowed: at least " +
                           std::to_string(w.crossbars_needed) + " spare crossbars (chip.tiles: auto adds them, or "
                           "a larger chip.tiles or --crossbars)");
@@ -329,6 +332,15 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   r.budget = mapping.budget;
   r.shared_crossbars = mapping.shared_crossbars;
   r.activity = activity_of(graph, mapping);
+  if (writes.on) {  // the spare crossbars attention writes and reads every inference are busy hardware
+    bool counted = false;
+    for (size_t i = 0; i < graph.layers.size() && i < mapping.layers.size() && !counted; ++i) {
+      counted = mapping.layers[i].home_tile == writes.tile;
+      for (int b : mapping.layers[i].blocks) counted = counted || mapping.blocks[size_t(b)].tile == writes.tile;
+    }
+    if (!counted) ++r.activity.tiles_on;
+    r.activity.pes_on += int((writes.crossbars_needed + hw.pe.crossbars - 1) / hw.pe.crossbars);
+  }
   r.energy = models::energy(hw, r.counts, mapping.chip_tiles, r.total_ns, mapping.selectors, r.activity);
   r.energy_per_inference_pj = r.energy.total_pj / options.inputs;
   r.power_mw = r.energy.total_pj / r.total_ns;  // pJ/ns = mW

@@ -5,6 +5,7 @@
 // op counts the formulas give; the matrix engine's cost is Horowitz's MAC at the operand widths.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -154,4 +155,35 @@ TEST(Transformers, AYamlNetworkTakesTheTransformerOps) {
   EXPECT_EQ(error("  - {op: matmul, transpose_b: yes, inputs: [input, input]}\n"),
             "t.yaml:3:31: 'transpose_b' must be true or false");
   EXPECT_NE(error("  - {op: reshape, shape: [8, 2, 1]}\n").find("changes the element count"), std::string::npos);
+}
+
+// A constant that does not fit its tile's buffer stays off-chip: each pull reads it from there, and the
+// off-chip traffic is the input, the output, the spills and those reads.
+TEST(Transformers, AConstantWithoutRoomIsReadFromOffChip) {
+  const auto dir = scratch_dir();
+  const std::string net = write_text(dir / "c.yaml",
+                                     "input: {channels: 64, height: 64, width: 1}\nlayers:\n"
+                                     "  - {name: pos, op: constant, shape: [64, 64, 1]}\n"
+                                     "  - {name: a, op: add, inputs: [input, pos]}\n");
+  const std::string hw = write_text(dir / "b.yaml", "name: b\nprecision: {activation_bits: 8}\ntile: {buffer: {size_kib: 2}}\n");
+  const auto j = run_json(dir, "c", "--hw " + hw + " --net " + net);
+  const auto& b = j["buffer"];
+  EXPECT_NE(std::find(b["streamed_windows"].begin(), b["streamed_windows"].end(), "pos"), b["streamed_windows"].end());
+  EXPECT_GE(b["spill_read_bits"].get<double>(), 64.0 * 64 * 8);  // the whole constant, read once at least
+  EXPECT_DOUBLE_EQ(j["counts"]["offchip_bit"].get<double>(),
+                   b["input_fetch_bits"].get<double>() + 64.0 * 64 * 8 /* output */ + b["spilled_bits"].get<double>() +
+                       b["spill_read_bits"].get<double>());
+}
+
+// Attention written into crossbars takes its spare crossbars from a --crossbars budget, not from beyond it.
+TEST(Transformers, SpareCrossbarsComeFromTheBudget) {
+  const auto dir = scratch_dir();
+  const std::string hw = write_text(dir / "x.yaml", "name: x\ntile: {matrix: {mode: crossbar}}\n");
+  const auto used = run_json(dir, "x", "--hw " + hw + " --net workloads/nets/tf_tiny.yaml");
+  const int weights = used["utilization"]["crossbars_used"].get<int>();
+  const auto r = shell(dir, std::string(CIMSIM_BINARY) + " run -q --hw " + hw +
+                                " --net workloads/nets/tf_tiny.yaml --crossbars " + std::to_string(weights));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("0 spare (" + std::to_string(weights) + " crossbars in the --crossbars budget"), std::string::npos)
+      << r.err;
 }

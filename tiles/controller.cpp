@@ -134,7 +134,10 @@ void Controller::run_layer(int layer) {
   qk.reset();
   const auto& l = run_.graph.layers[layer];
   Progress& me = run_.progress[layer];
-  me.held_bits = l.op == OpKind::zero || l.op == OpKind::constant ? 0.0 : row_bits(layer);
+  // a constant is held in its reserved window for the run (or, streamed, read from off-chip), not
+  // counted among the rows waiting for their consumers
+  me.held_bits = l.op == OpKind::zero ? 0.0 : row_bits(layer);
+  const bool is_constant = l.op == OpKind::constant;
   const auto pos = std::find(run_.order.begin(), run_.order.end(), layer) - run_.order.begin();
   const bool lbl = run_.options.dataflow == Dataflow::layer_by_layer;
   for (int n = 0; n < run_.options.inputs; ++n) {
@@ -188,11 +191,14 @@ void Controller::run_layer(int layer) {
       // the row is kept in the buffer of the tile that made it until every consumer has pulled it; if
       // that buffer has no room beside its windows and the rows already held, it goes off-chip instead
       const int pulls = run_.pulls_of(layer, n, s);
-      const bool held = pulls > 0 && me.held_bits > 0;
+      const bool held = pulls > 0 && me.held_bits > 0 && !is_constant;
       // the network input is left off-chip (consumers fetch it from there) when its buffer has no room
-      const bool spill = l.op == OpKind::input ? input_left_off_chip_ : held && !has_room(where, me.held_bits, ready);
-      if (spill) ++me.spilled_rows;  // the input: rows left off-chip
-      if (spill && l.op != OpKind::input) {
+      // a constant without room for its window stays in off-chip memory: every pull reads it from there
+      const bool spill = l.op == OpKind::input ? input_left_off_chip_
+                         : is_constant         ? run_.buffers.streamed[size_t(layer)] != 0
+                                               : held && !has_room(where, me.held_bits, ready);
+      if (spill && !is_constant) ++me.spilled_rows;  // the input: rows left off-chip
+      if (spill && l.op != OpKind::input && !is_constant) {
         ready = transfer(where, hw::Mesh::kOffchip, layer, uint64_t(me.held_bits), ready);
       } else if (!spill && store > 0) {
         ready = op(where, Unit::buffer, OpCode::write, layer, store, ready);
