@@ -215,7 +215,9 @@ TEST(OnnxTransformers, AViTEncoderBlockHasTheClosedFormWeightsAndMacs) {
     EXPECT_EQ(ops[OpKind::erf], 0);
     EXPECT_EQ(g.layers.size(), 1u + 7 + 2 + 1 + 3 + 1 + 2 + 1 + 3 + 1 + 1 + 1);  // + concat, slice, fc
     for (const auto& l : g.layers) {
-      if (l.op == OpKind::reshape) EXPECT_FALSE(l.copy) << l.name;
+      if (l.op == OpKind::reshape) {
+        EXPECT_FALSE(l.copy) << l.name;
+      }
     }
     const Layer& scores = named(g, "attn.scores");
     EXPECT_EQ(scores.groups, heads);
