@@ -61,12 +61,19 @@ double Controller::transfer(int src, int dst, int layer, uint64_t bits, double t
 }
 
 int Controller::lane_of(int layer, int n, int s) const {
-  const auto& l = run_.graph.layers[size_t(layer)];
   if (run_.mapping.layers[size_t(layer)].weighted) return run_.copy_of(layer, n, s);
-  if (l.inputs.empty() || l.op == OpKind::zero) return 0;
+  return digital_tile(layer, n, s);
+}
+
+int Controller::digital_tile(int layer, int n, int s) const {
+  // where its first input's rows are: on the home tile of that input (the mapper's placement), or, after
+  // a duplicated layer, on the tile of the copy that produced the row this step needs last, so the
+  // copies' bands are pooled, activated and added where they are
+  const auto& l = run_.graph.layers[size_t(layer)];
+  if (l.inputs.empty() || l.op == OpKind::zero) return run_.mapping.layers[size_t(layer)].home_tile;
   const int p = l.inputs.front();
   const int rows_p = run_.progress[size_t(run_.source_of(p))].rows;
-  return run_.row_tile(p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1));  // step_digital's tile
+  return run_.row_tile(p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1));
 }
 
 bool Controller::has_room(int tile, double bits, double t) {
@@ -489,15 +496,7 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
   const auto& l = run_.graph.layers[layer];
   const auto& lm = run_.mapping.layers[layer];
   const int act = ctx_.hw.precision.activation_bits;
-  // A digital layer works where its first input's rows are: on the home tile of that input (the
-  // mapper's placement), or, after a duplicated layer, on the tile of the copy that produced the row
-  // this step needs last, so the copies' bands are pooled, activated and added where they are.
-  int home = lm.home_tile;
-  if (!l.inputs.empty() && l.op != OpKind::zero) {
-    const int p = l.inputs.front();
-    const int rows_p = run_.progress[run_.source_of(p)].rows;
-    home = run_.row_tile(p, n, std::min(run_.last_row_needed(layer, s), rows_p - 1));
-  }
+  const int home = digital_tile(layer, n, s);
   where = home;
   if (l.op == OpKind::zero || l.op == OpKind::constant) {
     // DARTS `none`: nothing is computed, stored or moved; a constant is held on chip (its window)

@@ -107,6 +107,8 @@ class Controller : public sc_core::sc_module {
   // output rows formed (double-buffered operands, run_layer).
   std::map<std::pair<int, int>, std::pair<double, double>> formed_;
   int lane_of(int layer, int n, int step) const;
+  // The tile a digital layer's step works at (step_digital).
+  int digital_tile(int layer, int n, int step) const;
   double reads_done_ = 0;
   bool input_left_off_chip_ = false;  // set by step_input  // set by a step: when its input rows were read out of the buffer         // per layer: the input of the stream it refers to
 };
