@@ -21,6 +21,7 @@
 #include "sim/compare.hpp"
 #include "sim/deploy.hpp"
 #include "sim/report.hpp"
+#include "sim/analytical.hpp"
 #include "sim/simulate.hpp"
 #include "sim/trace_json.hpp"
 #include "sim/sweep.hpp"
@@ -167,7 +168,11 @@ sim::OutputPlan plan_for(const Common& c) {
 
 int cmd_run(const Common& c, const std::string& dataflow, int inputs, double quantum_ns,
             const std::string& json_out, const std::string& csv_dir, const std::string& vcd_out,
-            const std::string& trace_out, bool quiet, double max_sim_time_ms) {
+            const std::string& trace_out, bool quiet, double max_sim_time_ms, const std::string& mode) {
+  const bool analytical = mode == "analytical";
+  if (analytical && (!vcd_out.empty() || !trace_out.empty()))
+    throw UsageError(std::string(!vcd_out.empty() ? "--vcd" : "--trace") +
+                     ": waveforms come from the event-driven run; allowed with --mode systemc only");
   sim::OutputPlan plan = plan_for(c);
   plan.output(json_out, "--json");
   plan.output(vcd_out, "--vcd");
@@ -196,7 +201,8 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   opt.max_sim_ns = max_sim_time_ms * 1e6;
   sim::TraceData trace;
   const bool traced = !vcd_out.empty() || !trace_out.empty();
-  const sim::RunResult r = sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
+  const sim::RunResult r = analytical ? sim::evaluate(graph, hw, mapping, opt)
+                                      : sim::simulate(graph, hw, mapping, opt, traced ? &trace : nullptr);
   if (!quiet) sim::print_table(std::cout, r);
   if (!json_out.empty()) {
     nlohmann::json j = sim::to_json(r);
@@ -382,6 +388,7 @@ int sc_main(int argc, char* argv[]) {
   double quantum_ns = 1000.0;
   double max_sim_time_ms = models::limits::kDefaultMaxSimTimeMs;
   bool quiet = false;
+  std::string run_mode = "systemc";
 
   auto* run = app.add_subcommand("run", "simulate a network on a chip: latency, energy, power, area");
   add_common(run, common);
@@ -408,6 +415,11 @@ int sc_main(int argc, char* argv[]) {
           "NS > 0", "positive"))
       ->capture_default_str();
   run->add_flag("-q,--quiet", quiet, "no terminal table");
+  run->add_option("--mode", run_mode,
+                  "systemc (the event-driven SystemC/TLM model) or analytical (closed forms over the same mapping, "
+                  "about 100x faster; docs/analytical.md)")
+      ->check(CLI::IsMember({"systemc", "analytical"}))
+      ->capture_default_str();
   run->add_option("--max-sim-time-ms", max_sim_time_ms,
                   "stop the run with an error when simulated time passes this (ms of simulated time)")
       ->check(CLI::Validator(
@@ -502,7 +514,7 @@ int sc_main(int argc, char* argv[]) {
   try {
     if (*run)
       return cmd_run(common, dataflow, inputs, quantum_ns, json_out, csv_dir, vcd_out, trace_out, quiet,
-                     max_sim_time_ms);
+                     max_sim_time_ms, run_mode);
     if (*map) return cmd_map(common, map_json);
     if (*compare) return cmd_compare(cmp);
     if (*exp) return cmd_export(exp_common, onnx_out);

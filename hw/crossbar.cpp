@@ -14,26 +14,27 @@ double Crossbar::burst_ns(double t_read, double t_conv, int64_t vectors, int pha
 
 double Crossbar::mvm(const OpExt& e, double start_ns, double now_ns) {
   const double start = sc_rounded(start_ns, now_ns);
-  const uint64_t reads = uint64_t(e.vectors) * uint64_t(e.phases);
   const double dur = burst_ns(ctx_->hw.crossbar.read_latency_ns, e.phase_conv_ns, e.vectors, e.phases);
   const double end = resource_.reserve(start, dur, now_ns, e.layer) + dur;
-  ctx_->stats.add(e.layer, Action::crossbar_read, reads);
+  return sc_rounded(end, now_ns);
+}
+
+void count_mvm(Stats& stats, int layer, int64_t vectors, int phases, int rows, int cols, int groups) {
+  const uint64_t reads = uint64_t(vectors) * uint64_t(phases);
+  stats.add(layer, Action::crossbar_read, reads);
   // Only programmed cells conduct: with g groups on the diagonal, each driven row meets its own group's
   // columns; the cells off the diagonal are left in the off state.
-  ctx_->stats.add(e.layer, Action::crossbar_cell_read,
-                  reads * uint64_t(e.rows) * uint64_t(e.cols) / uint64_t(std::max(1, e.groups)));
-  ctx_->stats.add(e.layer, Action::dac_drive, reads * uint64_t(e.rows));
-  ctx_->stats.add(e.layer, Action::sample_hold, reads * uint64_t(e.cols));
-  return sc_rounded(end, now_ns);
+  stats.add(layer, Action::crossbar_cell_read, reads * uint64_t(rows) * uint64_t(cols) / uint64_t(std::max(1, groups)));
+  stats.add(layer, Action::dac_drive, reads * uint64_t(rows));
+  stats.add(layer, Action::sample_hold, reads * uint64_t(cols));
+  stats.add(layer, Action::adc_conversion, reads * uint64_t(cols));
 }
 
 void AdcBank::convert(OpExt& e) const {
   e.phase_conv_ns = ctx_->hw.conversion_ns(e.cols);
-  ctx_->stats.add(e.layer, Action::adc_conversion, uint64_t(e.vectors) * uint64_t(e.phases) * uint64_t(e.cols));
 }
 
-double ShiftAdd::add(int layer, uint64_t results, double end_ns, double now_ns) const {
-  ctx_->stats.add(layer, Action::shift_add, results);
+double ShiftAdd::add(uint64_t results, double end_ns, double now_ns) const {
   sc_core::sc_time t = time_ns(end_ns - now_ns);
   if (results > 0) t += time_ns(ctx_->hw.cycle_ns());
   return now_ns + t.to_seconds() * 1e9;

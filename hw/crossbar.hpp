@@ -36,13 +36,19 @@ class Crossbar {
   Resource resource_;
 };
 
+// The actions of one burst of `vectors` x `phases` on a crossbar block of `rows` driven rows, `cols` used
+// columns and `groups` groups on its diagonal: a read of the array per phase, a cell read per driven row
+// and used column of its own group, a DAC drive per row, a sample-and-hold and an ADC conversion per
+// column. Counted by tiles::Pe for the SystemC run and by the analytical evaluator alike.
+void count_mvm(Stats& stats, int layer, int64_t vectors, int phases, int rows, int cols, int groups);
+
 // The ADCs of one crossbar: `adc.per_crossbar` converters, columns share them through a mux.
 // Its time is part of the crossbar's pipeline (it sets the conversion time of one phase); it counts the
 // conversions.
 class AdcBank {
  public:
   explicit AdcBank(Context& ctx) : ctx_(&ctx) {}
-  // OpCode::convert of `e.cols` columns for `e.vectors` x `e.phases`: sets e.phase_conv_ns.
+  // OpCode::convert of `e.cols` columns: sets e.phase_conv_ns (count_mvm counts the conversions).
   void convert(OpExt& e) const;
 
  private:
@@ -55,9 +61,9 @@ class AdcBank {
 class ShiftAdd {
  public:
   explicit ShiftAdd(Context& ctx) : ctx_(&ctx) {}
-  // `results` ADC results of `layer`, the last converted at `end_ns` (absolute), during a call at
-  // `now_ns`: counts the adds; returns when the last is added (absolute ns).
-  double add(int layer, uint64_t results, double end_ns, double now_ns) const;
+  // `results` ADC results, the last converted at `end_ns` (absolute), during a call at `now_ns`: returns
+  // when the last is added (absolute ns); tiles::Pe::count counts the adds.
+  double add(uint64_t results, double end_ns, double now_ns) const;
 
  private:
   Context* ctx_;

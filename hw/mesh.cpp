@@ -15,11 +15,7 @@ namespace {
 const char* const kDirs[] = {"E", "W", "N", "S"};
 }  // namespace
 
-int Mesh::router_at(int row, int col) const {
-  if (row < 0 || col < 0 || row >= grid_.rows || col >= grid_.cols) return -1;
-  const int r = row * grid_.cols + (row % 2 == 0 ? col : grid_.cols - 1 - col);  // snake order
-  return r < grid_.routers ? r : -1;
-}
+int Mesh::router_at(int row, int col) const { return grid_.router_at(row, col); }
 
 Resource& Mesh::link(int router, int dir) {
   auto [it, added] = routers_.try_emplace(router);
@@ -74,38 +70,8 @@ double Mesh::unloaded_ns(int src, int dst, uint64_t bits) const {
 }
 
 std::vector<Resource*> Mesh::route(int src, int dst) {
-  // XY (dimension-ordered) routing; the mesh's last row may be partly empty (routers fill the
-  // nearest square in snake order), and when the X-first path would cross an empty position the
-  // Y-first path is taken, which then cannot. The path is planned first; links are created (or found)
-  // only for the path taken.
-  std::vector<std::pair<int, int>> hops;  // (router, direction) of each mesh link
-  int row, col, drow, dcol;
-  grid_.position(router_of(src), row, col);
-  grid_.position(router_of(dst), drow, dcol);
-  auto walk = [&](bool x_first) {
-    hops.clear();
-    int r = row, c = col;
-    auto step_x = [&] {
-      while (c != dcol) {
-        if (router_at(r, c) < 0) return false;
-        hops.push_back({router_at(r, c), dcol > c ? Router::east : Router::west});
-        c += dcol > c ? 1 : -1;
-      }
-      return true;
-    };
-    auto step_y = [&] {
-      while (r != drow) {
-        if (router_at(r, c) < 0) return false;
-        hops.push_back({router_at(r, c), drow > r ? Router::south : Router::north});
-        r += drow > r ? 1 : -1;
-      }
-      return true;
-    };
-    const bool ok = x_first ? (step_x() && step_y()) : (step_y() && step_x());
-    return ok && router_at(r, c) >= 0;
-  };
-  if (!walk(true) && !walk(false))
-    SC_REPORT_FATAL("cimsim/noc", "no XY or YX route between two routers (a mesh bug)");
+  // the path is planned first (mapper::RouterGrid::path); links are created (or found) only for it
+  const auto hops = grid_.path(router_of(src), router_of(dst));
   std::vector<Resource*> links;
   links.reserve(hops.size() + 2);
   links.push_back(&endpoint_link(inject_, src));

@@ -37,6 +37,7 @@ double Resource::reserve(double earliest_ns, double duration_ns, double now_ns, 
     }
     booked_[s] = e;
     busy_ns_ += duration_ns;
+    waited_ns_ += t - earliest_ns;
     last_end_ns_ = std::max(last_end_ns_, t + duration_ns);
     if (tag >= 0) {
       auto found = std::find_if(by_tag_.begin(), by_tag_.end(), [tag](const auto& p) { return p.first == tag; });

@@ -23,6 +23,8 @@ class Resource {
   // `now_ns`: nothing can ask for a time before it, so bookings ending before it are forgotten.
   double reserve(double earliest_ns, double duration_ns, double now_ns, int tag = -1);
   double busy_ns() const { return busy_ns_; }
+  // Time requests waited for the resource to be free (start - earliest, summed): 0 when nothing contended.
+  double waited_ns() const { return waited_ns_; }
   uint64_t requests() const { return requests_; }
   // The end of the latest booking (0 before any): the run is not over before it.
   double last_end_ns() const { return last_end_ns_; }
@@ -34,6 +36,7 @@ class Resource {
  private:
   std::map<double, double> booked_;  // start -> end, disjoint
   double busy_ns_ = 0.0;
+  double waited_ns_ = 0.0;
   double last_end_ns_ = 0.0;
   std::vector<std::pair<int, double>> by_tag_;  // a few layers per resource: a flat list
   uint64_t requests_ = 0;

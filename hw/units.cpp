@@ -14,12 +14,11 @@ ThroughputUnit::ThroughputUnit(sc_core::sc_module_name name, Context& ctx, doubl
   socket.register_b_transport(this, &ThroughputUnit::b_transport);
 }
 
-double ThroughputUnit::service_ns(uint64_t n) const {
+double ThroughputUnit::service_ns(uint64_t n, double items_per_ns, double latency_ns, double cycle) {
   if (n == 0) return 0.0;
   // whole digital cycles: a unit works on cycle boundaries
-  const double cycle = ctx_.hw.cycle_ns();
-  const double raw = double(n) / items_per_ns_;
-  return latency_ns_ + std::ceil(raw / cycle - 1e-9) * cycle;
+  const double raw = double(n) / items_per_ns;
+  return latency_ns + std::ceil(raw / cycle - 1e-9) * cycle;
 }
 
 void ThroughputUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {

@@ -21,8 +21,9 @@ class ThroughputUnit : public sc_core::sc_module {
                  models::Action action);
   Resource& resource() { return resource_; }
   const Resource& resource() const { return resource_; }
-  // Time to serve n items, ns.
-  double service_ns(uint64_t n) const;
+  // Time to serve n items, ns: latency + whole cycles of n / rate.
+  double service_ns(uint64_t n) const { return service_ns(n, items_per_ns_, latency_ns_, ctx_.hw.cycle_ns()); }
+  static double service_ns(uint64_t n, double items_per_ns, double latency_ns, double cycle_ns);
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

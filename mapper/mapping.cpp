@@ -5,6 +5,7 @@
 #include "mapper/operand_crossbars.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <cmath>
 #include <set>
 
@@ -393,6 +394,43 @@ int RouterGrid::hops(int a, int b) const {
   position(a, ra, ca);
   position(b, rb, cb);
   return std::abs(ra - rb) + std::abs(ca - cb);
+}
+
+int RouterGrid::router_at(int row, int col) const {
+  if (row < 0 || col < 0 || row >= rows || col >= cols) return -1;
+  const int r = row * cols + (row % 2 == 0 ? col : cols - 1 - col);  // snake order
+  return r < routers ? r : -1;
+}
+
+std::vector<std::pair<int, int>> RouterGrid::path(int from, int to) const {
+  std::vector<std::pair<int, int>> hops;
+  int row, col, drow, dcol;
+  position(from, row, col);
+  position(to, drow, dcol);
+  auto walk = [&](bool x_first) {
+    hops.clear();
+    int r = row, c = col;
+    auto step_x = [&] {
+      while (c != dcol) {
+        if (router_at(r, c) < 0) return false;
+        hops.push_back({router_at(r, c), dcol > c ? 0 : 1});
+        c += dcol > c ? 1 : -1;
+      }
+      return true;
+    };
+    auto step_y = [&] {
+      while (r != drow) {
+        if (router_at(r, c) < 0) return false;
+        hops.push_back({router_at(r, c), drow > r ? 3 : 2});
+        r += drow > r ? 1 : -1;
+      }
+      return true;
+    };
+    const bool ok = x_first ? (step_x() && step_y()) : (step_y() && step_x());
+    return ok && router_at(r, c) >= 0;
+  };
+  if (!walk(true) && !walk(false)) throw std::logic_error("no XY or YX route between two routers (a mesh bug)");
+  return hops;
 }
 
 }  // namespace cimsim::mapper

@@ -159,6 +159,14 @@ struct RouterGrid {
   int router_of_tile(int tile, int tiles_per_router) const { return tile / tiles_per_router; }
   void position(int router, int& row, int& col) const;
   int hops(int router_a, int router_b) const;  // XY distance
+  // The router at a grid position (snake order), -1 for an empty one.
+  int router_at(int row, int col) const;
+  // The mesh links a packet crosses from router `from` to router `to`: (router, direction 0 east,
+  // 1 west, 2 north, 3 south) of each, in order. XY (dimension-ordered) routing; the last row may be
+  // partly empty, and when the X-first path would cross an empty position the Y-first path is taken,
+  // which then cannot. Empty when from == to. hw::Mesh books these links; the analytical evaluator
+  // counts them.
+  std::vector<std::pair<int, int>> path(int from, int to) const;
 };
 RouterGrid router_grid(int tiles, int tiles_per_router);
 

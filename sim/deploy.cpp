@@ -92,10 +92,7 @@ void need_genotype(const Workload& w, const std::string& what) {
                        "--genotype); '" + w.graph.name + "' is not one");
 }
 
-struct Hypernet {
-  workloads::Graph super;
-  mapper::Mapping mapping;
-};
+using Hypernet = HypernetChip;
 
 Hypernet build_hypernet(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
                         const mapper::MapOptions& map) {
@@ -127,6 +124,21 @@ mapper::MapOptions packed(mapper::MapOptions map) {
 }
 
 }  // namespace
+
+HypernetChip build_hypernet_chip(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                                 const mapper::MapOptions& map) {
+  return build_hypernet(darts, hw, map);
+}
+
+Deployment bind_genotype(const HypernetChip& chip, const workloads::Genotype& genotype,
+                         const workloads::DartsOptions& darts, const models::HardwareSpec& hw, const std::string& name) {
+  Workload w;
+  w.genotype = genotype;
+  w.graph.name = name;
+  Deployment d;
+  d.mapping = bind_hypernet(w, darts, hw, chip, d.graph);
+  return d;
+}
 
 mapper::Mapping map_hypernet(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
                              const mapper::MapOptions& map) {

@@ -45,6 +45,20 @@ struct Deployment {
 Deployment deploy(const Workload& workload, const workloads::DartsOptions& darts,
                   const models::HardwareSpec& hw, Deploy mode, const mapper::MapOptions& map = {});
 
+// The all-inclusive hypernetwork chip, mapped once (the supergraph for `hw.hypernet.sharing`, packed), and
+// genotypes bound to it by switch settings without remapping: what --deploy hypernet does in two steps,
+// for loops that evaluate many genotypes on one chip (sim::evaluate, cimsim search).
+struct HypernetChip {
+  workloads::Graph super;
+  mapper::Mapping mapping;
+};
+HypernetChip build_hypernet_chip(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                                 const mapper::MapOptions& map = {});
+// `genotype` on `chip` (built for the same `darts` and `hw`); the graph's name is `name`.
+Deployment bind_genotype(const HypernetChip& chip, const workloads::Genotype& genotype,
+                         const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
+                         const std::string& name);
+
 // The all-inclusive hypernetwork chip's mapping (the supergraph for `hw.hypernet.sharing`, packed).
 mapper::Mapping map_hypernet(const workloads::DartsOptions& darts, const models::HardwareSpec& hw,
                              const mapper::MapOptions& map = {});

@@ -26,6 +26,7 @@ json to_json(const RunResult& r) {
   json j;
   j["workload"] = {{"name", r.network}, {"layers", r.layers}, {"weights", r.weights}, {"macs", r.macs}};
   j["hardware"] = r.hardware;
+  j["mode"] = r.mode;  // which evaluator made the numbers: systemc or analytical (docs/analytical.md)
   j["deployment"] = r.deployment;
   j["mapping"] = {{"mode", r.mapping_mode}, {"budget", r.budget > 0 ? json(r.budget) : json(nullptr)},
                   {"shared_crossbars", r.shared_crossbars}};
@@ -138,6 +139,18 @@ json to_json(const RunResult& r) {
                            "run; a window that does not fit is streamed) and output rows until every consumer has "
                            "pulled them; a row that finds no room goes off-chip; a producer stalls until its "
                            "single-input consumers have room (docs/architecture.md, Buffers)"}};
+  j["resource_wait_ns"] = r.resource_wait_ns;  // contention: time requests waited for busy resources
+  if (r.mode == "analytical")
+    j["analytical"] = {{"critical_path_ns", r.analytical.critical_path_ns},
+                       {"resource_bound_ns", r.analytical.resource_bound_ns},
+                       {"bound_by", r.analytical.bound_by},
+                       {"period_ns", r.analytical.period_ns},
+                       {"period_by", r.analytical.period_by},
+                       {"model", "latency = max(critical path with no contention, max over resources of first use "
+                                 "+ busy time + critical path after the last use); a stream adds (N - 1) x the "
+                                 "period (the busiest resource per inference, or the contention-free pace); "
+                                 "spills decided on the contention-free schedule; no backpressure "
+                                 "(docs/analytical.md)"}};
   json busiest = json::array();
   for (const auto& [name, ns] : r.busiest)
     busiest.push_back({{"resource", name}, {"busy_ns", ns}, {"busy_fraction", ns / r.total_ns}});
@@ -226,7 +239,8 @@ using common::count_of;
 void print_table(std::ostream& os, const RunResult& r) {
   const double e = r.energy_per_inference_pj;
   os << "cimsim: " << r.network << " on " << r.hardware << " (" << dataflow_name(r.options.dataflow)
-     << ", " << count_of(r.options.inputs, "input") << ", " << r.deployment << " deployment)\n";
+     << ", " << count_of(r.options.inputs, "input") << ", " << r.deployment << " deployment"
+     << (r.mode == "analytical" ? ", analytical" : "") << ")\n";
   os << "  workload     " << count_of(r.layers, "layer") << ", " << count_of(r.weights, "weight") << ", "
      << count_of(r.macs, "MAC") << "\n";
   os << "  chip         " << count_of(r.chip_tiles, "tile") << " (" << r.tiles_used << " used), " << r.crossbars_used
@@ -290,6 +304,18 @@ void print_table(std::ostream& os, const RunResult& r) {
        << r.spill_read_bits / 8192 << " KiB back)";
     if (!streamed.empty()) os << "; windows streamed: " << common::joined(streamed, 4);
     os << "\n" << std::defaultfloat;
+  }
+  if (r.mode == "analytical") {
+    const auto& a = r.analytical;
+    os << "  analytical   critical path " << si(a.critical_path_ns * 1e-9, "s") << ", resource bound "
+       << si(a.resource_bound_ns * 1e-9, "s") << " (" << common::printable(a.bound_by, 60) << ")";
+    if (r.options.inputs > 1)
+      os << ", period " << si(a.period_ns * 1e-9, "s") << " (" << common::printable(a.period_by, 60) << ")";
+    os << "; contention and backpressure are not simulated (docs/analytical.md)\n" << std::defaultfloat;
+  } else {
+    os << "  contention   requests waited " << std::fixed << std::setprecision(0)
+       << r.resource_wait_ns * r.clock_ghz / std::max(1, r.options.inputs)
+       << " cycles per inference for busy resources (summed over resources)\n" << std::defaultfloat;
   }
   if (!r.busiest.empty()) {
     os << "  busiest      ";

@@ -68,7 +68,7 @@ std::string time_text(double ns) {
   return num(ns) + " ns";
 }
 
-std::string layer_text(const workloads::Graph& graph, const tiles::RunState& run, int layer) {
+std::string layer_text(const workloads::Graph& graph, const tiles::DataflowPlan& run, int layer) {
   return "'" + common::printable(graph.layers[size_t(layer)].name, 80) + "' (tile " +
          std::to_string(run.home_of(layer)) + ")";
 }
@@ -152,14 +152,15 @@ void check_finite(const RunResult& r) {
   for (const auto& [k, v] : r.busiest) need("busiest " + common::printable(k, 80), v);
 }
 
-std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(const tiles::RunState& run) {
+std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
+    const tiles::DataflowPlan& run, const std::function<const tiles::RowLedger&(int)>& ledger) {
   const size_t tiles = run.buffers.window_bits.size();
   std::vector<std::vector<std::pair<double, double>>> events(tiles);
   for (size_t t = 0; t < tiles; ++t)  // the windows are reserved from the start
     if (run.buffers.window_bits[t] > 0) events[t].push_back({0.0, run.buffers.window_bits[t]});
   for (int p : run.order) {
     if (run.graph.layers[size_t(p)].op == workloads::OpKind::constant) continue;  // in its window
-    const auto& prog = run.progress[size_t(p)];
+    const auto& prog = ledger(p);
     for (size_t i = 0; i < prog.ready_ns.size() && i < prog.release_ns.size(); ++i) {
       // a row is held from when it is written until its last pull, unless it went off-chip
       if (prog.spilled[i] || prog.held_bits <= 0 || !(prog.release_ns[i] > prog.ready_ns[i])) continue;
@@ -195,9 +196,33 @@ models::Activity activity_of(const workloads::Graph& graph, const mapper::Mappin
 
 // tile.matrix.mode: crossbar: the spare crossbars the matmul layers take turns on (tiles::AttentionPool),
 // refused when the chip has fewer than the largest operand needs; what the writes cost per inference.
-namespace {
+void keep_busiest(std::vector<std::pair<std::string, double>>& busy, std::size_t count) {
+  // longest first (ties by name): a partial sort, since a chip has thousands
+  const auto busiest_first = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
+  const auto keep = std::min<std::ptrdiff_t>(std::ptrdiff_t(count), std::ptrdiff_t(busy.size()));
+  std::partial_sort(busy.begin(), busy.begin() + keep, busy.end(), busiest_first);
+  busy.resize(size_t(keep));
+}
+
+void check_windows(const workloads::Graph& graph, const tiles::DataflowPlan& run) {
+  for (size_t t = 0; t < run.buffers.window_bits.size(); ++t) {
+    if (run.buffers.window_bits[t] <= run.buffers.capacity_bits) continue;
+    auto windows = run.buffers.windows[t];
+    std::sort(windows.begin(), windows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<std::string> parts;
+    for (const auto& [bits, layer] : windows) parts.push_back(layer_text(graph, run, layer) + " " + num(bits / 8192) + " KiB");
+    throw SimulationError("tile " + std::to_string(t) + "'s buffer (" + num(run.buffers.capacity_bits / 8192) +
+                          " KiB) cannot hold the input windows of the layers that run there: " +
+                          num(run.buffers.window_bits[t] / 8192) + " KiB (" + common::joined(parts, 4) +
+                          "); allowed: windows within tile.buffer.size_kib (a larger buffer, or a mapping "
+                          "that spreads the layers over more tiles)");
+  }
+}
+
 RunResult::OperandWrites plan_operand_writes(const workloads::Graph& graph, const models::HardwareSpec& hw,
-                                             const mapper::Mapping& mapping, tiles::AttentionPool& pool) {
+                                             const mapper::Mapping& mapping, tiles::OperandPlan& pool) {
   RunResult::OperandWrites w;
   if (hw.tile.matrix_mode != models::MatrixMode::crossbar) return w;
   int largest = -1;
@@ -237,91 +262,22 @@ RunResult::OperandWrites plan_operand_writes(const workloads::Graph& graph, cons
   w.leveled_lifetime_inferences = dev.endurance_cycles / w.leveled_writes_per_cell;
   return w;
 }
-}  // namespace
 
-RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
-                   const mapper::Mapping& mapping, const tiles::RunOptions& options,
-                   TraceData* trace) {
-  const auto wall0 = std::chrono::steady_clock::now();
-  // the run's size is bounded before anything is elaborated
-  const RunSize size = estimate_run(graph, hw, mapping, options.inputs);
-  if (size.elaborated_crossbars > limits::kMaxElaboratedCrossbars)
-    throw SimulationError("'" + common::printable(graph.name, 80) + "' on '" + common::printable(hw.name, 80) +
-                          "' elaborates " + num(size.elaborated_crossbars) +
-                          " crossbars (PEs holding work x pe.crossbars); allowed: at most " +
-                          num(limits::kMaxElaboratedCrossbars) +
-                          (mapping.budget > 0 ? " (use a smaller --crossbars budget)"
-                                              : " (a smaller network, or larger crossbars: crossbar.rows/cols)"));
-  if (size.step_work > limits::kMaxRunWork)
-    throw SimulationError("run of '" + common::printable(graph.name, 80) + "' with " +
-                          std::to_string(options.inputs) + " input(s) is " + num(size.step_work) +
-                          " units of work (layer rows x (1 + PEs and crossbars each drives), over the stream); "
-                          "allowed: at most " + num(limits::kMaxRunWork) +
-                          " (use fewer --inputs: throughput is steady after a few)");
-  tiles::RunOptions opt = options;
-  if (!(opt.max_sim_ns > 0))  // NaN too
-    throw SimulationError("the simulated-time limit is " + num(opt.max_sim_ns * 1e-6) +
-                          " ms; allowed: a number of ms in (0, " + num(limits::kMaxMaxSimTimeMs) + "]");
-  opt.max_sim_ns = std::min(opt.max_sim_ns, limits::kMaxMaxSimTimeMs * 1e6);
-  hw::Stats stats(int(graph.layers.size()));
-  hw::Context ctx{hw, stats, trace ? &trace->log : nullptr};
-  tiles::RunState run(graph, mapping, opt);
-  run.plan_buffers(hw.tile.buffer.size_kib * 1024.0 * 8.0, hw.precision.activation_bits);
-  for (size_t t = 0; t < run.buffers.window_bits.size(); ++t) {
-    if (run.buffers.window_bits[t] <= run.buffers.capacity_bits) continue;
-    auto windows = run.buffers.windows[t];
-    std::sort(windows.begin(), windows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::vector<std::string> parts;
-    for (const auto& [bits, layer] : windows) parts.push_back(layer_text(graph, run, layer) + " " + num(bits / 8192) + " KiB");
-    throw SimulationError("tile " + std::to_string(t) + "'s buffer (" + num(run.buffers.capacity_bits / 8192) +
-                          " KiB) cannot hold the input windows of the layers that run there: " +
-                          num(run.buffers.window_bits[t] / 8192) + " KiB (" + common::joined(parts, 4) +
-                          "); allowed: windows within tile.buffer.size_kib (a larger buffer, or a mapping "
-                          "that spreads the layers over more tiles)");
-  }
-  const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, run.attention);
-  const auto work_lists = mapper::work_lists(mapping, graph);
-  // Modules live until the process ends: SystemC keeps pointers to them in its kernel.
-  auto* chip = new tiles::Chip("chip", ctx, run, work_lists);
-  sc_core::sc_start();
-  back_on_the_main_stack();
-  if (run.overrun.hit) {
-    const auto& o = run.overrun;
-    throw SimulationError("simulated time reached " + time_text(o.at_ns) + " at layer " +
-                          layer_text(graph, run, o.layer) + ", row " + std::to_string(o.row) + " of input " +
-                          std::to_string(o.input) + "; allowed: at most " + num(opt.max_sim_ns * 1e-6) +
-                          " ms of simulated time (--max-sim-time-ms, at most " + num(limits::kMaxMaxSimTimeMs) +
-                          "; check the config's rates and latencies)");
-  }
-  for (int n = 0; n < options.inputs; ++n)
-    if (run.sinks_done[size_t(n)] < int(run.sinks.size()))
-      throw std::logic_error(stall_message(graph, run, hw::now_ns()));
-
-  // The run ends when its work does: input n is done when its outputs have left the chip and every
-  // layer has finished it (a layer whose output reaches no sink, e.g. through DARTS `none` edges,
-  // still runs on the chip), and no resource is busy after the run's end.
-  for (int l : run.order) {
-    const auto& complete = run.progress[size_t(l)].complete_ns;
-    for (size_t n = 0; n < complete.size() && n < run.done_ns.size(); ++n)
-      run.done_ns[n] = std::max(run.done_ns[n], complete[n]);
-  }
-  {
-    const double last = chip->last_activity_ns();
-    double& end = *std::max_element(run.done_ns.begin(), run.done_ns.end());
-    end = std::max(end, last);
-  }
-
+RunResult result_from_counts(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                             const mapper::Mapping& mapping, const tiles::RunOptions& options,
+                             const hw::Stats& stats, const std::vector<double>& done_ns,
+                             const RunResult::OperandWrites& writes) {
   RunResult r;
   r.network = graph.name;
   r.hardware = hw.name;
   r.layers = int(graph.layers.size()) - 1;  // the input is not a layer
   r.weights = graph.weights();
   r.macs = graph.macs();
-  r.options = opt;
+  r.options = options;
   r.clock_ghz = hw.technology.clock_ghz;
-  r.done_ns = run.done_ns;
-  r.latency_ns = run.done_ns.front();
-  r.total_ns = *std::max_element(run.done_ns.begin(), run.done_ns.end());
+  r.done_ns = done_ns;
+  r.latency_ns = done_ns.front();
+  r.total_ns = *std::max_element(done_ns.begin(), done_ns.end());
   r.throughput_per_s = options.inputs > 1
                            ? double(options.inputs - 1) / ((r.total_ns - r.latency_ns) * 1e-9)
                            : 1.0 / (r.latency_ns * 1e-9);
@@ -401,9 +357,6 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     LayerResult lr;
     lr.name = l.name;
     lr.op = workloads::op_name(l.op);
-    const auto& prog = run.progress[run.source_of(int(i))];
-    lr.start_ns = prog.start_ns;
-    lr.end_ns = prog.end_ns;
     lr.counts = stats.layer(int(i));
     for (int a = 0; a < models::kActions; ++a)
       lr.energy_pj += models::dynamic_energy_pj(hw, Action(a), lr.counts[a]);
@@ -415,15 +368,16 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     if (lm.fused_into >= 0) lr.fused_into = graph.layers[lm.fused_into].name;
     r.layer_results.push_back(lr);
   }
-  {  // each layer's binding resource: the one it kept busy longest
-    const auto binding = chip->binding_resources(int(graph.layers.size()));
-    for (size_t i = 0; i < r.layer_results.size() && i < binding.size(); ++i)
-      std::tie(r.layer_results[i].binding, r.layer_results[i].binding_busy_ns) = binding[i];
-  }
-  // buffers: every row pulled as often as its consumers read it; occupancy never above capacity
+  return r;
+}
+
+void fill_buffer_results(RunResult& r, const tiles::DataflowPlan& run,
+                         const std::function<const tiles::RowLedger&(int)>& ledger, bool check_pulls,
+                         std::vector<std::vector<std::pair<double, double>>>* occupancy) {
+  const auto& graph = run.graph;
   for (int l : run.order) {
-    const auto& prog = run.progress[size_t(l)];
-    for (size_t i = 0; i < prog.pending.size(); ++i)
+    const auto& prog = ledger(l);
+    for (size_t i = 0; check_pulls && i < prog.pending.size(); ++i)
       if (prog.pending[i] != 0)
         throw std::logic_error("row " + std::to_string(i) + " of layer " + layer_text(graph, run, l) + " was pulled " +
                                std::to_string(-prog.pending[i]) + " times more than expected (a model bug)");
@@ -444,12 +398,91 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
   }
   r.buffer_capacity_bits = run.buffers.capacity_bits;
   for (double w : run.buffers.window_bits) r.window_bits = std::max(r.window_bits, w);
-  auto occupancy = buffer_occupancy(run);
-  for (const auto& tile_events : occupancy)
+  auto levels = buffer_occupancy(run, ledger);
+  for (const auto& tile_events : levels)
     for (const auto& [t, level] : tile_events) r.peak_buffer_bits = std::max(r.peak_buffer_bits, level);
-  if (r.peak_buffer_bits > r.buffer_capacity_bits * (1 + 1e-12))
+  if (check_pulls && r.peak_buffer_bits > r.buffer_capacity_bits * (1 + 1e-12))
     throw std::logic_error("a tile buffer held " + num(r.peak_buffer_bits) + " bits, more than its " +
                            num(r.buffer_capacity_bits) + " (a model bug: please report it)");
+  if (occupancy) *occupancy = std::move(levels);
+}
+
+RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                   const mapper::Mapping& mapping, const tiles::RunOptions& options,
+                   TraceData* trace) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  // the run's size is bounded before anything is elaborated
+  const RunSize size = estimate_run(graph, hw, mapping, options.inputs);
+  if (size.elaborated_crossbars > limits::kMaxElaboratedCrossbars)
+    throw SimulationError("'" + common::printable(graph.name, 80) + "' on '" + common::printable(hw.name, 80) +
+                          "' elaborates " + num(size.elaborated_crossbars) +
+                          " crossbars (PEs holding work x pe.crossbars); allowed: at most " +
+                          num(limits::kMaxElaboratedCrossbars) +
+                          (mapping.budget > 0 ? " (use a smaller --crossbars budget)"
+                                              : " (a smaller network, or larger crossbars: crossbar.rows/cols)"));
+  if (size.step_work > limits::kMaxRunWork)
+    throw SimulationError("run of '" + common::printable(graph.name, 80) + "' with " +
+                          std::to_string(options.inputs) + " input(s) is " + num(size.step_work) +
+                          " units of work (layer rows x (1 + PEs and crossbars each drives), over the stream); "
+                          "allowed: at most " + num(limits::kMaxRunWork) +
+                          " (use fewer --inputs: throughput is steady after a few)");
+  tiles::RunOptions opt = options;
+  if (!(opt.max_sim_ns > 0))  // NaN too
+    throw SimulationError("the simulated-time limit is " + num(opt.max_sim_ns * 1e-6) +
+                          " ms; allowed: a number of ms in (0, " + num(limits::kMaxMaxSimTimeMs) + "]");
+  opt.max_sim_ns = std::min(opt.max_sim_ns, limits::kMaxMaxSimTimeMs * 1e6);
+  hw::Stats stats(int(graph.layers.size()));
+  hw::Context ctx{hw, stats, trace ? &trace->log : nullptr};
+  tiles::RunState run(graph, mapping, opt);
+  run.plan_buffers(hw.tile.buffer.size_kib * 1024.0 * 8.0, hw.precision.activation_bits);
+  check_windows(graph, run);
+  const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, run.attention);
+  const auto work_lists = mapper::work_lists(mapping, graph);
+  // Modules live until the process ends: SystemC keeps pointers to them in its kernel.
+  auto* chip = new tiles::Chip("chip", ctx, run, work_lists);
+  sc_core::sc_start();
+  back_on_the_main_stack();
+  if (run.overrun.hit) {
+    const auto& o = run.overrun;
+    throw SimulationError("simulated time reached " + time_text(o.at_ns) + " at layer " +
+                          layer_text(graph, run, o.layer) + ", row " + std::to_string(o.row) + " of input " +
+                          std::to_string(o.input) + "; allowed: at most " + num(opt.max_sim_ns * 1e-6) +
+                          " ms of simulated time (--max-sim-time-ms, at most " + num(limits::kMaxMaxSimTimeMs) +
+                          "; check the config's rates and latencies)");
+  }
+  for (int n = 0; n < options.inputs; ++n)
+    if (run.sinks_done[size_t(n)] < int(run.sinks.size()))
+      throw std::logic_error(stall_message(graph, run, hw::now_ns()));
+
+  // The run ends when its work does: input n is done when its outputs have left the chip and every
+  // layer has finished it (a layer whose output reaches no sink, e.g. through DARTS `none` edges,
+  // still runs on the chip), and no resource is busy after the run's end.
+  for (int l : run.order) {
+    const auto& complete = run.progress[size_t(l)].complete_ns;
+    for (size_t n = 0; n < complete.size() && n < run.done_ns.size(); ++n)
+      run.done_ns[n] = std::max(run.done_ns[n], complete[n]);
+  }
+  {
+    const double last = chip->last_activity_ns();
+    double& end = *std::max_element(run.done_ns.begin(), run.done_ns.end());
+    end = std::max(end, last);
+  }
+
+  RunResult r = result_from_counts(graph, hw, mapping, opt, stats, run.done_ns, writes);
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    const auto& prog = run.progress[run.source_of(int(i))];
+    r.layer_results[i].start_ns = prog.start_ns;
+    r.layer_results[i].end_ns = prog.end_ns;
+  }
+  {  // each layer's binding resource: the one it kept busy longest
+    const auto binding = chip->binding_resources(int(graph.layers.size()));
+    for (size_t i = 0; i < r.layer_results.size() && i < binding.size(); ++i)
+      std::tie(r.layer_results[i].binding, r.layer_results[i].binding_busy_ns) = binding[i];
+  }
+  // buffers: every row pulled as often as its consumers read it; occupancy never above capacity
+  std::vector<std::vector<std::pair<double, double>>> occupancy;
+  fill_buffer_results(r, run, [&run](int l) -> const tiles::RowLedger& { return run.progress[size_t(l)]; }, true,
+                      &occupancy);
   if (trace) {
     trace->occupancy = std::move(occupancy);
     // backpressure: when the layers homed on a tile waited for room (one wire per tile that stalled)
@@ -466,17 +499,12 @@ RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw
     }
   }
   r.busiest = chip->busy_times();
+  r.resource_wait_ns = chip->waited_ns();
   for (const auto& [name, busy] : r.busiest)  // the invariant every simulation keeps
     if (busy > r.total_ns * (1 + 1e-9) + 1e-6)
       throw std::logic_error("resource " + common::printable(name, 80) + " was busy " + time_text(busy) +
                              " of a " + time_text(r.total_ns) + " run (a model bug: please report it)");
-  // the 8 busiest, longest first (ties by name): a partial sort, since a chip has thousands
-  const auto busiest_first = [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  };
-  const auto keep = std::min<std::ptrdiff_t>(8, std::ptrdiff_t(r.busiest.size()));
-  std::partial_sort(r.busiest.begin(), r.busiest.begin() + keep, r.busiest.end(), busiest_first);
-  r.busiest.resize(size_t(keep));
+  keep_busiest(r.busiest, 8);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   check_finite(r);
   return r;

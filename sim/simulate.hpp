@@ -2,6 +2,7 @@
 // SystemC elaborates once per process: call simulate() at most once per process.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,9 @@ struct LayerResult {
 };
 
 struct RunResult {
+  // Which evaluator made it: "systemc" (sim::simulate, the event-driven model) or "analytical"
+  // (sim::evaluate, closed forms over the same mapping; docs/analytical.md).
+  std::string mode = "systemc";
   std::string network, hardware, deployment = "individual";
   std::string mapping_mode = "compiled";
   int budget = 0, shared_crossbars = 0;
@@ -111,6 +115,17 @@ struct RunResult {
   uint64_t spilled_rows = 0, input_rows_left_off_chip = 0;
   double spilled_bits = 0, spill_read_bits = 0, input_fetch_bits = 0;
   double stall_ns = 0;  // backpressure: time layers' steps waited for room, summed over layers
+  // Contention: time requests waited for a busy resource (crossbar, buffer bank, bus, unit, NoC link,
+  // off-chip port), summed over resources. 0 (with stall_ns 0): the run saw no contention at all.
+  // The analytical evaluator sees none by construction: it reports 0.
+  double resource_wait_ns = 0;
+  // The analytical evaluator's latency terms (docs/analytical.md): the critical path with no contention,
+  // the bound a resource sets (its first use + its busy time + the critical path after its last use), and
+  // the stream's period (the busiest resource per inference, or the slowest layer's pace).
+  struct Analytical {
+    double critical_path_ns = 0, resource_bound_ns = 0, period_ns = 0;
+    std::string bound_by, period_by;
+  } analytical;
   double wall_s = 0;
   // the resources that were busy longest (name, busy ns), most first: where the time went
   std::vector<std::pair<std::string, double>> busiest;
@@ -126,6 +141,23 @@ struct TraceData {
 // The tiles and PEs a run of `graph` on `mapping` keeps busy: tiles holding its crossbar blocks or its
 // layers' home, PEs holding its blocks (power gating, models::powered_counts).
 models::Activity activity_of(const workloads::Graph& graph, const mapper::Mapping& mapping);
+
+// Everything of a result that follows from the action counts, the inputs' completion times and the chip:
+// energy (dynamic and leakage over the run), power, peak power, area, efficiency, provisioning, costs and
+// the per-layer rows (counts, energy; times left 0). Both evaluators use it, so energy and area are
+// computed the same way from counts.
+RunResult result_from_counts(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                             const mapper::Mapping& mapping, const tiles::RunOptions& options,
+                             const hw::Stats& stats, const std::vector<double>& done_ns,
+                             const RunResult::OperandWrites& writes);
+// Keeps the `count` busiest of (resource, busy ns), longest first (ties by name).
+void keep_busiest(std::vector<std::pair<std::string, double>>& busy, std::size_t count);
+// The window reservations of `plan` fit every tile buffer; else SimulationError naming them.
+void check_windows(const workloads::Graph& graph, const tiles::DataflowPlan& plan);
+// tile.matrix.mode: crossbar: the spare crossbars the matmul layers take turns on (filled into `pool`),
+// refused (SimulationError) when the chip has fewer than the largest operand needs; what the writes cost.
+RunResult::OperandWrites plan_operand_writes(const workloads::Graph& graph, const models::HardwareSpec& hw,
+                                             const mapper::Mapping& mapping, tiles::OperandPlan& pool);
 
 RunResult simulate(const workloads::Graph& graph, const models::HardwareSpec& hw,
                    const mapper::Mapping& mapping, const tiles::RunOptions& options,
@@ -154,6 +186,16 @@ void check_finite(const RunResult& r);
 // Buffer occupancy of each tile over time: its reserved input windows (from time 0) and the output rows
 // held from their write until their last pull (tiles::RunState), as a list of (time_ns, bits) changes
 // per tile.
-std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(const tiles::RunState& run);
+// `ledger(layer)`: the rows of executed layer `layer` (tiles::RunState::progress, or the analytical
+// evaluator's ledgers).
+std::vector<std::vector<std::pair<double, double>>> buffer_occupancy(
+    const tiles::DataflowPlan& run, const std::function<const tiles::RowLedger&(int)>& ledger);
+// The buffer fields of a result (spilled rows and bits, input fetched, stalls, streamed layers, window
+// and peak occupancy) from the rows' ledgers; refuses (std::logic_error, a model bug) a row pulled more
+// or less often than its consumers read it, and a peak above capacity, when `check_pulls` (the SystemC
+// run; the analytical evaluator's spill decisions are estimates, docs/analytical.md).
+void fill_buffer_results(RunResult& r, const tiles::DataflowPlan& run,
+                         const std::function<const tiles::RowLedger&(int)>& ledger, bool check_pulls,
+                         std::vector<std::vector<std::pair<double, double>>>* occupancy = nullptr);
 
 }  // namespace cimsim::sim

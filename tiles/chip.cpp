@@ -113,6 +113,12 @@ std::vector<std::pair<std::string, double>> Chip::binding_resources(int layers) 
   return out;
 }
 
+double Chip::waited_ns() const {
+  double w = 0.0;
+  visit_resources([&w](const hw::Resource& r, const auto&) { w += r.waited_ns(); });
+  return w;
+}
+
 double Chip::last_activity_ns() const {
   double end = 0.0;
   visit_resources([&end](const hw::Resource& r, const auto&) { end = std::max(end, r.last_end_ns()); });

@@ -54,6 +54,8 @@ class Chip : public sc_core::sc_module {
   // Per layer: the resource it kept busy longest, and for how long (ns); "" where it booked none.
   std::vector<std::pair<std::string, double>> binding_resources(int layers) const;
   hw::Mesh& mesh() { return mesh_; }
+  // Time requests waited for busy resources, summed over every resource (hw::Resource::waited_ns).
+  double waited_ns() const;
 
  private:
   void for_each_resource(const std::function<void(const std::string&, const hw::Resource&)>& f) const;

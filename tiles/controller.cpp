@@ -341,55 +341,10 @@ hw::OpExt sel_ext(int layer, uint64_t elements) {
 
 }  // namespace
 
-const Controller::LayerPlan& Controller::plan_of(int layer) {
+const LayerPlan& Controller::plan_of(int layer) {
   auto it = plans_.find(layer);
   if (it != plans_.end()) return it->second;
-  const auto& lm = run_.mapping.layers[layer];
-  LayerPlan plan;
-  plan.copies.resize(size_t(lm.copies));
-  for (int b : lm.blocks) {
-    const auto& blk = run_.mapping.blocks[b];
-    auto& tiles = plan.copies[size_t(blk.copy)].tiles;
-    if (tiles.empty()) plan.copies[size_t(blk.copy)].home = blk.tile;
-    auto t = std::find_if(tiles.begin(), tiles.end(), [&](const TilePlan& x) { return x.tile == blk.tile; });
-    if (t == tiles.end()) {
-      tiles.push_back({blk.tile, {}, 0, {}, {}, 0});
-      t = tiles.end() - 1;
-    }
-    auto p = std::find_if(t->pes.begin(), t->pes.end(), [&](const PePlan& x) { return x.pe == blk.pe; });
-    if (p == t->pes.end()) {
-      t->pes.push_back({blk.pe, {}, 0, 0, {}});
-      p = t->pes.end() - 1;
-    }
-    p->blocks.push_back(&blk);
-    // a PE sends one partial sum per output of each (group, column block) it holds (Pe::b_transport)
-    if (std::none_of(p->blocks.begin(), p->blocks.end() - 1, [&](const mapper::CrossbarBlock* o) {
-          return o->group_first == blk.group_first && o->col_block == blk.col_block;
-        }))
-      p->outputs += uint64_t(blk.outputs);
-    if (p->slices.insert({blk.group_first, blk.row_block}).second) p->rows += uint64_t(blk.rows_driven);
-    if (t->slices.insert({blk.group_first, blk.row_block}).second) t->rows += uint64_t(blk.rows_driven);
-  }
-  // the tile stage of the reduction: partial sums of the same outputs from several of its PEs
-  for (auto& copy : plan.copies)
-    for (auto& tp : copy.tiles)
-      for (const auto& pp : tp.pes) {
-        std::set<std::pair<int, int>> mine;
-        for (const auto* b : pp.blocks)
-          if (mine.insert({b->group_first, b->col_block}).second) {
-            auto [at, added] = tp.sums.try_emplace({b->group_first, b->col_block}, b->outputs);
-            if (!added) tp.tile_adds += uint64_t(b->outputs);
-          }
-      }
-  const double total_rows = double(lm.rows_per_group) * lm.groups;
-  for (auto& copy : plan.copies) {
-    std::map<std::set<std::pair<int, int>>, int> keys;  // tiles reading the same slices share a key
-    for (const auto& tp : copy.tiles) {
-      const int key = keys.emplace(tp.slices, int(keys.size())).first->second;
-      copy.dests.push_back({tp.tile, key, std::min(1.0, double(tp.rows) / total_rows)});
-    }
-  }
-  return plans_.emplace(layer, std::move(plan)).first->second;
+  return plans_.emplace(layer, build_layer_plan(run_.mapping, layer)).first->second;
 }
 
 double Controller::step_weighted(int layer, int n, int s, double t, double& ready, int& where,
@@ -537,59 +492,10 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
   reads_done_ = fetched;
   const uint64_t values = uint64_t(l.out.c) * uint64_t(l.out.w);
   double h = fetched;
-  switch (l.op) {
-    case OpKind::max_pool:
-    case OpKind::avg_pool:
-      h = op(home, Unit::pool, OpCode::compute, layer, values * uint64_t(l.kernel_h) * uint64_t(l.kernel_w), h);
-      break;
-    case OpKind::global_avg_pool:
-      h = op(home, Unit::pool, OpCode::compute, layer, uint64_t(l.in.elements()), h);
-      break;
-    case OpKind::relu:
-    case OpKind::hardswish:
-    case OpKind::hardsigmoid:
-    case OpKind::sigmoid:
-    case OpKind::gelu:
-    case OpKind::tanh:
-    case OpKind::erf:
-      h = op(home, Unit::activation, OpCode::compute, layer, values, h);
-      break;
-    case OpKind::softmax:  // an exponential per element, then the group's sum and a division per element
-    case OpKind::log_softmax:  // and a logarithm per element
-      h = op(home, Unit::activation, OpCode::compute, layer, (l.op == OpKind::softmax ? 1 : 2) * values, h);
-      h = op(home, Unit::accumulate, OpCode::compute, layer, 2 * values, h);
-      break;
-    case OpKind::layer_norm:  // per element: the mean's add, the variance's multiply and add, subtract,
-                              // scale by 1/std, the affine multiply and add; per position one 1/sqrt
-      h = op(home, Unit::accumulate, OpCode::compute, layer, 6 * values, h);
-      h = op(home, Unit::activation, OpCode::compute, layer, uint64_t(l.out.w), h);
-      break;
-    case OpKind::matmul: {  // a row of A against all of B: on the matrix engines, else the accumulate units
-      if (run_.attention.on) {
-        h = step_operand_crossbars(layer, s, h, home);
-        break;
-      }
-      const uint64_t macs = uint64_t(l.macs() / std::max(1, l.out.h));
-      const bool engine = ctx_.hw.tile.matrix.count > 0;
-      h = op(home, engine ? Unit::matrix : Unit::accumulate, OpCode::compute, layer, macs, h);
-      break;
-    }
-    case OpKind::reshape:  // a layout change: the row's elements move through the buffer (read above)
-      break;
-    case OpKind::mul:  // one multiply per element (the accumulate unit's datapath)
-      h = op(home, Unit::accumulate, OpCode::compute, layer, values, h);
-      if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
-      break;
-    case OpKind::scale_shift:  // a multiply and an add per element
-      h = op(home, Unit::accumulate, OpCode::compute, layer, 2 * values, h);
-      break;
-    case OpKind::add:
-      h = op(home, Unit::accumulate, OpCode::compute, layer, uint64_t(l.inputs.size() - 1) * values, h);
-      if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
-      break;
-    default:
-      break;
-  }
+  if (l.op == OpKind::matmul && run_.attention.on) h = step_operand_crossbars(layer, s, h, home);
+  else
+    for (const auto& [unit, ops] : digital_ops(l, lm, ctx_.hw.tile.matrix.count > 0))
+      h = op(home, unit, OpCode::compute, layer, ops, h);
   ready = h;
   store = values * uint64_t(act);
   return fetched;

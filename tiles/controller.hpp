@@ -18,6 +18,7 @@
 #include "hw/context.hpp"
 #include "hw/payload.hpp"
 #include "mapper/mapping.hpp"
+#include "tiles/layer_plan.hpp"
 #include "tiles/reduction.hpp"
 #include "tiles/run_state.hpp"
 #include "tiles/tile.hpp"
@@ -62,39 +63,13 @@ class Controller : public sc_core::sc_module {
   // of every row: they come from the tiles that hold them, one multicast per source and share, and are
   // written into each destination's buffer. `dests`: (tile, share key, fraction of a row's bits); tiles
   // with the same key take the same bits. Returns, per destination, when its rows are in its buffer.
-  struct Dest {
-    int tile, key;
-    double fraction;
-  };
+  using Dest = RowDest;
   std::vector<double> send_rows(int layer, int producer, int n, int after, int last, double row_bits,
                                 const std::vector<Dest>& dests, double t);
   double row_bits(int layer) const;  // bits of one output row of `layer`
   double local_ns(const tlm_utils::tlm_quantumkeeper& qk) const;
 
-  // What a weighted layer's step drives, per copy, tile and PE (built once per layer).
-  struct PePlan {
-    int pe;
-    std::vector<const mapper::CrossbarBlock*> blocks;
-    uint64_t rows, outputs;  // distinct input rows it reads; partial sums it sends (row blocks added)
-    std::set<std::pair<int, int>> slices;
-  };
-  struct TilePlan {
-    int tile;
-    std::vector<PePlan> pes;
-    uint64_t rows;  // distinct input rows the tile's PEs read
-    std::set<std::pair<int, int>> slices;  // (group, row block) of the input rows it reads
-    // (group, column block) -> outputs: the partial sums it holds once its PEs have added theirs
-    Sums sums;
-    uint64_t tile_adds = 0;  // per output vector: partial sums its accumulate units add across its PEs
-  };
-  struct CopyPlan {
-    int home = 0;  // the tile of the copy's first block: its outputs are reduced and buffered there
-    std::vector<TilePlan> tiles;
-    std::vector<Dest> dests;  // its tiles as input destinations (share key: the tile's slice set)
-  };
-  struct LayerPlan {
-    std::vector<CopyPlan> copies;
-  };
+  // What a weighted layer's step drives (tiles/layer_plan.hpp), built once per layer.
   const LayerPlan& plan_of(int layer);
 
   hw::Context& ctx_;

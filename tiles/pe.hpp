@@ -13,6 +13,7 @@
 #include "hw/crossbar.hpp"
 #include "hw/payload.hpp"
 #include "hw/target_socket.hpp"
+#include "mapper/mapping.hpp"
 
 namespace cimsim::tiles {
 
@@ -26,6 +27,20 @@ class Pe : public sc_core::sc_module {
   hw::Crossbar& crossbar(int i) { return xbars_[size_t(i)]; }
   const hw::Crossbar& crossbar(int i) const { return xbars_[size_t(i)]; }
   int crossbars() const { return int(xbars_.size()); }
+
+  // The actions of one MVM of `blocks` (this PE's, of one layer): input register bits, each block's
+  // crossbar burst (hw::count_mvm), shift-and-add results, the adds of row blocks of the same outputs,
+  // output register bits. Shared by b_transport and the analytical evaluator (sim/analytical.hpp).
+  struct Burst {
+    uint64_t results = 0, out_bits = 0, adds = 0;
+  };
+  static Burst count(const models::HardwareSpec& hw, hw::Stats& stats, int layer,
+                     const std::vector<const mapper::CrossbarBlock*>& blocks, int vectors, int phases,
+                     uint64_t input_bits);
+  // Its time with no other request on its crossbars (ns): the longest crossbar's bursts (blocks sharing a
+  // crossbar one after another; hw::Crossbar::burst_ns), plus the shift-and-add's cycle.
+  static double unloaded_ns(const models::HardwareSpec& hw, const std::vector<const mapper::CrossbarBlock*>& blocks,
+                            int vectors, int phases);
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

@@ -20,6 +20,10 @@ enum Unit : int { buffer = 0, bus = 1, out_reg = 2, pool = 3, activation = 4, ac
 constexpr uint64_t kStride = 8192;
 static_assert(Unit::pe0 + models::limits::kMaxPesPerTile <= kStride, "PE addresses would overlap the next tile");
 enum ChipUnit : int { noc = 0, offchip = 1 };
+// The rate of a tile's throughput unit, items per ns: bits for the bus and the output register (bus
+// width per cycle), ops for pool, activation, accumulate (count x ops_per_cycle per cycle) and matrix
+// (MACs). 0 for the buffer and PEs, which are not throughput units.
+double unit_items_per_ns(const models::HardwareSpec& hw, Unit unit);
 // The edge selectors of hypernetwork node `layer` sit at selector_address(chip_tiles, layer).
 inline uint64_t selector_address(int chip_tiles, int layer) {
   return uint64_t(chip_tiles + 1) * kStride + uint64_t(layer);
