@@ -21,6 +21,7 @@ class Stats {
     per_layer_[i][static_cast<int>(a)] += n;
   }
   const models::ActionCounts& layer(int l) const { return per_layer_[l]; }
+  void clear_layer(int l) { per_layer_[size_t(l)].fill(0); }
   models::ActionCounts total() const {
     models::ActionCounts t{};
     for (const auto& c : per_layer_)

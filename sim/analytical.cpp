@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <memory>
@@ -56,14 +58,34 @@ uint64_t key_of(Kind k, uint64_t a, uint64_t b) { return (uint64_t(k) << 58) | (
 struct Use {
   double busy = 0, first = kInf, last = 0;
   std::vector<std::pair<int, double>> by_layer;  // a few layers per resource: a flat list
-  void book(double start, double dur, int layer) {
-    if (dur <= 0) return;
-    busy += dur;
-    first = std::min(first, start);
-    last = std::max(last, start + dur);
-    auto it = std::find_if(by_layer.begin(), by_layer.end(), [layer](const auto& p) { return p.first == layer; });
-    if (it == by_layer.end()) by_layer.push_back({layer, dur});
-    else it->second += dur;
+};
+
+// What one step (or one store, one spill, one delivery) does, relative to the time `t` it starts at:
+// the actions it counts and the resources it books. Steps of a layer that pull the same rows from the
+// same places on the same copy do exactly the same, so an effect is worked out once (by running the
+// step's transactions) and then applied at each step's own time: the replay costs a hash lookup per
+// step, not the step's transactions.
+struct Booking {
+  uint64_t key;
+  double start, dur;  // start relative to t
+};
+struct Effect {
+  int layer = -1;
+  double next = 0, ready = 0;  // relative to t: its input rows read, its output row formed
+  std::vector<std::pair<int, uint64_t>> counts;  // (action, n)
+  std::vector<Booking> bookings;
+  std::vector<std::pair<int, uint64_t>> spill_reads;  // (producer, rows read back from off-chip)
+  int where = 0;  // a step: the tile whose buffer takes its output row
+  // applications: how many, and the first and last t (all inputs; the first input alone)
+  uint64_t applied = 0, applied0 = 0;
+  double first = kInf, last = -kInf, first0 = kInf, last0 = -kInf;
+};
+
+struct KeyHash {
+  size_t operator()(const std::vector<int64_t>& k) const {
+    uint64_t h = 1469598103934665603ull;
+    for (int64_t v : k) h = (h ^ uint64_t(v)) * 1099511628211ull;
+    return size_t(h);
   }
 };
 
@@ -75,8 +97,8 @@ using SpillPlan = std::vector<std::vector<char>>;
 class Replay {
  public:
   Replay(const workloads::Graph& g, const models::HardwareSpec& hw, const mapper::Mapping& m,
-         const tiles::DataflowPlan& plan, const tiles::OperandPlan& operands, const SpillPlan* spills)
-      : g_(g), hw_(hw), m_(m), plan_(plan), operands_(operands), spills_(spills), stats_(int(g.layers.size())),
+         const tiles::DataflowPlan& plan, const tiles::OperandPlan& operands)
+      : g_(g), hw_(hw), m_(m), plan_(plan), operands_(operands), stats_(int(g.layers.size())),
         ledger_(g.layers.size()), decided_(g.layers.size()),
         grid_(mapper::router_grid(m.chip_tiles, hw.chip.tiles_per_router)),
         act_(hw.precision.activation_bits), hop_ns_(hw.noc.hop_latency_cycles * hw.cycle_ns()) {
@@ -88,20 +110,52 @@ class Replay {
       p.ready_ns.reserve(n);
       decided_[size_t(l)].reserve(n);
     }
-    thread_t_.assign(g.layers.size(), 0.0);
-    done_.assign(size_t(inputs), 0.0);
+    delivered_.resize(g.layers.size());
+    formed_.resize(g.layers.size());
   }
 
-  void run() {
-    const int inputs = plan_.options.inputs;
-    for (int n = 0; n < inputs; ++n) {
-      for (size_t k = 0; k < plan_.order.size(); ++k) run_layer(plan_.order[k], n, k);
-      if (n == 0) first_input_ = uses_;  // what input 0 alone booked (the first input's resource bound)
+  // One replay of the stream with the rows `spills` names spilled (none: nullptr). A second call starts
+  // over, keeping the effects worked out (an effect is the same whenever its key is).
+  void run(const SpillPlan* spills) {
+    spills_ = spills;
+    // the pulls each row gets are counted as they happen (RunState::pulls_of's count): a second replay
+    // knows them before the row is made, which its room test needs
+    if (spills) {
+      pulls_.resize(ledger_.size());
+      for (int l : plan_.order) pulls_[size_t(l)] = ledger_[size_t(l)].pending;
     }
+    for (int l : plan_.order) {
+      auto& p = ledger_[size_t(l)];
+      for (auto* v : {&p.ready_ns, &p.release_ns, &p.complete_ns}) v->clear();
+      p.where.clear();
+      p.pending.clear();
+      p.spilled.clear();
+      p.start_ns = kInf;
+      p.end_ns = 0;
+      p.spilled_rows = p.spill_reads = 0;
+      decided_[size_t(l)].clear();
+      delivered_[size_t(l)] = {-1, {}};
+      formed_[size_t(l)].clear();
+    }
+    for (auto& e : effects_) {
+      e.applied = e.applied0 = 0;
+      e.first = e.first0 = kInf;
+      e.last = e.last0 = -kInf;
+    }
+    uses_.clear();
+    first_input_.clear();
+    stats_ = hw::Stats(int(g_.layers.size()));
+    pool_free_ = 0;
+    thread_t_.assign(g_.layers.size(), 0.0);
+    done_.assign(size_t(plan_.options.inputs), 0.0);
+    const int inputs = plan_.options.inputs;
+    for (n_ = 0; n_ < inputs; ++n_)
+      for (size_t k = 0; k < plan_.order.size(); ++k) run_layer(plan_.order[k], n_, k);
     for (int l : plan_.order) {
       const auto& c = ledger_[size_t(l)].complete_ns;
       for (size_t n = 0; n < c.size() && n < done_.size(); ++n) done_[n] = std::max(done_[n], c[n]);
     }
+    finish();
   }
 
   const hw::Stats& stats() const { return stats_; }
@@ -111,9 +165,91 @@ class Replay {
   const std::vector<double>& done() const { return done_; }
   const std::unordered_map<uint64_t, Use>& uses() const { return uses_; }
   const std::unordered_map<uint64_t, Use>& first_input_uses() const { return first_input_; }
-  double pool_free() const { return pool_free_; }
 
  private:
+  // ---- recording and applying effects
+  void count(int layer, Action a, uint64_t n) {
+    if (n == 0) return;
+    (void)layer;  // an effect belongs to one layer
+    for (auto& [k, v] : rec_->counts)
+      if (k == int(a)) {
+        v += n;
+        return;
+      }
+    rec_->counts.push_back({int(a), n});
+  }
+  void book(uint64_t key, double start, double dur) {
+    if (dur > 0) rec_->bookings.push_back({key, start - base_, dur});
+  }
+  void apply(Effect& e, double t) {
+    ++e.applied;
+    e.first = std::min(e.first, t);
+    e.last = std::max(e.last, t);
+    if (n_ == 0) {
+      ++e.applied0;
+      e.first0 = std::min(e.first0, t);
+      e.last0 = std::max(e.last0, t);
+    }
+    for (const auto& [p, rows] : e.spill_reads) ledger_[size_t(p)].spill_reads += rows;
+  }
+  // Runs `work` (the transactions at time t) into a new effect of `layer`, or applies the effect worked
+  // out before for the same key. Returns the effect (its next and ready are relative to t).
+  template <typename F>
+  const Effect& effect(const std::vector<int64_t>* key, int layer, double t, F&& work) {
+    Effect* e = nullptr;
+    if (key) {
+      auto it = cache_.find(*key);
+      if (it != cache_.end()) e = &effects_[it->second];
+    }
+    if (!e) {
+      effects_.emplace_back();
+      e = &effects_.back();
+      e->layer = layer;
+      if (key) cache_.emplace(*key, effects_.size() - 1);
+      Effect* outer = rec_;
+      const double outer_base = base_;
+      rec_ = e;
+      base_ = t;
+      const auto w0 = std::chrono::steady_clock::now();
+      const auto [next, ready] = work(t);
+      miss_ns_ += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - w0).count();
+      e->next = next - t;
+      e->ready = ready - t;
+      rec_ = outer;
+      base_ = outer_base;
+    }
+    apply(*e, t);
+    ++steps_;
+    return *e;
+  }
+  // Counts and resource use from every effect x its applications.
+  void finish() {
+    if (std::getenv("CIMSIM_DEBUG_EFFECTS"))
+      std::fprintf(stderr, "effects %zu steps %zu miss %.3f ms\n", effects_.size(), steps_, miss_ns_ * 1e-6);
+    // effects in layer order, so each resource's per-layer list grows at its end
+    std::vector<const Effect*> order;
+    order.reserve(effects_.size());
+    for (const Effect& e : effects_)
+      if (e.applied > 0) order.push_back(&e);
+    std::stable_sort(order.begin(), order.end(), [](const Effect* a, const Effect* b) { return a->layer < b->layer; });
+    auto add = [](Use& u, int layer, double busy, double first, double last) {
+      u.busy += busy;
+      u.first = std::min(u.first, first);
+      u.last = std::max(u.last, last);
+      if (!u.by_layer.empty() && u.by_layer.back().first == layer) u.by_layer.back().second += busy;
+      else u.by_layer.push_back({layer, busy});
+    };
+    for (const Effect* e : order) {
+      for (const auto& [a, n] : e->counts) stats_.add(e->layer, Action(a), n * e->applied);
+      for (const auto& b : e->bookings) {
+        add(uses_[b.key], e->layer, b.dur * double(e->applied), e->first + b.start, e->last + b.start + b.dur);
+        if (e->applied0 > 0)
+          add(first_input_[b.key], e->layer, b.dur * double(e->applied0), e->first0 + b.start,
+              e->last0 + b.start + b.dur);
+      }
+    }
+  }
+
   double row_bits(int layer) const {
     const auto& o = g_.layers[size_t(layer)].out;
     return double(o.c) * o.w * act_;
@@ -137,46 +273,58 @@ class Replay {
     for (int r = std::max(0, after + 1); r <= last; ++r) {
       const size_t i = size_t(n) * size_t(p.rows) + size_t(r);
       p.release_ns[i] = std::max(p.release_ns[i], t);
+      ++p.pending[i];
     }
   }
-
-  Use& use(Kind k, uint64_t a, uint64_t b) { return uses_[key_of(k, a, b)]; }
+  // The rows (after, last] of `producer` as runs of one source: appended to `key` as (source, rows).
+  void runs_of(int producer, int n, int after, int last, std::vector<int64_t>& key) const {
+    for (int r = after + 1; r <= last;) {
+      const int src = row_source(producer, n, r);
+      int end = r;
+      while (end + 1 <= last && row_source(producer, n, end + 1) == src) ++end;
+      key.push_back(src);
+      key.push_back(end - r + 1);
+      r = end + 1;
+    }
+    key.push_back(-2);  // end of this input's runs
+  }
+  // Pulls of row `index` (over the stream) of `layer`, as the replay before counted them; none known
+  // in a first replay (its rows are never spilled, so it does not need them).
+  int pulls_of(int layer, size_t index) const {
+    return pulls_.empty() ? 1 : pulls_[size_t(layer)][index];
+  }
 
   // A tile unit (bus, output register, pool, activation, accumulate, matrix): counts, books, returns the end.
-  double op(int tile, Unit unit, Action a, int layer, uint64_t count, double t) {
-    if (count == 0) return t;
-    stats_.add(layer, a, count);
+  double op(int tile, Unit unit, Action a, int layer, uint64_t ops, double t) {
+    if (ops == 0) return t;
+    count(layer, a, ops);
     const double dur =
-        hw::ThroughputUnit::service_ns(count, tiles::unit_items_per_ns(hw_, unit), 0.0, hw_.cycle_ns());
-    use(Kind::unit, uint64_t(tile), uint64_t(unit)).book(t, dur, layer);
+        hw::ThroughputUnit::service_ns(ops, tiles::unit_items_per_ns(hw_, unit), 0.0, hw_.cycle_ns());
+    book(key_of(Kind::unit, uint64_t(tile), uint64_t(unit)), t, dur);
     return t + dur;
   }
-  // The tile buffer (hw::Buffer): words dealt round-robin over the banks, each one word per cycle.
+  // The tile buffer (hw::Buffer): a request's words dealt round-robin over the banks, each one word per
+  // cycle after the access latency; it ends when the bank with the most words is done. Which bank gets
+  // the odd words depends on the order of requests, so the banks are one resource here, busy for a
+  // request's bank-time / banks (the banks' mean busy time).
   double buffer(int tile, bool read, int layer, uint64_t bits, double t) {
     if (bits == 0) return t;
     const auto& spec = hw_.tile.buffer;
-    stats_.add(layer, read ? Action::buffer_read_bit : Action::buffer_write_bit, bits);
+    count(layer, read ? Action::buffer_read_bit : Action::buffer_write_bit, bits);
     const uint64_t words = (bits + spec.bus_bits - 1) / spec.bus_bits;
     const uint64_t nb = uint64_t(spec.banks);
-    uint64_t& next = next_bank_[tile];
-    double end = t;
-    for (uint64_t k = 0; k < std::min<uint64_t>(nb, words); ++k) {
-      const uint64_t b = (next + k) % nb;
-      const uint64_t w = words / nb + ((k < words % nb) ? 1 : 0);
-      const double dur = spec.access_latency_ns + double(w) * hw_.cycle_ns();
-      use(Kind::bank, uint64_t(tile), b).book(t, dur, layer);
-      end = std::max(end, t + dur);
-    }
-    next = (next + words) % nb;
-    return end;
+    const double used = double(std::min(nb, words));
+    const double bank_time = spec.access_latency_ns * used + double(words) * hw_.cycle_ns();
+    book(key_of(Kind::bank, uint64_t(tile), 0), t, bank_time / double(nb));
+    return t + spec.access_latency_ns + double((words + nb - 1) / nb) * hw_.cycle_ns();
   }
   // The off-chip port (a throughput unit at the off-chip bandwidth, after its latency).
   double offchip(int layer, uint64_t bits, double t) {
     if (bits == 0) return t;
-    stats_.add(layer, Action::offchip_bit, bits);
+    count(layer, Action::offchip_bit, bits);
     const double dur = hw::ThroughputUnit::service_ns(bits, hw_.offchip.bandwidth_gbps, hw_.offchip.latency_ns,
                                                       hw_.cycle_ns());
-    use(Kind::offchip, 0, 0).book(t, dur, layer);
+    book(key_of(Kind::offchip, 0, 0), t, dur);
     return t + dur;
   }
   int router_of(int endpoint) const { return endpoint == kOffchip ? 0 : endpoint / hw_.chip.tiles_per_router; }
@@ -198,15 +346,15 @@ class Replay {
     const double ser = serialization_ns(bits);
     const auto& hops = path(src, dst);
     double at = t;
-    use(Kind::inject, endpoint_id(src), 0).book(at, ser, layer);
+    book(key_of(Kind::inject, endpoint_id(src), 0), at, ser);
     for (const auto& [router, dir] : hops) {
       at += hop_ns_;
-      use(Kind::link, uint64_t(router), uint64_t(dir)).book(at, ser, layer);
+      book(key_of(Kind::link, uint64_t(router), uint64_t(dir)), at, ser);
     }
     at += hop_ns_;
-    use(Kind::eject, endpoint_id(dst), 0).book(at, ser, layer);
+    book(key_of(Kind::eject, endpoint_id(dst), 0), at, ser);
     const uint64_t flits = (bits + hw_.noc.flit_bits - 1) / hw_.noc.flit_bits;
-    stats_.add(layer, Action::router_flit_hop, flits * uint64_t(hops.size() + 1));
+    count(layer, Action::router_flit_hop, flits * uint64_t(hops.size() + 1));
     return at + ser;
   }
   // One packet to several tiles along the tree of XY routes, each link of the tree once.
@@ -214,10 +362,8 @@ class Replay {
     const double ser = serialization_ns(bits);
     std::vector<double> arrivals(dsts.size(), t);
     std::map<uint64_t, double> tree;  // link -> its start
-    bool any = false;
     for (size_t k = 0; k < dsts.size(); ++k) {
       if (dsts[k] == src || bits == 0) continue;
-      any = true;
       tree.emplace(key_of(Kind::inject, endpoint_id(src), 0), t);
       double at = t;
       for (const auto& [router, dir] : path(src, dsts[k])) {
@@ -228,10 +374,10 @@ class Replay {
       tree.emplace(key_of(Kind::eject, endpoint_id(dsts[k]), 0), at);
       arrivals[k] = at + ser;
     }
-    if (!any) return arrivals;
-    for (const auto& [k, start] : tree) uses_[k].book(start, ser, layer);
+    if (tree.empty()) return arrivals;
+    for (const auto& [k, start] : tree) book(k, start, ser);
     const uint64_t flits = (bits + hw_.noc.flit_bits - 1) / hw_.noc.flit_bits;
-    stats_.add(layer, Action::router_flit_hop, flits * uint64_t(tree.size() - 1));
+    count(layer, Action::router_flit_hop, flits * uint64_t(tree.size() - 1));
     return arrivals;
   }
   // Controller::transfer: over the NoC, and through the off-chip port when it leaves the chip.
@@ -242,11 +388,11 @@ class Replay {
     return t;
   }
 
-  // Controller::send_rows
+  // Controller::send_rows, its pulls made by the caller: the rows (after, last] of `producer` from where
+  // they are to `dests`; per destination, when its rows are in its buffer.
   std::vector<double> send_rows(int layer, int producer, int n, int after, int last, double bits_per_row,
                                 const std::vector<tiles::RowDest>& dests, double t) {
     std::vector<double> in(dests.size(), t);
-    pulled(producer, n, after, last, t);
     for (int r = after + 1; r <= last;) {
       const int src = row_source(producer, n, r);
       int end = r;
@@ -256,7 +402,7 @@ class Replay {
       double from = t;
       if (src == kOffchip) {  // spilled rows: read back through the off-chip port
         from = offchip(layer, uint64_t(rows * bits_per_row), t);
-        ledger_[size_t(plan_.source_of(producer))].spill_reads += uint64_t(rows);
+        rec_->spill_reads.push_back({plan_.source_of(producer), uint64_t(rows)});
       }
       std::map<int, std::vector<size_t>> shares;
       for (size_t k = 0; k < dests.size(); ++k)
@@ -276,6 +422,51 @@ class Replay {
     return in;
   }
 
+  // What a weighted layer's copy does on each of its tiles per step, the same every step: the PEs'
+  // actions (tiles::Pe::count), each crossbar's burst, the PEs' time, and the reduction tree.
+  struct TileCompute {
+    std::vector<std::pair<int, uint64_t>> pe_counts;
+    std::vector<std::pair<uint64_t, double>> xbars;  // (resource, burst ns)
+    double pe_ns = 0;
+    uint64_t outputs = 0;
+  };
+  struct CopyCompute {
+    bool made = false;
+    std::vector<TileCompute> tiles;
+    std::vector<tiles::ReductionStep> tree;
+  };
+  const CopyCompute& compute_of(int layer, int copy, int vectors, double reuse) {
+    auto& per_copy = compute_[size_t(layer)];
+    if (per_copy.empty()) per_copy.resize(size_t(std::max(1, m_.layers[size_t(layer)].copies)));
+    CopyCompute& cc = per_copy[size_t(copy)];
+    if (cc.made) return cc;
+    cc.made = true;
+    const tiles::CopyPlan& cp = plan_of(layer).copies[size_t(copy)];
+    const int phases = hw_.input_phases();
+    for (const tiles::TilePlan& tp : cp.tiles) {
+      TileCompute tc;
+      for (const tiles::PePlan& pp : tp.pes) {
+        tiles::Pe::count(hw_, scratch_, layer, pp.blocks, vectors, phases, uint64_t(double(pp.rows) * act_ * reuse));
+        for (const auto* b : pp.blocks)
+          tc.xbars.push_back(
+              {key_of(Kind::xbar, uint64_t(tp.tile), uint64_t(pp.pe) << 12 | uint64_t(b->xbar)),
+               hw::Crossbar::burst_ns(hw_.crossbar.read_latency_ns, hw_.conversion_ns(b->cols_used), vectors, phases)});
+        tc.pe_ns = std::max(tc.pe_ns, tiles::Pe::unloaded_ns(hw_, pp.blocks, vectors, phases));
+        tc.outputs += pp.outputs;
+      }
+      for (int a = 0; a < models::kActions; ++a)
+        if (const uint64_t v = scratch_.layer(layer)[size_t(a)]; v > 0) tc.pe_counts.push_back({a, v});
+      scratch_.clear_layer(layer);
+      cc.tiles.push_back(std::move(tc));
+    }
+    if (m_.layers[size_t(layer)].row_blocks > 1) {
+      std::vector<tiles::Sums> holds;
+      for (const auto& tp : cp.tiles) holds.push_back(tp.sums);
+      cc.tree = tiles::reduction_tree(std::move(holds));
+    }
+    return cc;
+  }
+
   const tiles::LayerPlan& plan_of(int layer) {
     auto it = plans_.find(layer);
     if (it == plans_.end()) it = plans_.emplace(layer, tiles::build_layer_plan(m_, layer)).first;
@@ -288,16 +479,13 @@ class Replay {
     const int p = l.inputs.front();
     return row_tile(p, n, std::min(plan_.last_row_needed(layer, s), rows_of(p) - 1));
   }
-  int lane_of(int layer, int n, int s) const {
-    if (m_.layers[size_t(layer)].weighted) return plan_.copy_of(layer, n, s);
-    return digital_tile(layer, n, s);
-  }
   bool spilled_by_plan(int layer, size_t index) const {
     return spills_ && index < (*spills_)[size_t(layer)].size() && (*spills_)[size_t(layer)][index];
   }
 
   void run_layer(int layer, int n, size_t pos) {
     const auto& l = g_.layers[size_t(layer)];
+    const auto& lm = m_.layers[size_t(layer)];
     auto& me = ledger_[size_t(layer)];
     me.held_bits = l.op == OpKind::zero ? 0.0 : row_bits(layer);
     const bool is_constant = l.op == OpKind::constant;
@@ -316,30 +504,90 @@ class Replay {
           if (last >= 0) t = std::max(t, ready(p, n, last));
         }
       if (s == 0 && l.op == OpKind::matmul && operands_.on) t = std::max(t, pool_free_);
-      auto& formed = formed_[uint64_t(layer) << 32 | uint64_t(uint32_t(lane_of(layer, n, s)))];
+      // the step's lane (a copy, or the tile a digital layer works at), and what it pulls: the key of
+      // its effect
+      key_.clear();
+      key_.push_back(layer);
+      int lane = 0, copy = 0, have = 0, last_in = 0;
+      std::vector<std::pair<int, int>>& ranges = ranges_;  // digital: per input (before, last]
+      ranges.clear();
+      const size_t index = me.ready_ns.size();
+      bool input_left = false;
+      if (l.op == OpKind::input) {
+        input_left = pulls_of(layer, index) > 0 && spilled_by_plan(layer, index);
+        key_.push_back(input_left);
+      } else if (lm.weighted) {
+        copy = lane = plan_.copy_of(layer, n, s);
+        auto& delivered = delivered_[size_t(layer)];
+        if (delivered.first != n || delivered.second.size() != size_t(lm.copies)) {
+          delivered.first = n;
+          delivered.second.assign(size_t(lm.copies), -1);
+        }
+        last_in = plan_.last_row_needed(layer, s);
+        have = plan_.buffers.streamed[size_t(layer)]
+                   ? plan_.first_row_needed(layer, s) - 1
+                   : std::max(delivered.second[size_t(copy)], plan_.first_row_needed(layer, s) - 1);
+        delivered.second[size_t(copy)] = std::max(delivered.second[size_t(copy)], last_in);
+        key_.push_back(copy);
+        runs_of(l.inputs.front(), n, have, last_in, key_);
+      } else {
+        lane = digital_tile(layer, n, s);
+        key_.push_back(lane);
+        if (l.op != OpKind::zero && l.op != OpKind::constant)
+          for (size_t k = 0; k < l.inputs.size(); ++k) {
+            const int ki = int(k);
+            const int h = g_.layers[size_t(l.inputs[k])].out.h;
+            const int last = std::min(plan_.last_row_needed(layer, s, ki), h - 1);
+            const int before = plan_.buffers.streamed[size_t(layer)]
+                                   ? std::min(plan_.first_row_needed(layer, s, ki), h - 1) - 1
+                               : s == 0 ? -1
+                                        : std::min(plan_.last_row_needed(layer, s - 1, ki), h - 1);
+            ranges.push_back({before, last});
+            runs_of(l.inputs[k], n, before, last, key_);
+          }
+      }
+      auto& lanes = formed_[size_t(layer)];
+      auto found = std::find_if(lanes.begin(), lanes.end(), [lane](const auto& x) { return x.first == lane; });
+      if (found == lanes.end()) found = lanes.insert(lanes.end(), {lane, {0.0, 0.0}});
+      auto& formed = found->second;
       t = std::max(t, formed.first);
       me.start_ns = std::min(me.start_ns, t);
-      const size_t index = me.ready_ns.size();
       decided_[size_t(layer)].push_back(t);
-      double ready_t = t, next = t;
-      int where = m_.layers[size_t(layer)].home_tile;
-      uint64_t store = 0;
-      if (l.op == OpKind::input) next = step_input(layer, n, s, index, t, ready_t, where, store);
-      else if (m_.layers[size_t(layer)].weighted) next = step_weighted(layer, n, s, t, ready_t, where, store);
-      else next = step_digital(layer, n, s, t, ready_t, where, store);
-      const int pulls = plan_.pulls_of(layer, n, s);
+      // the pulls happen when the step begins
+      if (l.op != OpKind::input) {
+        if (lm.weighted) pulled(l.inputs.front(), n, have, last_in, t);
+        else
+          for (size_t k = 0; k < ranges.size(); ++k) pulled(l.inputs[k], n, ranges[k].first, ranges[k].second, t);
+      }
+      // the row is kept in the buffer of the tile that made it until every consumer has pulled it, or
+      // goes off-chip (the spill plan); a network-input row without room stays off-chip
+      const int pulls = pulls_of(layer, index);
       const bool held = pulls > 0 && me.held_bits > 0 && !is_constant;
-      const bool spill = l.op == OpKind::input ? input_left_
+      const bool spill = l.op == OpKind::input ? input_left
                          : is_constant         ? plan_.buffers.streamed[size_t(layer)] != 0
                                                : held && spilled_by_plan(layer, index);
       if (spill && !is_constant) ++me.spilled_rows;
-      if (spill && l.op != OpKind::input && !is_constant) {
-        ready_t = transfer(where, kOffchip, layer, uint64_t(me.held_bits), ready_t);
-      } else if (!spill && store > 0) {
-        ready_t = buffer(where, false, layer, store, ready_t);
-      }
+      key_.push_back(spill);
+      // a matmul on spare crossbars depends on the turn's state: worked out every step
+      const bool cacheable = !(l.op == OpKind::matmul && operands_.on);
+      const double held_bits = me.held_bits;
+      const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
+        double r = at, nx = at;
+        int where = lm.home_tile;
+        uint64_t store = 0;
+        if (l.op == OpKind::input) nx = step_input(layer, input_left, at, r, where, store);
+        else if (lm.weighted) nx = step_weighted(layer, n, copy, have, last_in, at, r, where, store);
+        else nx = step_digital(layer, n, s, lane, ranges_, at, r, where, store);
+        if (spill && l.op != OpKind::input && !is_constant) r = transfer(where, kOffchip, layer, uint64_t(held_bits), r);
+        else if (!spill && store > 0) r = buffer(where, false, layer, store, r);
+        rec_->where = where;
+        return {nx, r};
+      });
+      const int where = e.where;
+      const double ready_t = t + e.ready;
+      const double next = t + e.next;
       formed = {formed.second, ready_t};
-      me.pending.push_back(held && !spill ? pulls : 0);  // whether the row is held: the spill decision reads it
+      me.pending.push_back(0);  // its pulls, counted as they come
       me.release_ns.push_back(ready_t);
       me.spilled.push_back(spill ? 1 : 0);
       me.ready_ns.push_back(ready_t);
@@ -360,21 +608,22 @@ class Replay {
     for (int r = 0; r < rows; ++r)
       if (const int src = row_source(layer, n, r); src != kOffchip) at[src] += row;
     pulled(layer, n, -1, rows - 1, t);
-    double done = t;
-    for (const auto& [tile, bits] : at) {
-      const double read = buffer(tile, true, layer, bits, t);
-      done = std::max(done, transfer(tile, kOffchip, layer, bits, read));
-    }
-    done_[size_t(n)] = std::max(done_[size_t(n)], done);
+    const Effect& e = effect(nullptr, layer, t, [&](double from) -> std::pair<double, double> {
+      double done = from;
+      for (const auto& [tile, bits] : at) {
+        const double read = buffer(tile, true, layer, bits, from);
+        done = std::max(done, transfer(tile, kOffchip, layer, bits, read));
+      }
+      return {done, done};
+    });
+    done_[size_t(n)] = std::max(done_[size_t(n)], t + e.ready);
   }
 
-  double step_input(int layer, int n, int s, size_t index, double t, double& ready_t, int& where,
-                    uint64_t& store) {
+  double step_input(int layer, bool left_off_chip, double t, double& ready_t, int& where, uint64_t& store) {
     const int home = plan_.home_of(layer);
     const uint64_t bits = uint64_t(row_bits(layer));
     where = home;
-    input_left_ = plan_.pulls_of(layer, n, s) > 0 && spilled_by_plan(layer, index);
-    if (input_left_) {
+    if (left_off_chip) {
       ready_t = t;
       return t;
     }
@@ -384,7 +633,8 @@ class Replay {
     return port_free;
   }
 
-  double step_weighted(int layer, int n, int s, double t, double& ready_t, int& where, uint64_t& store) {
+  double step_weighted(int layer, int n, int copy, int have, int last_in, double t, double& ready_t, int& where,
+                       uint64_t& store) {
     const auto& l = g_.layers[size_t(layer)];
     const auto& lm = m_.layers[size_t(layer)];
     const tiles::LayerPlan& plan = plan_of(layer);
@@ -392,56 +642,34 @@ class Replay {
     const bool partial = lm.row_blocks > 1;
     const int out_value_bits = partial ? hw_.precision.partial_sum_bits : act_;
     const double row_bits_in = double(l.in.w) * double(l.in.c) * act_;
-    const int copy = plan_.copy_of(layer, n, s);
     const tiles::CopyPlan& cp = plan.copies[size_t(copy)];
-    auto& delivered = delivered_[layer];
-    if (delivered.first != n || delivered.second.size() != size_t(lm.copies)) {
-      delivered.first = n;
-      delivered.second.assign(size_t(lm.copies), -1);
-    }
-    const int last_in = plan_.last_row_needed(layer, s);
-    const int have = plan_.buffers.streamed[size_t(layer)]
-                         ? plan_.first_row_needed(layer, s) - 1
-                         : std::max(delivered.second[size_t(copy)], plan_.first_row_needed(layer, s) - 1);
-    delivered.second[size_t(copy)] = std::max(delivered.second[size_t(copy)], last_in);
     const std::vector<double> in = send_rows(layer, l.inputs.front(), n, have, last_in, row_bits_in, cp.dests, t);
     const double reuse =
         l.op == OpKind::conv ? (double(l.kernel_w) + double(vectors - 1) * l.stride) / double(l.kernel_w) : 1.0;
+    const CopyCompute& cc = compute_of(layer, copy, vectors, reuse);
     double next = kInf;
     std::vector<double> done(cp.tiles.size(), t);
-    const int phases = hw_.input_phases();
     for (size_t k = 0; k < cp.tiles.size(); ++k) {
       const tiles::TilePlan& tp = cp.tiles[k];
+      const TileCompute& tc = cc.tiles[k];
       const int tile = tp.tile;
       const uint64_t fetch = uint64_t(double(tp.rows) * act_ * reuse);
       const double fetched = std::max(buffer(tile, true, layer, fetch, in[k]),
                                       op(tile, Unit::bus, Action::bus_bit, layer, fetch, in[k]));
       next = std::min(next, fetched);
-      double computed = fetched;
-      uint64_t outputs = 0;
-      for (const tiles::PePlan& pp : tp.pes) {
-        tiles::Pe::count(hw_, stats_, layer, pp.blocks, vectors, phases, uint64_t(double(pp.rows) * act_ * reuse));
-        // each crossbar is busy for its blocks' bursts
-        for (const auto* b : pp.blocks)
-          use(Kind::xbar, uint64_t(tile), uint64_t(pp.pe) << 12 | uint64_t(b->xbar))
-              .book(fetched,
-                    hw::Crossbar::burst_ns(hw_.crossbar.read_latency_ns, hw_.conversion_ns(b->cols_used), vectors,
-                                           phases),
-                    layer);
-        computed = std::max(computed, fetched + tiles::Pe::unloaded_ns(hw_, pp.blocks, vectors, phases));
-        outputs += pp.outputs;
-      }
+      // every PE of this copy on this tile runs its crossbars (each crossbar busy for its blocks' bursts)
+      for (const auto& [a, v] : tc.pe_counts) count(layer, Action(a), v);
+      for (const auto& [key, ns] : tc.xbars) book(key, fetched, ns);
+      double computed = fetched + tc.pe_ns;
       computed = op(tile, Unit::bus, Action::bus_bit, layer,
-                    outputs * uint64_t(vectors) * uint64_t(out_value_bits), computed);
+                    tc.outputs * uint64_t(vectors) * uint64_t(out_value_bits), computed);
       computed = op(tile, Unit::accumulate, Action::accumulate_op, layer, tp.tile_adds * uint64_t(vectors), computed);
       done[k] = computed;
     }
     const int home = cp.home;
     double h = done[0];
     if (partial) {
-      std::vector<tiles::Sums> holds;
-      for (const auto& tp : cp.tiles) holds.push_back(tp.sums);
-      for (const auto& step : tiles::reduction_tree(std::move(holds))) {
+      for (const auto& step : cc.tree) {
         const double at = transfer(cp.tiles[step.from].tile, cp.tiles[step.to].tile, layer,
                                    step.sent * uint64_t(vectors) * uint64_t(out_value_bits), done[step.from]);
         done[step.to] = op(cp.tiles[step.to].tile, Unit::accumulate, Action::accumulate_op, layer,
@@ -475,23 +703,23 @@ class Replay {
       at = transfer(home, operands_.tile, layer, uint64_t(b.c) * uint64_t(b.h) * uint64_t(b.w) * act, at);
       const double write_ns = double(o.write_rows) * hw_.crossbar.device.write_pulse_ns;
       at = std::max(at, pool_free_);
-      use(Kind::spare, 0, 0).book(at, write_ns, layer);
+      book(key_of(Kind::spare, 0, 0), at, write_ns);
       at += write_ns;
-      stats_.add(layer, Action::crossbar_cell_write, uint64_t(o.cells));
+      count(layer, Action::crossbar_cell_write, uint64_t(o.cells));
     }
     at = transfer(home, operands_.tile, layer, uint64_t(l.in.c) * act, at);
     const int phases = hw_.input_phases();
     const double mvm_ns =
         hw::Crossbar::burst_ns(hw_.crossbar.read_latency_ns, hw_.conversion_ns(o.max_cols), 1, phases) + hw_.cycle_ns();
-    use(Kind::spare, 0, 0).book(at, mvm_ns, layer);
+    book(key_of(Kind::spare, 0, 0), at, mvm_ns);
     at += mvm_ns;
     const uint64_t p = uint64_t(phases);
-    stats_.add(layer, Action::crossbar_read, uint64_t(o.crossbars) * p);
-    stats_.add(layer, Action::crossbar_cell_read, uint64_t(o.cell_reads_per_phase) * p);
-    stats_.add(layer, Action::dac_drive, uint64_t(o.drives_per_phase) * p);
-    stats_.add(layer, Action::sample_hold, uint64_t(o.columns_per_phase) * p);
-    stats_.add(layer, Action::adc_conversion, uint64_t(o.columns_per_phase) * p);
-    stats_.add(layer, Action::shift_add, uint64_t(o.columns_per_phase) * p);
+    count(layer, Action::crossbar_read, uint64_t(o.crossbars) * p);
+    count(layer, Action::crossbar_cell_read, uint64_t(o.cell_reads_per_phase) * p);
+    count(layer, Action::dac_drive, uint64_t(o.drives_per_phase) * p);
+    count(layer, Action::sample_hold, uint64_t(o.columns_per_phase) * p);
+    count(layer, Action::adc_conversion, uint64_t(o.columns_per_phase) * p);
+    count(layer, Action::shift_add, uint64_t(o.columns_per_phase) * p);
     if (s == l.out.h - 1) pool_free_ = at;
     const uint64_t results = uint64_t(o.columns_per_phase / o.cells_per_element);
     const uint64_t bits = o.row_blocks > 1 ? uint64_t(hw_.precision.partial_sum_bits) : act;
@@ -499,10 +727,10 @@ class Replay {
     return op(home, Unit::accumulate, Action::accumulate_op, layer, uint64_t(o.partial_adds), at);
   }
 
-  double step_digital(int layer, int n, int s, double t, double& ready_t, int& where, uint64_t& store) {
+  double step_digital(int layer, int n, int s, int home, const std::vector<std::pair<int, int>>& ranges, double t,
+                      double& ready_t, int& where, uint64_t& store) {
     const auto& l = g_.layers[size_t(layer)];
     const auto& lm = m_.layers[size_t(layer)];
-    const int home = digital_tile(layer, n, s);
     where = home;
     if (l.op == OpKind::zero || l.op == OpKind::constant) {
       ready_t = t;
@@ -513,13 +741,9 @@ class Replay {
     double arrived = t;
     uint64_t read_bits = 0;
     for (size_t k = 0; k < l.inputs.size(); ++k) {
-      const int p = l.inputs[k], ki = int(k);
+      const int p = l.inputs[k];
       const auto& pl = g_.layers[size_t(p)];
-      const int last = std::min(plan_.last_row_needed(layer, s, ki), pl.out.h - 1);
-      const int before = plan_.buffers.streamed[size_t(layer)]
-                             ? std::min(plan_.first_row_needed(layer, s, ki), pl.out.h - 1) - 1
-                         : s == 0 ? -1
-                                  : std::min(plan_.last_row_needed(layer, s - 1, ki), pl.out.h - 1);
+      const auto [before, last] = ranges[k];
       read_bits += uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) * uint64_t(pl.out.c) * uint64_t(act_);
       arrived = std::max(arrived, send_rows(layer, p, n, before, last, row_bits(p), {{home, 0, 1.0}}, t).front());
     }
@@ -527,11 +751,11 @@ class Replay {
       const uint64_t elements = read_bits / uint64_t(act_);
       if (elements > 0) {
         const auto& sel = hw_.hypernet.selector;
-        stats_.add(layer, Action::selector_op, elements);
+        count(layer, Action::selector_op, elements);
         const double dur = hw::ThroughputUnit::service_ns(
             elements, double(lm.selectors) * sel.elements_per_cycle * hw_.technology.clock_ghz,
             sel.latency_cycles * hw_.cycle_ns(), hw_.cycle_ns());
-        use(Kind::selector, uint64_t(layer), 0).book(arrived, dur, layer);
+        book(key_of(Kind::selector, uint64_t(layer), 0), arrived, dur);
         arrived += dur;
       }
     }
@@ -556,22 +780,32 @@ class Replay {
   const mapper::Mapping& m_;
   const tiles::DataflowPlan& plan_;
   const tiles::OperandPlan& operands_;
-  const SpillPlan* spills_;
-  hw::Stats stats_;
+  const SpillPlan* spills_ = nullptr;
+  hw::Stats stats_, scratch_{int(g_.layers.size())};
   std::vector<tiles::RowLedger> ledger_;
   std::vector<std::vector<double>> decided_;
+  std::vector<std::vector<int>> pulls_;  // per layer, per row over the stream: pulls (the replay before)
   mapper::RouterGrid grid_;
   int act_;
   double hop_ns_;
+  int n_ = 0;
   std::vector<double> thread_t_, done_;
+  std::deque<Effect> effects_;
+  std::unordered_map<std::vector<int64_t>, size_t, KeyHash> cache_;
+  Effect* rec_ = nullptr;
+  double base_ = 0;
+  std::vector<int64_t> key_;
+  std::vector<std::pair<int, int>> ranges_;
   std::unordered_map<uint64_t, Use> uses_, first_input_;
   std::unordered_map<uint64_t, std::vector<std::pair<int, int>>> paths_;
-  std::unordered_map<int, uint64_t> next_bank_;
   std::unordered_map<int, tiles::LayerPlan> plans_;
-  std::unordered_map<int, std::pair<int, std::vector<int>>> delivered_;  // per layer: input, last row per copy
-  std::unordered_map<uint64_t, std::pair<double, double>> formed_;
-  bool input_left_ = false;
+  std::vector<std::vector<CopyCompute>> compute_ = std::vector<std::vector<CopyCompute>>(g_.layers.size());
+  std::vector<std::pair<int, std::vector<int>>> delivered_;  // per layer: input, last row per copy
+  // per layer and lane: when its two latest steps had their rows formed (double-buffered operands)
+  std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
+  size_t steps_ = 0;
+  double miss_ns_ = 0;
 };
 
 // Which rows spill: on the contention-free schedule `r`, each tile's rows in the order they are written;
@@ -591,7 +825,7 @@ SpillPlan decide_spills(const tiles::DataflowPlan& plan, const Replay& r) {
     spills[size_t(l)].assign(led.ready_ns.size(), 0);
     if (plan.graph.layers[size_t(l)].op == OpKind::constant) continue;
     for (size_t i = 0; i < led.ready_ns.size(); ++i) {
-      if (led.pending[i] <= 0 || led.held_bits <= 0) continue;  // not held
+      if (led.pending[i] <= 0 || led.held_bits <= 0) continue;  // not held: nobody pulls it
       per_tile[size_t(led.where[i])].push_back(
           {led.ready_ns[i], r.decided()[size_t(l)][i], led.release_ns[i], led.held_bits, l, i});
     }
@@ -671,17 +905,20 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
 
   // Pass 1: with no row spilled, to learn when rows are written and last pulled; pass 2 replays the
   // stream with the rows that find no room spilled. When everything fits, pass 1 is the answer.
-  Replay first(graph, hw, mapping, plan, operands, nullptr);
-  first.run();
-  const SpillPlan spills = decide_spills(plan, first);
+  const bool dbg = std::getenv("CIMSIM_DEBUG_EFFECTS") != nullptr;
+  auto T = [] { return std::chrono::steady_clock::now(); };
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count() * 1e3; };
+  const auto t0 = T();
+  Replay replay(graph, hw, mapping, plan, operands);
+  replay.run(nullptr);
+  const auto t1 = T();
+  const SpillPlan spills = decide_spills(plan, replay);
+  const auto t2 = T();
+  if (dbg) std::fprintf(stderr, "setup %.3f pass1 %.3f decide %.3f ms\n", ms(wall0, t0), ms(t0, t1), ms(t1, t2));
   bool any = false;
   for (const auto& s : spills) any = any || std::find(s.begin(), s.end(), char(1)) != s.end();
-  std::unique_ptr<Replay> second;
-  if (any) {
-    second = std::make_unique<Replay>(graph, hw, mapping, plan, operands, &spills);
-    second->run();
-  }
-  const Replay& rp = any ? *second : first;
+  if (any) replay.run(&spills);
+  const Replay& rp = replay;
 
   // Latency: the contention-free critical path, or what the busiest resource forces (its first use, its
   // busy time, and the critical path after its last use).
