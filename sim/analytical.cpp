@@ -5,7 +5,6 @@
 #include <deque>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <map>
 #include <memory>
@@ -17,6 +16,7 @@
 
 #include "common/text.hpp"
 #include "hw/crossbar.hpp"
+#include "hw/resource.hpp"
 #include "hw/units.hpp"
 #include "models/limits.hpp"
 #include "tiles/attention_pool.hpp"
@@ -79,6 +79,9 @@ struct Effect {
   // applications: how many, and the first and last t (all inputs; the first input alone)
   uint64_t applied = 0, applied0 = 0;
   double first = kInf, last = -kInf, first0 = kInf, last0 = -kInf;
+  // its bookings on contended resources (indices, by start), for the calendar set `epoch`
+  int epoch = -1;
+  std::vector<size_t> contended;
 };
 
 struct KeyHash {
@@ -149,13 +152,55 @@ class Replay {
     thread_t_.assign(g_.layers.size(), 0.0);
     done_.assign(size_t(plan_.options.inputs), 0.0);
     const int inputs = plan_.options.inputs;
-    for (n_ = 0; n_ < inputs; ++n_)
-      for (size_t k = 0; k < plan_.order.size(); ++k) run_layer(plan_.order[k], n_, k);
+    // Each input goes through the layers in topological order. The first replay takes the inputs in
+    // turn; a replay after it interleaves them by time: of the inputs whose next layer has finished the
+    // input before (a layer takes its inputs in order), the one that began that layer first in the
+    // replay before goes next, so contended resources serve requests in about the order of time, as
+    // the SystemC threads book them.
+    const size_t layers = plan_.order.size();
+    std::vector<double> began(size_t(inputs) * layers, 0.0);
+    auto key = [&](int n) { return began_.empty() ? double(n) : began_[size_t(n) * layers + head_[size_t(n)]]; };
+    head_.assign(size_t(inputs), 0);
+    taken_.assign(layers, 0);
+    std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>, std::greater<>> ready;
+    std::vector<std::vector<int>> parked(layers);  // per position: inputs waiting for the input before
+    if (layers > 0) ready.push({key(0), 0});
+    for (int n = 1; n < inputs && layers > 0; ++n) parked[0].push_back(n);
+    while (!ready.empty()) {
+      n_ = ready.top().second;
+      ready.pop();
+      const size_t k = head_[size_t(n_)];
+      began[size_t(n_) * layers + k] = run_layer(plan_.order[k], n_, k);
+      ++taken_[k];
+      const int n = n_;
+      // the next input may now take this layer
+      auto& waiting = parked[k];
+      for (size_t w = 0; w < waiting.size(); ++w)
+        if (waiting[w] == n + 1) {
+          ready.push({key(n + 1), n + 1});
+          waiting.erase(waiting.begin() + std::ptrdiff_t(w));
+          break;
+        }
+      if (++head_[size_t(n)] < layers) {
+        const size_t next = head_[size_t(n)];
+        if (n == 0 || taken_[next] >= n) ready.push({key(n), n});
+        else parked[next].push_back(n);
+      }
+    }
+    began_ = std::move(began);
     for (int l : plan_.order) {
       const auto& c = ledger_[size_t(l)].complete_ns;
       for (size_t n = 0; n < c.size() && n < done_.size(); ++n) done_[n] = std::max(done_[n], c[n]);
     }
     finish();
+  }
+
+  // The next replay books these resources in calendars (contention), the rest at their unloaded times.
+  void contend(const std::vector<uint64_t>& keys) {
+    calendars_.assign(keys.size(), hw::Resource());
+    calendar_of_.clear();
+    for (size_t i = 0; i < keys.size(); ++i) calendar_of_[keys[i]] = int(i);
+    ++epoch_;
   }
 
   const hw::Stats& stats() const { return stats_; }
@@ -191,6 +236,34 @@ class Replay {
       e.last0 = std::max(e.last0, t);
     }
     for (const auto& [p, rows] : e.spill_reads) ledger_[size_t(p)].spill_reads += rows;
+    // contended resources: their bookings take the earliest gap in the resource's calendar at or after
+    // the time asked (hw::Resource, as the SystemC run books them); the wait delays the rest of the step
+    ready_delay_ = next_delay_ = 0;
+    if (calendars_.empty()) return;
+    if (e.epoch != epoch_) {
+      e.epoch = epoch_;
+      e.contended.clear();
+      for (size_t i = 0; i < e.bookings.size(); ++i)
+        if (calendar_of_.count(e.bookings[i].key)) e.contended.push_back(i);
+      std::stable_sort(e.contended.begin(), e.contended.end(),
+                       [&e](size_t a, size_t b) { return e.bookings[a].start < e.bookings[b].start; });
+    }
+    // A booking inherits the largest delay of the bookings that end before it starts (they precede it
+    // in the step's chain; overlapping ones are side by side: a tile's buffer and bus, the tiles of a
+    // copy, the links of a multicast) and adds its own wait.
+    done_delays_.clear();
+    for (size_t i : e.contended) {
+      const Booking& b = e.bookings[i];
+      double inherited = 0;
+      for (const auto& [end, d] : done_delays_)
+        if (end <= b.start + 1e-9) inherited = std::max(inherited, d);
+      const double asked = t + b.start + inherited;
+      const double got = calendars_[size_t(calendar_of_.at(b.key))].reserve(asked, b.dur, 0.0, e.layer);
+      const double d = inherited + (got - asked);
+      done_delays_.push_back({b.start + b.dur, d});
+      ready_delay_ = std::max(ready_delay_, d);
+      if (b.start + b.dur <= e.next + 1e-9) next_delay_ = std::max(next_delay_, d);
+    }
   }
   // Runs `work` (the transactions at time t) into a new effect of `layer`, or applies the effect worked
   // out before for the same key. Returns the effect (its next and ready are relative to t).
@@ -210,22 +283,17 @@ class Replay {
       const double outer_base = base_;
       rec_ = e;
       base_ = t;
-      const auto w0 = std::chrono::steady_clock::now();
       const auto [next, ready] = work(t);
-      miss_ns_ += std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - w0).count();
       e->next = next - t;
       e->ready = ready - t;
       rec_ = outer;
       base_ = outer_base;
     }
     apply(*e, t);
-    ++steps_;
     return *e;
   }
   // Counts and resource use from every effect x its applications.
   void finish() {
-    if (std::getenv("CIMSIM_DEBUG_EFFECTS"))
-      std::fprintf(stderr, "effects %zu steps %zu miss %.3f ms\n", effects_.size(), steps_, miss_ns_ * 1e-6);
     // effects in layer order, so each resource's per-layer list grows at its end
     std::vector<const Effect*> order;
     order.reserve(effects_.size());
@@ -483,7 +551,8 @@ class Replay {
     return spills_ && index < (*spills_)[size_t(layer)].size() && (*spills_)[size_t(layer)][index];
   }
 
-  void run_layer(int layer, int n, size_t pos) {
+  // Runs input `n` through `layer` (its position `pos` in the topological order); returns when it began.
+  double run_layer(int layer, int n, size_t pos) {
     const auto& l = g_.layers[size_t(layer)];
     const auto& lm = m_.layers[size_t(layer)];
     auto& me = ledger_[size_t(layer)];
@@ -495,7 +564,7 @@ class Replay {
       if (pos > 0) t = std::max(t, ledger_[size_t(plan_.order[pos - 1])].complete_ns[size_t(n)]);
       else if (n > 0) t = std::max(t, done_[size_t(n - 1)]);
     }
-    double complete = 0.0;
+    double complete = 0.0, began = kInf;
     for (int s = 0; s < me.rows; ++s) {
       if (l.op != OpKind::zero)
         for (size_t k = 0; k < l.inputs.size(); ++k) {
@@ -552,6 +621,7 @@ class Replay {
       auto& formed = found->second;
       t = std::max(t, formed.first);
       me.start_ns = std::min(me.start_ns, t);
+      began = std::min(began, t);
       decided_[size_t(layer)].push_back(t);
       // the pulls happen when the step begins
       if (l.op != OpKind::input) {
@@ -584,8 +654,8 @@ class Replay {
         return {nx, r};
       });
       const int where = e.where;
-      const double ready_t = t + e.ready;
-      const double next = t + e.next;
+      const double ready_t = t + e.ready + ready_delay_;
+      const double next = t + e.next + next_delay_;
       formed = {formed.second, ready_t};
       me.pending.push_back(0);  // its pulls, counted as they come
       me.release_ns.push_back(ready_t);
@@ -599,6 +669,7 @@ class Replay {
       t = std::max(t, next);
     }
     thread_t_[size_t(layer)] = t;
+    return began;
   }
 
   void deliver_outputs(int layer, int n, double t) {
@@ -616,7 +687,7 @@ class Replay {
       }
       return {done, done};
     });
-    done_[size_t(n)] = std::max(done_[size_t(n)], t + e.ready);
+    done_[size_t(n)] = std::max(done_[size_t(n)], t + e.ready + ready_delay_);
   }
 
   double step_input(int layer, bool left_off_chip, double t, double& ready_t, int& where, uint64_t& store) {
@@ -790,6 +861,9 @@ class Replay {
   double hop_ns_;
   int n_ = 0;
   std::vector<double> thread_t_, done_;
+  std::vector<double> began_;  // per (input, position): when the replay before began it
+  std::vector<size_t> head_;   // per input: the position of the next layer it goes through
+  std::vector<int> taken_;     // per position: the inputs its layer has run
   std::deque<Effect> effects_;
   std::unordered_map<std::vector<int64_t>, size_t, KeyHash> cache_;
   Effect* rec_ = nullptr;
@@ -804,8 +878,12 @@ class Replay {
   // per layer and lane: when its two latest steps had their rows formed (double-buffered operands)
   std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
-  size_t steps_ = 0;
-  double miss_ns_ = 0;
+  // resources booked in calendars (the contended ones, chosen after the first replay)
+  std::vector<hw::Resource> calendars_;
+  std::unordered_map<uint64_t, int> calendar_of_;
+  int epoch_ = 0;
+  double ready_delay_ = 0, next_delay_ = 0;
+  std::vector<std::pair<double, double>> done_delays_;  // (end offset, delay) of a step's contended bookings
 };
 
 // Which rows spill: on the contention-free schedule `r`, each tile's rows in the order they are written;
@@ -879,6 +957,15 @@ std::string name_of(uint64_t key, int chip_tiles) {
   return "?";
 }
 
+// The end of a replay's stream.
+double first_total(const Replay& r) { return r.done().empty() ? 0.0 : r.done().back(); }
+
+// A resource busy for at least this share of the contention-free run is booked in a calendar in the
+// second replay (at most kMaxCalendars of them, the busiest): below it, queueing is rare and costs
+// little, and each calendar booking costs a search.
+constexpr double kContendedShare = 0.02;
+constexpr size_t kMaxCalendars = 512;
+
 }  // namespace
 
 RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw, const mapper::Mapping& mapping,
@@ -903,21 +990,23 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   tiles::OperandPlan operands;
   const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, operands);
 
-  // Pass 1: with no row spilled, to learn when rows are written and last pulled; pass 2 replays the
-  // stream with the rows that find no room spilled. When everything fits, pass 1 is the answer.
-  const bool dbg = std::getenv("CIMSIM_DEBUG_EFFECTS") != nullptr;
-  auto T = [] { return std::chrono::steady_clock::now(); };
-  auto ms = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count() * 1e3; };
-  const auto t0 = T();
+  // The first replay, with no contention and no row spilled, gives when rows are written and last
+  // pulled (the spill decisions), and each resource's busy time (which resources queue); the second
+  // replays the stream with the spills and the busiest resources in calendars.
   Replay replay(graph, hw, mapping, plan, operands);
   replay.run(nullptr);
-  const auto t1 = T();
   const SpillPlan spills = decide_spills(plan, replay);
-  const auto t2 = T();
-  if (dbg) std::fprintf(stderr, "setup %.3f pass1 %.3f decide %.3f ms\n", ms(wall0, t0), ms(t0, t1), ms(t1, t2));
-  bool any = false;
-  for (const auto& s : spills) any = any || std::find(s.begin(), s.end(), char(1)) != s.end();
-  if (any) replay.run(&spills);
+  // the contended resources: those the first replay kept busy for a noticeable share of its run
+  std::vector<std::pair<double, uint64_t>> busy;
+  const double span = first_total(replay);
+  for (const auto& [k, u] : replay.uses())
+    if (u.busy >= kContendedShare * span) busy.push_back({u.busy, k});
+  std::sort(busy.rbegin(), busy.rend());
+  if (busy.size() > kMaxCalendars) busy.resize(kMaxCalendars);
+  std::vector<uint64_t> keys;
+  for (const auto& [b, k] : busy) keys.push_back(k);
+  replay.contend(keys);
+  replay.run(&spills);
   const Replay& rp = replay;
 
   // Latency: the contention-free critical path, or what the busiest resource forces (its first use, its

@@ -9,13 +9,19 @@
 //
 // Latency: each step takes its unloaded time (each transaction its closed-form service time: crossbar
 // bursts with ADC sharing, buffer banks, bus, digital units, NoC serialization and hops, off-chip port),
-// and a step starts when its input rows are ready and its lane's double buffer allows (no resource is
-// booked, so nothing waits for another layer). That critical path C is exact when the SystemC run sees
-// no contention. With contention, the first input's latency is
-//     max(C, max over resources r of (first use_r + busy_r + (C - last use_r)))
-// (resource r must serve all its work, then the critical path after its last use still runs), and a
-// stream of N inputs takes latency + (N - 1) x P, with P the larger of the busiest resource's busy time
-// per inference and the contention-free pace. Backpressure stalls are not modelled.
+// and starts when its input rows are ready and its lane's double buffer allows. Steps that pull the same
+// rows from the same places on the same copy do the same, so a step's transactions are worked out once
+// and then applied at each step's time (an "effect"). Two replays: the first has no contention at all
+// (it gives the rows' write and pull times, from which the spills are decided, and each resource's busy
+// time); the second books the resources the first kept busy for at least 2 % of its run in calendars
+// (hw::Resource, the earliest gap at or after the time asked, as the SystemC run books every resource)
+// and takes the (layer, input) pairs in the order they began in the first, so queueing at the off-chip
+// port, NoC links, packed crossbars and shared units delays the steps behind it. A wait at a booking
+// delays the bookings of the step that start after it ends (not those beside it). The first input's
+// latency is at least max over resources r of (first use_r + busy_r + (C - last use_r)) (r serves all
+// its work, then the critical path C after its last use still runs); a stream of N inputs takes at
+// least latency + (N - 1) x (the busiest resource's busy time per inference). Backpressure stalls are
+// not modelled, nor the less busy resources' queueing.
 //
 // Thread safety: evaluate() builds no SystemC object and touches no global state; it may run on many
 // threads at once (cimsim sweep --mode analytical).

@@ -146,11 +146,11 @@ json to_json(const RunResult& r) {
                        {"bound_by", r.analytical.bound_by},
                        {"period_ns", r.analytical.period_ns},
                        {"period_by", r.analytical.period_by},
-                       {"model", "latency = max(critical path with no contention, max over resources of first use "
-                                 "+ busy time + critical path after the last use); a stream adds (N - 1) x the "
-                                 "period (the busiest resource per inference, or the contention-free pace); "
-                                 "spills decided on the contention-free schedule; no backpressure "
-                                 "(docs/analytical.md)"}};
+                       {"model", "each step at its unloaded time, the busiest resources (2 % of the run or more) "
+                                 "booked in calendars; latency = max(that critical path, max over resources of "
+                                 "first use + busy time + critical path after the last use); a stream at least "
+                                 "(N - 1) x the busiest resource per inference more; spills decided on the "
+                                 "contention-free schedule; no backpressure (docs/analytical.md)"}};
   json busiest = json::array();
   for (const auto& [name, ns] : r.busiest)
     busiest.push_back({{"resource", name}, {"busy_ns", ns}, {"busy_fraction", ns / r.total_ns}});
@@ -311,7 +311,7 @@ void print_table(std::ostream& os, const RunResult& r) {
        << si(a.resource_bound_ns * 1e-9, "s") << " (" << common::printable(a.bound_by, 60) << ")";
     if (r.options.inputs > 1)
       os << ", period " << si(a.period_ns * 1e-9, "s") << " (" << common::printable(a.period_by, 60) << ")";
-    os << "; contention and backpressure are not simulated (docs/analytical.md)\n" << std::defaultfloat;
+    os << "; the busiest resources queue, backpressure is not modelled (docs/analytical.md)\n" << std::defaultfloat;
   } else {
     os << "  contention   requests waited " << std::fixed << std::setprecision(0)
        << r.resource_wait_ns * r.clock_ghz / std::max(1, r.options.inputs)

@@ -119,9 +119,10 @@ struct RunResult {
   // off-chip port), summed over resources. 0 (with stall_ns 0): the run saw no contention at all.
   // The analytical evaluator sees none by construction: it reports 0.
   double resource_wait_ns = 0;
-  // The analytical evaluator's latency terms (docs/analytical.md): the critical path with no contention,
-  // the bound a resource sets (its first use + its busy time + the critical path after its last use), and
-  // the stream's period (the busiest resource per inference, or the slowest layer's pace).
+  // The analytical evaluator's latency terms (docs/analytical.md): the critical path of its replay (the
+  // busiest resources queueing in calendars), the bound a resource sets (its first use + its busy time +
+  // the critical path after its last use), and the stream's period (the busiest resource per inference,
+  // or the replay's pace).
   struct Analytical {
     double critical_path_ns = 0, resource_bound_ns = 0, period_ns = 0;
     std::string bound_by, period_by;
