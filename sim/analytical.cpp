@@ -1006,6 +1006,7 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   std::vector<uint64_t> keys;
   for (const auto& [b, k] : busy) keys.push_back(k);
   replay.contend(keys);
+  std::sort(keys.begin(), keys.end());
   replay.run(&spills);
   const Replay& rp = replay;
 
@@ -1019,6 +1020,7 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   double bound = c0;
   uint64_t bound_key = 0;
   for (const auto& [k, u] : rp.first_input_uses()) {
+    if (std::binary_search(keys.begin(), keys.end(), k)) continue;  // queued in a calendar: in c0 already
     const double b = u.first + u.busy + std::max(0.0, c0 - u.last);
     if (b > bound) {
       bound = b;
