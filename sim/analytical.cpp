@@ -125,13 +125,19 @@ class Replay {
     // knows them before the row is made, which its room test needs
     if (spills) {
       pulls_.resize(ledger_.size());
-      for (int l : plan_.order) pulls_[size_t(l)] = ledger_[size_t(l)].pending;
+      freed_before_.resize(ledger_.size());
+      for (int l : plan_.order) {
+        pulls_[size_t(l)] = ledger_[size_t(l)].pending;
+        freed_before_[size_t(l)] = ledger_[size_t(l)].freed_ns;
+      }
     }
     for (int l : plan_.order) {
       auto& p = ledger_[size_t(l)];
       for (auto* v : {&p.ready_ns, &p.release_ns, &p.complete_ns}) v->clear();
       p.where.clear();
       p.pending.clear();
+      p.freed_ns.clear();
+      p.stall_ns = 0;
       p.spilled.clear();
       p.start_ns = kInf;
       p.end_ns = 0;
@@ -547,6 +553,27 @@ class Replay {
     const int p = l.inputs.front();
     return row_tile(p, n, std::min(plan_.last_row_needed(layer, s), rows_of(p) - 1));
   }
+  // Backpressure (Controller::wait_for_room): when row `s` of input `n` of `layer` may be made, its
+  // single-input consumers' steps having read their rows by the times the replay before found.
+  double room_time(int layer, int n, int s) {
+    auto& windows = windows_[size_t(layer)];
+    if (windows.empty()) {  // (consumer, window rows), once per layer; (-1, 0) for none
+      for (int c : plan_.consumers[size_t(layer)])
+        if (plan_.backpressured_by(c) &&
+            std::none_of(windows.begin(), windows.end(), [c](const auto& w) { return w.first == c; }))
+          windows.push_back({c, plan_.window_rows(layer, c)});
+      if (windows.empty()) windows.push_back({-1, 0});
+    }
+    double t = 0.0;
+    for (const auto& [c, w] : windows) {
+      if (c < 0) break;
+      const int64_t done = plan_.room_steps(layer, c, n, s, w);
+      const auto& freed = freed_before_[size_t(c)];
+      if (done > 0 && size_t(done) <= freed.size()) t = std::max(t, freed[size_t(done - 1)]);
+    }
+    return t;
+  }
+
   bool spilled_by_plan(int layer, size_t index) const {
     return spills_ && index < (*spills_)[size_t(layer)].size() && (*spills_)[size_t(layer)][index];
   }
@@ -620,6 +647,14 @@ class Replay {
       if (found == lanes.end()) found = lanes.insert(lanes.end(), {lane, {0.0, 0.0}});
       auto& formed = found->second;
       t = std::max(t, formed.first);
+      // backpressure (pipelined): the consumers' windows must have room, as the replay before read them
+      if (!freed_before_.empty() && plan_.options.dataflow == tiles::Dataflow::pipelined) {
+        const double room = room_time(layer, n, s);
+        if (room > t) {
+          me.stall_ns += room - t;
+          t = room;
+        }
+      }
       me.start_ns = std::min(me.start_ns, t);
       began = std::min(began, t);
       decided_[size_t(layer)].push_back(t);
@@ -657,6 +692,7 @@ class Replay {
       const double ready_t = t + e.ready + ready_delay_;
       const double next = t + e.next + next_delay_;
       formed = {formed.second, ready_t};
+      me.freed_ns.push_back(std::max(next, me.freed_ns.empty() ? 0.0 : me.freed_ns.back()));
       me.pending.push_back(0);  // its pulls, counted as they come
       me.release_ns.push_back(ready_t);
       me.spilled.push_back(spill ? 1 : 0);
@@ -856,6 +892,10 @@ class Replay {
   std::vector<tiles::RowLedger> ledger_;
   std::vector<std::vector<double>> decided_;
   std::vector<std::vector<int>> pulls_;  // per layer, per row over the stream: pulls (the replay before)
+  // per layer, per step over the stream: when it and the steps before it had read their rows (the
+  // replay before: backpressure)
+  std::vector<std::vector<double>> freed_before_;
+  std::vector<std::vector<std::pair<int, int>>> windows_ = std::vector<std::vector<std::pair<int, int>>>(g_.layers.size());
   mapper::RouterGrid grid_;
   int act_;
   double hop_ns_;

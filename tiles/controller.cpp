@@ -114,19 +114,13 @@ double Controller::wait_for_room(tlm_utils::tlm_quantumkeeper& qk, int layer, in
   // network input comes from off-chip so, at the rate its consumers take it. Consumers with other inputs
   // too (the end of a skip path) are not waited for: their pace also depends on those inputs, and waiting
   // could deadlock; rows they have not pulled yet wait in this tile's buffer, or off-chip (run_layer).
-  const int rows = run_.progress[layer].rows;
   double t = 0.0;
   std::vector<int> seen;
   for (int c : run_.consumers[layer]) {
-    const auto& cl = run_.graph.layers[c];
-    if (cl.op == OpKind::zero || cl.inputs.size() != 1) continue;
+    if (!run_.backpressured_by(c)) continue;
     if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;
     seen.push_back(c);
-    const int steps = run_.progress[c].rows;
-    const int64_t target = int64_t(n) * rows + s - run_.window_rows(layer, c);  // rows up to it must be free
-    if (target < 0) continue;
-    int64_t done = target / rows * steps;  // consumer steps (of the stream) whose first row is <= target
-    for (int k = 0; k < steps && run_.first_row_needed(c, k) <= int(target % rows); ++k) ++done;
+    const int64_t done = run_.room_steps(layer, c, n, s, run_.window_rows(layer, c));
     if (done == 0) continue;
     Progress& p = run_.progress[c];
     while (int64_t(p.freed_ns.size()) < done) wait_for(qk, p.advanced);

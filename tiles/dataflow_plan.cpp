@@ -134,6 +134,21 @@ int DataflowPlan::window_rows(int producer, int consumer) const {
   return int(std::min<std::int64_t>(w, std::numeric_limits<int>::max() / 2));
 }
 
+bool DataflowPlan::backpressured_by(int consumer) const {
+  const auto& cl = graph.layers[size_t(consumer)];
+  return cl.op != OpKind::zero && cl.inputs.size() == 1;
+}
+
+int64_t DataflowPlan::room_steps(int producer, int consumer, int n, int s, int window) const {
+  const int h = std::max(1, rows[size_t(producer)]);
+  const int steps = rows[size_t(consumer)];
+  const int64_t target = int64_t(n) * h + s - window;  // rows up to it must be free
+  if (target < 0) return 0;
+  int64_t done = target / h * steps;  // consumer steps (of the stream) whose first row is <= target
+  for (int k = 0; k < steps && first_row_needed(consumer, k) <= int(target % h); ++k) ++done;
+  return done;
+}
+
 int DataflowPlan::pulls_of(int producer, int n, int row) const {
   int pulls = producer == sinks.front() ? 1 : 0;  // the network's output leaves for off-chip memory
   std::vector<int> seen;

@@ -86,6 +86,13 @@ struct DataflowPlan {
   // copies serve inputs at once), and a duplicated producer, whose copies make their bands at once, may
   // be a whole map ahead.
   int window_rows(int producer, int consumer) const;
+  // Backpressure applies to `consumer` of `producer` (pipelined): it reads only that producer (a DARTS
+  // `none` reads nothing).
+  bool backpressured_by(int consumer) const;
+  // How many steps of `consumer` (counted over the stream) must have read their rows before row `s` of
+  // input `n` of `producer` may be made, its window being `window` rows (window_rows): those whose first
+  // row is at or before row n x rows + s - window of the stream; 0 for none.
+  int64_t room_steps(int producer, int consumer, int n, int s, int window) const;
   // Rows of its input `k` the steps of `layer` read at most (first to last row of one step).
   int step_span(int layer, int k = 0) const;
   // How many times row `row` (of input `n`) of `producer` will be pulled by its consumers (and by the
