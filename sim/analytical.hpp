@@ -18,10 +18,12 @@
 // and takes the (layer, input) pairs in the order they began in the first, so queueing at the off-chip
 // port, NoC links, packed crossbars and shared units delays the steps behind it. A wait at a booking
 // delays the bookings of the step that start after it ends (not those beside it). The first input's
-// latency is at least max over resources r of (first use_r + busy_r + (C - last use_r)) (r serves all
-// its work, then the critical path C after its last use still runs); a stream of N inputs takes at
-// least latency + (N - 1) x (the busiest resource's busy time per inference). Backpressure stalls are
-// not modelled, nor the less busy resources' queueing.
+// latency is at least max over resources r outside the calendars of (first use_r + busy_r + (C - last
+// use_r)) (r serves all its work, then the critical path C after its last use still runs); a stream of N
+// inputs takes at least latency + (N - 1) x (the busiest resource's busy time per inference).
+// Backpressure: in the second replay a producer waits until its single-input consumers' windows have
+// room, at the times the first replay's consumers read their rows (earlier than they would with
+// contention, so the stalls come out short). Spills are decided on the first replay's schedule.
 //
 // Thread safety: evaluate() builds no SystemC object and touches no global state; it may run on many
 // threads at once (cimsim sweep --mode analytical).
