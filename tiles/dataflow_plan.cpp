@@ -144,9 +144,16 @@ int64_t DataflowPlan::room_steps(int producer, int consumer, int n, int s, int w
   const int steps = rows[size_t(consumer)];
   const int64_t target = int64_t(n) * h + s - window;  // rows up to it must be free
   if (target < 0) return 0;
-  int64_t done = target / h * steps;  // consumer steps (of the stream) whose first row is <= target
-  for (int k = 0; k < steps && first_row_needed(consumer, k) <= int(target % h); ++k) ++done;
-  return done;
+  // consumer steps (of the stream) whose first row is <= target: whole inputs, then the steps of this
+  // one (first_row_needed does not fall as the step grows: the first step past it by bisection)
+  const int row = int(target % h);
+  int lo = 0, hi = steps;
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    if (first_row_needed(consumer, mid) <= row) lo = mid + 1;
+    else hi = mid;
+  }
+  return target / h * steps + lo;
 }
 
 int DataflowPlan::pulls_of(int producer, int n, int row) const {
