@@ -115,15 +115,18 @@ class Replay {
     }
     delivered_.resize(g.layers.size());
     formed_.resize(g.layers.size());
+    pos_.assign(g.layers.size(), 0);
+    for (size_t k = 0; k < plan.order.size(); ++k) pos_[size_t(plan.order[k])] = k;
   }
 
   // One replay of the stream with the rows `spills` names spilled (none: nullptr). A second call starts
   // over, keeping the effects worked out (an effect is the same whenever its key is).
   void run(const SpillPlan* spills) {
     spills_ = spills;
-    // the pulls each row gets are counted as they happen (RunState::pulls_of's count): a second replay
-    // knows them before the row is made, which its room test needs
-    if (spills) {
+    // the pulls each row gets are counted as they happen (RunState::pulls_of's count): a later replay
+    // knows them before the row is made, which its room test needs; and when the consumers read their
+    // rows (backpressure)
+    if (ran_) {
       pulls_.resize(ledger_.size());
       freed_before_.resize(ledger_.size());
       for (int l : plan_.order) {
@@ -157,54 +160,43 @@ class Replay {
     pool_free_ = 0;
     thread_t_.assign(g_.layers.size(), 0.0);
     done_.assign(size_t(plan_.options.inputs), 0.0);
-    const int inputs = plan_.options.inputs;
-    // Each input goes through the layers in topological order. The first replay takes the inputs in
-    // turn; a replay after it interleaves them by time: of the inputs whose next layer has finished the
-    // input before (a layer takes its inputs in order), the one that began that layer first in the
-    // replay before goes next, so contended resources serve requests in about the order of time, as
-    // the SystemC threads book them.
-    const size_t layers = plan_.order.size();
-    std::vector<double> began(size_t(inputs) * layers, 0.0);
-    auto key = [&](int n) { return began_.empty() ? double(n) : began_[size_t(n) * layers + head_[size_t(n)]]; };
-    head_.assign(size_t(inputs), 0);
-    taken_.assign(layers, 0);
-    std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>, std::greater<>> ready;
-    std::vector<std::vector<int>> parked(layers);  // per position: inputs waiting for the input before
-    if (layers > 0) ready.push({key(0), 0});
-    for (int n = 1; n < inputs && layers > 0; ++n) parked[0].push_back(n);
-    while (!ready.empty()) {
-      n_ = ready.top().second;
-      ready.pop();
-      const size_t k = head_[size_t(n_)];
-      began[size_t(n_) * layers + k] = run_layer(plan_.order[k], n_, k);
-      ++taken_[k];
-      const int n = n_;
-      // the next input may now take this layer
-      auto& waiting = parked[k];
-      for (size_t w = 0; w < waiting.size(); ++w)
-        if (waiting[w] == n + 1) {
-          ready.push({key(n + 1), n + 1});
-          waiting.erase(waiting.begin() + std::ptrdiff_t(w));
-          break;
-        }
-      if (++head_[size_t(n)] < layers) {
-        const size_t next = head_[size_t(n)];
-        if (n == 0 || taken_[next] >= n) ready.push({key(n), n});
-        else parked[next].push_back(n);
-      }
+    // Steps in the order of their start times (a step starts once its input rows are in, the input
+    // before has gone through its layer, ...): each resource's calendar is booked in about the order
+    // of time, as the SystemC threads book it.
+    const size_t layers = g_.layers.size();
+    cursor_.assign(layers, 0);
+    start_.assign(layers, 0.0);
+    published_.assign(layers, {});
+    complete_acc_.assign(layers, 0.0);
+    waiting_.assign(layers, 0);
+    delivered_input_.assign(size_t(plan_.options.inputs), 0);
+    turn_ = 0;
+    for (int l : plan_.order) offer(l);
+    while (!queue_.empty()) {
+      const auto [exec, layer] = queue_.top();
+      queue_.pop();
+      exec_ = exec;
+      execute(layer, start_[size_t(layer)]);
+      offer(layer);
+      for (int c : plan_.consumers[size_t(layer)])
+        if (waiting_[size_t(c)]) offer(c);
+      for (int w : wake_)
+        if (waiting_[size_t(w)]) offer(w);  // (a layer is in the queue at most once)
+      wake_.clear();
     }
-    began_ = std::move(began);
     for (int l : plan_.order) {
       const auto& c = ledger_[size_t(l)].complete_ns;
       for (size_t n = 0; n < c.size() && n < done_.size(); ++n) done_[n] = std::max(done_[n], c[n]);
     }
     finish();
+    ran_ = true;
   }
 
   // The next replay books these resources in calendars (contention), the rest at their unloaded times.
   void contend(const std::vector<uint64_t>& keys) {
     calendars_.assign(keys.size(), hw::Resource());
     calendar_of_.clear();
+    own_.clear();
     for (size_t i = 0; i < keys.size(); ++i) calendar_of_[keys[i]] = int(i);
     ++epoch_;
   }
@@ -250,7 +242,8 @@ class Replay {
       e.epoch = epoch_;
       e.contended.clear();
       for (size_t i = 0; i < e.bookings.size(); ++i)
-        if (calendar_of_.count(e.bookings[i].key)) e.contended.push_back(i);
+        if (calendar_of_.count(e.bookings[i].key) || Kind(e.bookings[i].key >> 58) == Kind::xbar)
+          e.contended.push_back(i);
       std::stable_sort(e.contended.begin(), e.contended.end(),
                        [&e](size_t a, size_t b) { return e.bookings[a].start < e.bookings[b].start; });
     }
@@ -264,7 +257,11 @@ class Replay {
       for (const auto& [end, d] : done_delays_)
         if (end <= b.start + 1e-9) inherited = std::max(inherited, d);
       const double asked = t + b.start + inherited;
-      const double got = calendars_[size_t(calendar_of_.at(b.key))].reserve(asked, b.dur, 0.0, e.layer);
+      const auto shared = calendar_of_.find(b.key);
+      hw::Resource& calendar = shared != calendar_of_.end()
+                                   ? calendars_[size_t(shared->second)]
+                                   : own_[b.key ^ (uint64_t(uint32_t(e.layer)) << 40)];  // the layer's own turns
+      const double got = calendar.reserve(asked, b.dur, 0.0, e.layer);
       const double d = inherited + (got - asked);
       done_delays_.push_back({b.start + b.dur, d});
       ready_delay_ = std::max(ready_delay_, d);
@@ -521,10 +518,15 @@ class Replay {
       TileCompute tc;
       for (const tiles::PePlan& pp : tp.pes) {
         tiles::Pe::count(hw_, scratch_, layer, pp.blocks, vectors, phases, uint64_t(double(pp.rows) * act_ * reuse));
-        for (const auto* b : pp.blocks)
-          tc.xbars.push_back(
-              {key_of(Kind::xbar, uint64_t(tp.tile), uint64_t(pp.pe) << 12 | uint64_t(b->xbar)),
-               hw::Crossbar::burst_ns(hw_.crossbar.read_latency_ns, hw_.conversion_ns(b->cols_used), vectors, phases)});
+        // one booking per crossbar: its blocks' bursts one after another (as Pe::unloaded_ns times them)
+        for (const auto* b : pp.blocks) {
+          const uint64_t key = key_of(Kind::xbar, uint64_t(tp.tile), uint64_t(pp.pe) << 12 | uint64_t(b->xbar));
+          const double ns =
+              hw::Crossbar::burst_ns(hw_.crossbar.read_latency_ns, hw_.conversion_ns(b->cols_used), vectors, phases);
+          auto it = std::find_if(tc.xbars.begin(), tc.xbars.end(), [key](const auto& x) { return x.first == key; });
+          if (it == tc.xbars.end()) tc.xbars.push_back({key, ns});
+          else it->second += ns;
+        }
         tc.pe_ns = std::max(tc.pe_ns, tiles::Pe::unloaded_ns(hw_, pp.blocks, vectors, phases));
         tc.outputs += pp.outputs;
       }
@@ -574,32 +576,76 @@ class Replay {
     return t;
   }
 
+  bool ran_ = false;
+
   bool spilled_by_plan(int layer, size_t index) const {
     return spills_ && index < (*spills_)[size_t(layer)].size() && (*spills_)[size_t(layer)][index];
   }
 
-  // Runs input `n` through `layer` (its position `pos` in the topological order); returns when it began.
-  double run_layer(int layer, int n, size_t pos) {
+  // Puts `layer` in the queue at its next step's start, or marks it waiting for another layer's step.
+  // The queue is ordered by when the SystemC run would execute the step: a layer thread that has run
+  // a step synchronises to its end, and one waiting for a row wakes when the producer's step that made
+  // it executes (the row's ready time may still lie ahead: it books from there).
+  void offer(int layer) {
+    if (cursor_[size_t(layer)] >= size_t(ledger_[size_t(layer)].rows) * size_t(plan_.options.inputs)) return;
+    double exec = 0;
+    const double t = start_of(layer, exec);
+    waiting_[size_t(layer)] = t < 0;
+    if (t >= 0) {
+      queue_.push({exec, layer});
+      start_[size_t(layer)] = t;
+    }
+  }
+
+  // When the next step of `layer` may start: its thread's time, the rows it reads ready, layer by layer
+  // the layer before (or the input before) done, a matmul's turn on the spare crossbars; -1 while one of
+  // those has not happened yet.
+  double start_of(int layer, double& exec) const {
+    const auto& l = g_.layers[size_t(layer)];
+    const int rows = ledger_[size_t(layer)].rows;
+    const int n = int(cursor_[size_t(layer)] / size_t(rows)), s = int(cursor_[size_t(layer)] % size_t(rows));
+    double t = thread_t_[size_t(layer)];
+    exec = t;
+    if (plan_.options.dataflow == tiles::Dataflow::layer_by_layer && s == 0) {
+      const size_t pos = pos_[size_t(layer)];
+      if (pos > 0) {
+        const auto& before = ledger_[size_t(plan_.order[pos - 1])].complete_ns;
+        if (before.size() <= size_t(n)) return -1;
+        t = std::max(t, before[size_t(n)]);
+      } else if (n > 0) {
+        if (!delivered_input_[size_t(n - 1)]) return -1;
+        t = std::max(t, done_[size_t(n - 1)]);
+      }
+    }
+    if (l.op != OpKind::zero)
+      for (size_t k = 0; k < l.inputs.size(); ++k) {
+        const int p = l.inputs[k];
+        const int last = std::min(plan_.last_row_needed(layer, s, int(k)), rows_of(p) - 1);
+        if (last < 0) continue;
+        const auto& led = ledger_[size_t(plan_.source_of(p))];
+        const size_t i = size_t(n) * size_t(led.rows) + size_t(last);
+        if (led.ready_ns.size() <= i) return -1;
+        t = std::max(t, led.ready_ns[i]);
+        exec = std::max(exec, published_[size_t(plan_.source_of(p))][i]);
+      }
+    if (s == 0 && l.op == OpKind::matmul && operands_.on) {
+      if (turn_ != operands_.turn_of(layer, n)) return -1;
+      t = std::max(t, pool_free_);
+    }
+    return t;
+  }
+
+  // The next step of `layer`, from `t` (start_of).
+  void execute(int layer, double t) {
     const auto& l = g_.layers[size_t(layer)];
     const auto& lm = m_.layers[size_t(layer)];
     auto& me = ledger_[size_t(layer)];
     me.held_bits = l.op == OpKind::zero ? 0.0 : row_bits(layer);
     const bool is_constant = l.op == OpKind::constant;
     const bool lbl = plan_.options.dataflow == tiles::Dataflow::layer_by_layer;
-    double t = thread_t_[size_t(layer)];
-    if (lbl) {
-      if (pos > 0) t = std::max(t, ledger_[size_t(plan_.order[pos - 1])].complete_ns[size_t(n)]);
-      else if (n > 0) t = std::max(t, done_[size_t(n - 1)]);
-    }
-    double complete = 0.0, began = kInf;
-    for (int s = 0; s < me.rows; ++s) {
-      if (l.op != OpKind::zero)
-        for (size_t k = 0; k < l.inputs.size(); ++k) {
-          const int p = l.inputs[k];
-          const int last = std::min(plan_.last_row_needed(layer, s, int(k)), rows_of(p) - 1);
-          if (last >= 0) t = std::max(t, ready(p, n, last));
-        }
-      if (s == 0 && l.op == OpKind::matmul && operands_.on) t = std::max(t, pool_free_);
+    const int n = int(cursor_[size_t(layer)] / size_t(me.rows)), s = int(cursor_[size_t(layer)] % size_t(me.rows));
+    n_ = n;
+    double& complete = complete_acc_[size_t(layer)];
       // the step's lane (a copy, or the tile a digital layer works at), and what it pulls: the key of
       // its effect
       key_.clear();
@@ -656,7 +702,6 @@ class Replay {
         }
       }
       me.start_ns = std::min(me.start_ns, t);
-      began = std::min(began, t);
       decided_[size_t(layer)].push_back(t);
       // the pulls happen when the step begins
       if (l.op != OpKind::input) {
@@ -697,15 +742,22 @@ class Replay {
       me.release_ns.push_back(ready_t);
       me.spilled.push_back(spill ? 1 : 0);
       me.ready_ns.push_back(ready_t);
+      published_[size_t(layer)].push_back(exec_);
       me.where.push_back(where);
       me.end_ns = std::max(me.end_ns, ready_t);
       complete = std::max(complete, ready_t);
-      if (s == me.rows - 1) me.complete_ns.push_back(complete);
-      if (s == me.rows - 1 && layer == plan_.sinks.front()) deliver_outputs(layer, n, complete);
-      t = std::max(t, next);
-    }
-    thread_t_[size_t(layer)] = t;
-    return began;
+      if (s == me.rows - 1) {
+        me.complete_ns.push_back(complete);
+        complete = 0;
+        if (lbl && pos_[size_t(layer)] + 1 < plan_.order.size()) wake_.push_back(plan_.order[pos_[size_t(layer)] + 1]);
+        if (l.op == OpKind::matmul && operands_.on) {  // the next matmul's turn on the spare crossbars
+          ++turn_;
+          wake_.insert(wake_.end(), operands_.layers.begin(), operands_.layers.end());
+        }
+      }
+      if (s == me.rows - 1 && layer == plan_.sinks.front()) deliver_outputs(layer, n, me.complete_ns.back());
+      ++cursor_[size_t(layer)];
+    thread_t_[size_t(layer)] = std::max(t, next);
   }
 
   void deliver_outputs(int layer, int n, double t) {
@@ -724,6 +776,8 @@ class Replay {
       return {done, done};
     });
     done_[size_t(n)] = std::max(done_[size_t(n)], t + e.ready + ready_delay_);
+    delivered_input_[size_t(n)] = 1;
+    if (!plan_.order.empty()) wake_.push_back(plan_.order.front());
   }
 
   double step_input(int layer, bool left_off_chip, double t, double& ready_t, int& where, uint64_t& store) {
@@ -901,9 +955,19 @@ class Replay {
   double hop_ns_;
   int n_ = 0;
   std::vector<double> thread_t_, done_;
-  std::vector<double> began_;  // per (input, position): when the replay before began it
-  std::vector<size_t> head_;   // per input: the position of the next layer it goes through
-  std::vector<int> taken_;     // per position: the inputs its layer has run
+  // the schedule: per layer its next step (over the stream), the latest rows' completion of the input it
+  // is on, whether it waits for another layer, its position in the topological order
+  std::vector<size_t> cursor_;
+  std::vector<double> start_;                   // per layer: its next step's start (queued)
+  std::vector<std::vector<double>> published_;  // per layer and row: when the step making it executed
+  double exec_ = 0;                             // when the step being executed executes
+  std::vector<double> complete_acc_;
+  std::vector<char> waiting_;
+  std::vector<size_t> pos_;
+  std::vector<char> delivered_input_;  // per input: its outputs have left the chip
+  std::vector<int> wake_;              // layers a step may have unblocked besides its consumers
+  long turn_ = 0;                      // matmul turns taken on the spare crossbars
+  std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>, std::greater<>> queue_;
   std::deque<Effect> effects_;
   std::unordered_map<std::vector<int64_t>, size_t, KeyHash> cache_;
   Effect* rec_ = nullptr;
@@ -921,6 +985,7 @@ class Replay {
   // resources booked in calendars (the contended ones, chosen after the first replay)
   std::vector<hw::Resource> calendars_;
   std::unordered_map<uint64_t, int> calendar_of_;
+  std::unordered_map<uint64_t, hw::Resource> own_;  // per (crossbar outside calendars_, layer)
   int epoch_ = 0;
   double ready_delay_ = 0, next_delay_ = 0;
   std::vector<std::pair<double, double>> done_delays_;  // (end offset, delay) of a step's contended bookings
@@ -1001,10 +1066,9 @@ std::string name_of(uint64_t key, int chip_tiles) {
 double first_total(const Replay& r) { return r.done().empty() ? 0.0 : r.done().back(); }
 
 // A resource busy for at least this share of the contention-free run is booked in a calendar in the
-// second replay (at most kMaxCalendars of them, the busiest): below it, queueing is rare and costs
-// little, and each calendar booking costs a search.
-constexpr double kContendedShare = 0.02;
-constexpr size_t kMaxCalendars = 512;
+// second replay: below it, queueing is rare and costs little, and each calendar booking costs a search.
+// A crossbar below it still has a calendar per layer: a layer's own steps take turns on it.
+constexpr double kContendedShare = 0.0;
 
 }  // namespace
 
@@ -1035,18 +1099,21 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   // replays the stream with the spills and the busiest resources in calendars.
   Replay replay(graph, hw, mapping, plan, operands);
   replay.run(nullptr);
-  const SpillPlan spills = decide_spills(plan, replay);
   // the contended resources: those the first replay kept busy for a noticeable share of its run
   std::vector<std::pair<double, uint64_t>> busy;
   const double span = first_total(replay);
   for (const auto& [k, u] : replay.uses())
-    if (u.busy >= kContendedShare * span) busy.push_back({u.busy, k});
-  std::sort(busy.rbegin(), busy.rend());
-  if (busy.size() > kMaxCalendars) busy.resize(kMaxCalendars);
+    if (u.busy >= kContendedShare * span || Kind(k >> 58) == Kind::spare) busy.push_back({u.busy, k});
   std::vector<uint64_t> keys;
   for (const auto& [b, k] : busy) keys.push_back(k);
+  // the second replay: contention and backpressure, every row kept, to decide the spills on
   replay.contend(keys);
+  replay.run(nullptr);
+  const SpillPlan spills = decide_spills(plan, replay);
   std::sort(keys.begin(), keys.end());
+  // the rows' times the spills were decided on, for the buffer occupancy (below)
+  std::vector<tiles::RowLedger> decided_on = replay.ledger();
+  replay.contend(keys);
   replay.run(&spills);
   const Replay& rp = replay;
 
@@ -1111,6 +1178,21 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
       }
   }
   fill_buffer_results(r, plan, [&ledger](int l) -> const tiles::RowLedger& { return ledger[size_t(l)]; }, false);
+  {  // the buffer peak on the schedule the spills were decided on: there every tile holds at most its
+     // capacity (a row was kept only if it fitted beside the rows held when its step began)
+    for (int l : plan.order) {
+      auto& led = decided_on[size_t(l)];
+      led.spilled.assign(spills[size_t(l)].begin(), spills[size_t(l)].end());
+      led.spilled.resize(led.ready_ns.size(), 0);
+      if (graph.layers[size_t(l)].op == OpKind::input)  // rows left off-chip
+        for (size_t i = 0; i < led.spilled.size() && i < ledger[size_t(l)].spilled.size(); ++i)
+          led.spilled[i] = ledger[size_t(l)].spilled[i];
+    }
+    r.peak_buffer_bits = 0;
+    for (const auto& tile : buffer_occupancy(
+             plan, [&decided_on](int l) -> const tiles::RowLedger& { return decided_on[size_t(l)]; }))
+      for (const auto& [t, level] : tile) r.peak_buffer_bits = std::max(r.peak_buffer_bits, level);
+  }
   {  // the 8 busiest: named only once chosen (a chip has thousands of resources)
     std::vector<std::pair<double, uint64_t>> top;
     for (const auto& [k, u] : rp.uses())
