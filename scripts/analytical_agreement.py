@@ -301,8 +301,7 @@ def run_one(cimsim, work, index, mode, args):
     r["max_busy_fraction_of_span"] = max(spans, default=0.0)
     if "analytical" in j:
         a = j["analytical"]
-        r["analytical"] = {k: a[k] for k in ["critical_path_ns", "resource_bound_ns", "bound_by", "period_ns",
-                                             "period_by"]}
+        r["analytical"] = {k: a[k] for k in ["period_ns", "busiest", "busiest_per_inference_ns"]}
     os.unlink(out)
     return r
 
@@ -475,10 +474,10 @@ def provenance(commit_given):
 
 def case_table(rows, title):
     out = [title, "", "| case | latency | run time | dynamic energy | SystemC waited (us) | stalled (us) | "
-           "rows spilled (SystemC / analytical) | analytical `bound_by` |", "|---|---|---|---|---|---|---|---|"]
+           "rows spilled (SystemC / analytical) | analytical `busiest` |", "|---|---|---|---|---|---|---|---|"]
     for c in rows:
         s, a = c["systemc"], c["analytical"]
-        by = a.get("analytical", {}).get("bound_by", "")
+        by = a.get("analytical", {}).get("busiest", "")
         out.append(f"| {c['name']} | {pct(c['latency_error'], True)} | {pct(c['run_error'], True)} | "
                    f"{pct(c['energy_error'], True)} | {s['resource_wait_ns'] / 1e3:,.1f} | "
                    f"{s['stall_ns'] / 1e3:,.1f} | "

@@ -76,11 +76,11 @@ struct Effect {
   std::vector<Booking> bookings;
   std::vector<std::pair<int, uint64_t>> spill_reads;  // (producer, rows read back from off-chip)
   int where = 0;  // a step: the tile whose buffer takes its output row
-  // applications: how many, and the first and last t (all inputs; the first input alone)
-  uint64_t applied = 0, applied0 = 0;
-  double first = kInf, last = -kInf, first0 = kInf, last0 = -kInf;
-  // its bookings on contended resources (indices, by start), for the calendar set `epoch`
-  int epoch = -1;
+  // applications: how many, and the first and last t
+  uint64_t applied = 0;
+  double first = kInf, last = -kInf;
+  // its bookings in the order of their starts (worked out once: epoch 1)
+  int epoch = 0;
   std::vector<size_t> contended;
 };
 
@@ -150,12 +150,12 @@ class Replay {
       formed_[size_t(l)].clear();
     }
     for (auto& e : effects_) {
-      e.applied = e.applied0 = 0;
-      e.first = e.first0 = kInf;
-      e.last = e.last0 = -kInf;
+      e.applied = 0;
+      e.first = kInf;
+      e.last = -kInf;
     }
     uses_.clear();
-    first_input_.clear();
+    waited_ = 0;
     stats_ = hw::Stats(int(g_.layers.size()));
     pool_free_ = 0;
     thread_t_.assign(g_.layers.size(), 0.0);
@@ -192,14 +192,13 @@ class Replay {
     ran_ = true;
   }
 
-  // The next replay books these resources in calendars (contention), the rest at their unloaded times.
-  void contend(const std::vector<uint64_t>& keys) {
-    calendars_.assign(keys.size(), hw::Resource());
-    calendar_of_.clear();
-    own_.clear();
-    for (size_t i = 0; i < keys.size(); ++i) calendar_of_[keys[i]] = int(i);
-    ++epoch_;
+  // The next replay books every resource in a calendar (contention); the first books none.
+  void contend() {
+    calendars_.clear();
+    contend_ = true;
   }
+  // Time requests waited for busy resources in the last replay (sim::RunResult::resource_wait_ns).
+  double waited_ns() const { return waited_; }
 
   const hw::Stats& stats() const { return stats_; }
   const std::vector<tiles::RowLedger>& ledger() const { return ledger_; }
@@ -207,7 +206,6 @@ class Replay {
   const std::vector<std::vector<double>>& decided() const { return decided_; }
   const std::vector<double>& done() const { return done_; }
   const std::unordered_map<uint64_t, Use>& uses() const { return uses_; }
-  const std::unordered_map<uint64_t, Use>& first_input_uses() const { return first_input_; }
 
  private:
   // ---- recording and applying effects
@@ -228,22 +226,15 @@ class Replay {
     ++e.applied;
     e.first = std::min(e.first, t);
     e.last = std::max(e.last, t);
-    if (n_ == 0) {
-      ++e.applied0;
-      e.first0 = std::min(e.first0, t);
-      e.last0 = std::max(e.last0, t);
-    }
     for (const auto& [p, rows] : e.spill_reads) ledger_[size_t(p)].spill_reads += rows;
     // contended resources: their bookings take the earliest gap in the resource's calendar at or after
     // the time asked (hw::Resource, as the SystemC run books them); the wait delays the rest of the step
     ready_delay_ = next_delay_ = 0;
-    if (calendars_.empty()) return;
-    if (e.epoch != epoch_) {
-      e.epoch = epoch_;
-      e.contended.clear();
-      for (size_t i = 0; i < e.bookings.size(); ++i)
-        if (calendar_of_.count(e.bookings[i].key) || Kind(e.bookings[i].key >> 58) == Kind::xbar)
-          e.contended.push_back(i);
+    if (!contend_ || e.bookings.empty()) return;
+    if (e.epoch != 1) {  // its bookings by start
+      e.epoch = 1;
+      e.contended.resize(e.bookings.size());
+      for (size_t i = 0; i < e.bookings.size(); ++i) e.contended[i] = i;
       std::stable_sort(e.contended.begin(), e.contended.end(),
                        [&e](size_t a, size_t b) { return e.bookings[a].start < e.bookings[b].start; });
     }
@@ -257,11 +248,8 @@ class Replay {
       for (const auto& [end, d] : done_delays_)
         if (end <= b.start + 1e-9) inherited = std::max(inherited, d);
       const double asked = t + b.start + inherited;
-      const auto shared = calendar_of_.find(b.key);
-      hw::Resource& calendar = shared != calendar_of_.end()
-                                   ? calendars_[size_t(shared->second)]
-                                   : own_[b.key ^ (uint64_t(uint32_t(e.layer)) << 40)];  // the layer's own turns
-      const double got = calendar.reserve(asked, b.dur, 0.0, e.layer);
+      const double got = calendars_[b.key].reserve(asked, b.dur, 0.0, e.layer);
+      waited_ += got - asked;
       const double d = inherited + (got - asked);
       done_delays_.push_back({b.start + b.dur, d});
       ready_delay_ = std::max(ready_delay_, d);
@@ -314,9 +302,6 @@ class Replay {
       for (const auto& [a, n] : e->counts) stats_.add(e->layer, Action(a), n * e->applied);
       for (const auto& b : e->bookings) {
         add(uses_[b.key], e->layer, b.dur * double(e->applied), e->first + b.start, e->last + b.start + b.dur);
-        if (e->applied0 > 0)
-          add(first_input_[b.key], e->layer, b.dur * double(e->applied0), e->first0 + b.start,
-              e->last0 + b.start + b.dur);
       }
     }
   }
@@ -974,7 +959,7 @@ class Replay {
   double base_ = 0;
   std::vector<int64_t> key_;
   std::vector<std::pair<int, int>> ranges_;
-  std::unordered_map<uint64_t, Use> uses_, first_input_;
+  std::unordered_map<uint64_t, Use> uses_;
   std::unordered_map<uint64_t, std::vector<std::pair<int, int>>> paths_;
   std::unordered_map<int, tiles::LayerPlan> plans_;
   std::vector<std::vector<CopyCompute>> compute_ = std::vector<std::vector<CopyCompute>>(g_.layers.size());
@@ -983,10 +968,9 @@ class Replay {
   std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
   // resources booked in calendars (the contended ones, chosen after the first replay)
-  std::vector<hw::Resource> calendars_;
-  std::unordered_map<uint64_t, int> calendar_of_;
-  std::unordered_map<uint64_t, hw::Resource> own_;  // per (crossbar outside calendars_, layer)
-  int epoch_ = 0;
+  std::unordered_map<uint64_t, hw::Resource> calendars_;  // per resource (contend)
+  bool contend_ = false;
+  double waited_ = 0;  // requests' waits at the calendars, this replay
   double ready_delay_ = 0, next_delay_ = 0;
   std::vector<std::pair<double, double>> done_delays_;  // (end offset, delay) of a step's contended bookings
 };
@@ -1062,13 +1046,6 @@ std::string name_of(uint64_t key, int chip_tiles) {
   return "?";
 }
 
-// The end of a replay's stream.
-double first_total(const Replay& r) { return r.done().empty() ? 0.0 : r.done().back(); }
-
-// A resource busy for at least this share of the contention-free run is booked in a calendar in the
-// second replay: below it, queueing is rare and costs little, and each calendar booking costs a search.
-// A crossbar below it still has a calendar per layer: a layer's own steps take turns on it.
-constexpr double kContendedShare = 0.0;
 
 }  // namespace
 
@@ -1094,60 +1071,26 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   tiles::OperandPlan operands;
   const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, operands);
 
-  // The first replay, with no contention and no row spilled, gives when rows are written and last
-  // pulled (the spill decisions), and each resource's busy time (which resources queue); the second
-  // replays the stream with the spills and the busiest resources in calendars.
+  // Three replays of the stream. The first books nothing (no contention, no spill): it counts each
+  // row's pulls and gives when each consumer step read its rows (backpressure in the next). The second
+  // books every resource in a calendar and holds producers for their consumers' room, every row kept:
+  // the spills are decided on its schedule. The third replays the stream with those spills.
   Replay replay(graph, hw, mapping, plan, operands);
   replay.run(nullptr);
-  // the contended resources: those the first replay kept busy for a noticeable share of its run
-  std::vector<std::pair<double, uint64_t>> busy;
-  const double span = first_total(replay);
-  for (const auto& [k, u] : replay.uses())
-    if (u.busy >= kContendedShare * span || Kind(k >> 58) == Kind::spare) busy.push_back({u.busy, k});
-  std::vector<uint64_t> keys;
-  for (const auto& [b, k] : busy) keys.push_back(k);
-  // the second replay: contention and backpressure, every row kept, to decide the spills on
-  replay.contend(keys);
+  replay.contend();
   replay.run(nullptr);
   const SpillPlan spills = decide_spills(plan, replay);
-  std::sort(keys.begin(), keys.end());
-  // the rows' times the spills were decided on, for the buffer occupancy (below)
-  std::vector<tiles::RowLedger> decided_on = replay.ledger();
-  replay.contend(keys);
+  std::vector<tiles::RowLedger> decided_on = replay.ledger();  // for the buffer occupancy (below)
+  replay.contend();
   replay.run(&spills);
   const Replay& rp = replay;
 
-  // Latency: the contention-free critical path, or what the busiest resource forces (its first use, its
-  // busy time, and the critical path after its last use).
-  const std::vector<double>& cf = rp.done();
+  const std::vector<double>& done_at = rp.done();
   const int inputs = opt.inputs;
   double last_activity = 0;
   for (const auto& [k, u] : rp.uses()) last_activity = std::max(last_activity, u.last);
-  const double c0 = cf.front();
-  double bound = c0;
-  uint64_t bound_key = 0;
-  for (const auto& [k, u] : rp.first_input_uses()) {
-    if (std::binary_search(keys.begin(), keys.end(), k)) continue;  // queued in a calendar: in c0 already
-    const double b = u.first + u.busy + std::max(0.0, c0 - u.last);
-    if (b > bound) {
-      bound = b;
-      bound_key = k;
-    }
-  }
-  const double latency = bound;
-  // Stream: the busiest resource per inference, or the contention-free pace, whichever is slower.
-  double period = inputs > 1 ? (cf.back() - cf.front()) / double(inputs - 1) : 0.0;
-  std::string period_by = "contention-free pace";
-  for (const auto& [k, u] : rp.uses()) {
-    const double p = u.busy / double(inputs);
-    if (inputs > 1 && p > period) {
-      period = p;
-      period_by = name_of(k, mapping.chip_tiles);
-    }
-  }
-  std::vector<double> done(static_cast<size_t>(inputs), 0.0);
-  for (int n = 0; n < inputs; ++n) done[size_t(n)] = std::max(cf[size_t(n)], latency + double(n) * period);
-  done.back() = std::max(done.back(), inputs == 1 ? std::max(latency, last_activity) : last_activity);
+  std::vector<double> done = done_at;
+  done.back() = std::max(done.back(), last_activity);  // no resource is busy after the run
   if (!(done.back() <= opt.max_sim_ns))
     throw SimulationError("simulated time reached " + num(done.back() * 1e-6) + " ms; allowed: at most " +
                           num(opt.max_sim_ns * 1e-6) +
@@ -1155,11 +1098,16 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
 
   RunResult r = result_from_counts(graph, hw, mapping, opt, rp.stats(), done, writes);
   r.mode = "analytical";
-  r.analytical.critical_path_ns = c0;
-  r.analytical.resource_bound_ns = bound;
-  r.analytical.bound_by = bound > c0 ? name_of(bound_key, mapping.chip_tiles) : "critical path";
-  r.analytical.period_ns = period;
-  r.analytical.period_by = inputs > 1 ? period_by : "";
+  r.resource_wait_ns = rp.waited_ns();
+  // the stream's pace, and the resource busiest per inference (it bounds the pace from below)
+  r.analytical.period_ns = inputs > 1 ? (done.back() - done.front()) / double(inputs - 1) : done.front();
+  double most = -1;
+  for (const auto& [k, u] : rp.uses())
+    if (u.busy > most || (u.busy == most && name_of(k, mapping.chip_tiles) < r.analytical.busiest)) {
+      most = u.busy;
+      r.analytical.busiest = name_of(k, mapping.chip_tiles);
+      r.analytical.busiest_per_inference_ns = u.busy / double(inputs);
+    }
   const auto& ledger = rp.ledger();
   for (size_t i = 0; i < graph.layers.size(); ++i) {
     const auto& led = ledger[size_t(plan.source_of(int(i)))];

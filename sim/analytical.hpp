@@ -7,23 +7,22 @@
 // counts, and so dynamic energy and area, equal the SystemC run's exactly. Which rows spill depends on
 // the schedule; here it is decided on the contention-free schedule (docs/analytical.md, "Spills").
 //
-// Latency: each step takes its unloaded time (each transaction its closed-form service time: crossbar
-// bursts with ADC sharing, buffer banks, bus, digital units, NoC serialization and hops, off-chip port),
-// and starts when its input rows are ready and its lane's double buffer allows. Steps that pull the same
-// rows from the same places on the same copy do the same, so a step's transactions are worked out once
-// and then applied at each step's time (an "effect"). Two replays: the first has no contention at all
-// (it gives the rows' write and pull times, from which the spills are decided, and each resource's busy
-// time); the second books the resources the first kept busy for at least 2 % of its run in calendars
-// (hw::Resource, the earliest gap at or after the time asked, as the SystemC run books every resource)
-// and takes the (layer, input) pairs in the order they began in the first, so queueing at the off-chip
-// port, NoC links, packed crossbars and shared units delays the steps behind it. A wait at a booking
-// delays the bookings of the step that start after it ends (not those beside it). The first input's
-// latency is at least max over resources r outside the calendars of (first use_r + busy_r + (C - last
-// use_r)) (r serves all its work, then the critical path C after its last use still runs); a stream of N
-// inputs takes at least latency + (N - 1) x (the busiest resource's busy time per inference).
-// Backpressure: in the second replay a producer waits until its single-input consumers' windows have
-// room, at the times the first replay's consumers read their rows (earlier than they would with
-// contention, so the stalls come out short). Spills are decided on the first replay's schedule.
+// Latency: each transaction takes its closed-form service time (crossbar bursts with ADC sharing,
+// buffer banks, bus, digital units, NoC serialization and hops, off-chip port). Steps that pull the
+// same rows from the same places on the same copy do the same, so a step's transactions are worked out
+// once and then applied at each step's time (an "effect": counts, and bookings as offsets and
+// durations). Steps are replayed in the order the SystemC threads execute them: a layer thread
+// synchronises to its last step's end, and one waiting for a row wakes when the producer's step that
+// made it executes. Every booking takes the earliest gap at or after the time asked in its resource's
+// calendar (hw::Resource, as the SystemC run books it); a wait delays the bookings of the step that
+// start after the waiting one ends. Three replays: the first books nothing (it counts each row's pulls
+// and times each consumer's reads); the second books calendars and holds producers for their
+// single-input consumers' room at the first replay's read times (backpressure), every row kept, and
+// the spills are decided on its schedule (per tile, rows in write order, a row kept if it fits beside
+// the windows and the kept rows whose last pull comes after its step began); the third applies them.
+// Where the SystemC run waits for nothing, the schedules are the same; elsewhere docs/analytical.md
+// gives the measured agreement and where the differences come from (booking order, backpressure and
+// spills timed on another schedule, the buffer banks booked as one).
 //
 // Thread safety: evaluate() builds no SystemC object and touches no global state; it may run on many
 // threads at once (cimsim sweep --mode analytical).

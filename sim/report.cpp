@@ -141,16 +141,13 @@ json to_json(const RunResult& r) {
                            "single-input consumers have room (docs/architecture.md, Buffers)"}};
   j["resource_wait_ns"] = r.resource_wait_ns;  // contention: time requests waited for busy resources
   if (r.mode == "analytical")
-    j["analytical"] = {{"critical_path_ns", r.analytical.critical_path_ns},
-                       {"resource_bound_ns", r.analytical.resource_bound_ns},
-                       {"bound_by", r.analytical.bound_by},
-                       {"period_ns", r.analytical.period_ns},
-                       {"period_by", r.analytical.period_by},
-                       {"model", "each step at its unloaded time, the busiest resources (2 % of the run or more) "
-                                 "booked in calendars; latency = max(that critical path, max over resources of "
-                                 "first use + busy time + critical path after the last use); a stream at least "
-                                 "(N - 1) x the busiest resource per inference more; spills decided on the "
-                                 "contention-free schedule; no backpressure (docs/analytical.md)"}};
+    j["analytical"] = {{"period_ns", r.analytical.period_ns},
+                       {"busiest", r.analytical.busiest},
+                       {"busiest_per_inference_ns", r.analytical.busiest_per_inference_ns},
+                       {"model", "the SystemC run's transactions replayed without an event kernel in the order "
+                                 "its threads execute them, every resource booked in a calendar; backpressure "
+                                 "at the consumer times of the replay before; spills decided on a replay with "
+                                 "contention and every row kept (docs/analytical.md)"}};
   json busiest = json::array();
   for (const auto& [name, ns] : r.busiest)
     busiest.push_back({{"resource", name}, {"busy_ns", ns}, {"busy_fraction", ns / r.total_ns}});
@@ -307,11 +304,10 @@ void print_table(std::ostream& os, const RunResult& r) {
   }
   if (r.mode == "analytical") {
     const auto& a = r.analytical;
-    os << "  analytical   critical path " << si(a.critical_path_ns * 1e-9, "s") << ", resource bound "
-       << si(a.resource_bound_ns * 1e-9, "s") << " (" << common::printable(a.bound_by, 60) << ")";
-    if (r.options.inputs > 1)
-      os << ", period " << si(a.period_ns * 1e-9, "s") << " (" << common::printable(a.period_by, 60) << ")";
-    os << "; the busiest resources queue, backpressure is not modelled (docs/analytical.md)\n" << std::defaultfloat;
+    os << "  analytical   busiest " << common::printable(a.busiest, 60) << ", " << si(a.busiest_per_inference_ns * 1e-9, "s")
+       << " per inference";
+    if (r.options.inputs > 1) os << "; the stream's pace " << si(a.period_ns * 1e-9, "s");
+    os << "; spills and backpressure from earlier replays (docs/analytical.md)\n" << std::defaultfloat;
   } else {
     os << "  contention   requests waited " << std::fixed << std::setprecision(0)
        << r.resource_wait_ns * r.clock_ghz / std::max(1, r.options.inputs)

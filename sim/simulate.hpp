@@ -119,13 +119,12 @@ struct RunResult {
   // off-chip port), summed over resources. 0 (with stall_ns 0): the run saw no contention at all.
   // The analytical evaluator sees none by construction: it reports 0.
   double resource_wait_ns = 0;
-  // The analytical evaluator's latency terms (docs/analytical.md): the critical path of its replay (the
-  // busiest resources queueing in calendars), the bound a resource sets (its first use + its busy time +
-  // the critical path after its last use), and the stream's period (the busiest resource per inference,
-  // or the replay's pace).
+  // The analytical evaluator's stream figures (docs/analytical.md): its pace (the run's end less the
+  // first input's, per further input; one input: its latency), and the resource busiest per inference,
+  // which bounds the pace from below.
   struct Analytical {
-    double critical_path_ns = 0, resource_bound_ns = 0, period_ns = 0;
-    std::string bound_by, period_by;
+    double period_ns = 0, busiest_per_inference_ns = 0;
+    std::string busiest;
   } analytical;
   double wall_s = 0;
   // the resources that were busy longest (name, busy ns), most first: where the time went

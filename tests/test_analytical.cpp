@@ -36,11 +36,11 @@ namespace {
 
 // Contended cases: |analytical / SystemC - 1| of the first input's latency stays within this. Where it
 // comes from: scripts/analytical_agreement.py over 206 cases (built-in networks on three configs, 100
-// random DARTS deployments, the knob table, streams, layer-by-layer, --mapping isaac), at commit 926b010:
-// at most 46.9 % (darts_v2 on the default chip, layer by layer; docs/analytical.md, "Agreement with the
-// SystemC model"), rounded up to the next 5 %. The script reads this constant back and says on that
-// page whether every measured case is within it.
-constexpr double kContendedLatencyBound = 0.50;
+// random DARTS deployments, the knob table, streams, layer-by-layer, --mapping isaac), at commit face363
+// and after: at most 7.96 % (darts_v2 on the default chip, hypernet deployment; docs/analytical.md,
+// "Agreement with the SystemC model"), rounded up to the next 5 %. The script reads this constant back
+// and says on that page whether every measured case is within it.
+constexpr double kContendedLatencyBound = 0.10;
 // The claim where the SystemC run saw no waiting.
 constexpr double kUncontendedTolerance = 0.02;
 // A SystemC run's summed waiting below this is rounding in its booking calendar (intervals in double
@@ -194,9 +194,8 @@ TEST_P(NothingWaits, LatencyWithinTwoPercent) {
   EXPECT_LE(std::abs(b.latency_error()), kUncontendedTolerance)
       << "SystemC " << b.systemc["latency"]["ns"] << " ns, analytical " << b.analytical["latency"]["ns"]
       << " ns";
-  // with nothing to wait for, the latency is the critical path itself
-  EXPECT_DOUBLE_EQ(b.analytical["analytical"]["critical_path_ns"].get<double>(),
-                   b.analytical["latency"]["ns"].get<double>());
+  // nothing waits in the evaluator either
+  EXPECT_LE(b.analytical["resource_wait_ns"].get<double>(), kNoWaitNs);
   EXPECT_EQ(b.analytical["counts"], b.systemc["counts"]);
 }
 
@@ -233,16 +232,15 @@ void check_invariants(const Evaluated& e) {
   const sim::RunResult& r = e.r;
   SCOPED_TRACE(e.what);
   EXPECT_EQ(r.mode, "analytical");
-  // latency: the larger of the contention-free critical path and the resource bound
-  EXPECT_GE(r.latency_ns, r.analytical.critical_path_ns);
-  EXPECT_GE(r.latency_ns * (1 + 1e-12), r.analytical.resource_bound_ns);
-  EXPECT_GT(r.analytical.critical_path_ns, 0.0);
+  EXPECT_GT(r.latency_ns, 0.0);
+  // the busiest resource is never busier than the run
+  EXPECT_LE(r.analytical.busiest_per_inference_ns * r.options.inputs, r.total_ns * (1 + 1e-12))
+      << r.analytical.busiest;
   // inputs complete in order; the stream runs at least (N - 1) periods after the first
   ASSERT_EQ(r.done_ns.size(), size_t(r.options.inputs));
   EXPECT_DOUBLE_EQ(r.done_ns.front(), r.latency_ns);
   for (size_t n = 1; n < r.done_ns.size(); ++n) EXPECT_GE(r.done_ns[n], r.done_ns[n - 1]);
   EXPECT_DOUBLE_EQ(r.total_ns, r.done_ns.back());
-  EXPECT_GE(r.total_ns * (1 + 1e-12), r.latency_ns + double(r.options.inputs - 1) * r.analytical.period_ns);
   // never above the chip's peak efficiency
   EXPECT_LE(r.achieved_efficiency.tops, r.peak_efficiency.tops);
   EXPECT_LE(r.achieved_efficiency.tops_per_w, r.peak_efficiency.tops_per_w);
@@ -255,9 +253,9 @@ void check_invariants(const Evaluated& e) {
   double parts = 0;
   for (const auto& [part, pj] : r.energy.breakdown_pj) parts += pj;
   EXPECT_NEAR(parts, r.energy.total_pj, 1e-9 * r.energy.total_pj);
-  // it reports no waiting at resources (sim::RunResult::resource_wait_ns); its backpressure stalls are
+  // requests' waits at its calendars (sim::RunResult::resource_wait_ns); its backpressure stalls are
   // each layer's, summed
-  EXPECT_EQ(r.resource_wait_ns, 0.0);
+  EXPECT_GE(r.resource_wait_ns, 0.0);
   EXPECT_GE(r.stall_ns, 0.0);
   double stalls = 0;
   for (const auto& l : r.layer_results) stalls += l.stall_ns;
@@ -318,7 +316,7 @@ TEST_P(Contended, LatencyWithinTheMeasuredBound) {
   ASSERT_TRUE(b.waited()) << "the premise: the SystemC run saw contention";
   EXPECT_LE(std::abs(b.latency_error()), kContendedLatencyBound)
       << "SystemC " << b.systemc["latency"]["ns"] << " ns, analytical " << b.analytical["latency"]["ns"]
-      << " ns (bound set by " << b.analytical["analytical"]["bound_by"] << ")";
+      << " ns (busiest " << b.analytical["analytical"]["busiest"] << ")";
   // counts, hence energy, differ only through spills: the same MVMs whatever the schedule
   for (const char* action :
        {"crossbar_read", "crossbar_cell_read", "adc_conversion", "dac_drive", "shift_add"})
