@@ -307,7 +307,7 @@ int cmd_export(const Common& c, const std::string& onnx_out) {
 }
 
 struct SweepArgs {
-  std::string spec, out, shard, merge_dir;
+  std::string spec, out, shard, merge_dir, mode = "systemc";
   int jobs = 1, shards = 0;
   bool retry_failed = false, slurm = false, submit = false;
 };
@@ -318,6 +318,7 @@ int cmd_sweep(const SweepArgs& a) {
   sim::SweepOptions o;
   o.out = a.out;
   o.jobs = a.jobs;
+  o.evaluator = a.mode;
   o.retry_failed = a.retry_failed;
   o.tty = isatty(STDERR_FILENO) != 0;
   if (!a.shard.empty()) {
@@ -338,7 +339,7 @@ int cmd_sweep(const SweepArgs& a) {
     sim::prepare_sweep_dir(a.out);
     sim::prepare_sweep_dir((fs::path(a.out) / "slurm").string());
     const std::string script = (fs::path(a.out) / "sweep.sbatch").string();
-    sim::write_output(script, sim::slurm_script(spec, a.spec, a.out, shards, a.jobs));
+    sim::write_output(script, sim::slurm_script(spec, a.spec, a.out, shards, a.jobs, a.mode));
     std::cout << "cimsim sweep: " << points.size() << " points in " << shards << " array tasks: " << sim::shell_quote(script) << '\n';
     if (a.submit) sim::submit_slurm(script);
     else std::cout << "submit with: sbatch " << sim::shell_quote(script) << "   (or: cimsim sweep SPEC --out DIR --slurm --submit)\n";
@@ -487,7 +488,15 @@ int sc_main(int argc, char* argv[]) {
   auto* sweep = app.add_subcommand("sweep", "run a design-space sweep (docs/sweeps.md)");
   sweep->add_option("spec", sw.spec, "the sweep spec (YAML)");
   sweep->add_option("--out", sw.out, "the sweep directory (results.sqlite, results.csv, results.jsonl)");
-  sweep->add_option("--jobs", sw.jobs, "worker processes (default: the cores)")->check(CLI::Range(1, 1024))->capture_default_str();
+  sweep->add_option("--jobs", sw.jobs,
+                    "worker processes, or threads with --mode analytical (default: the cores)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  sweep->add_option("--mode", sw.mode,
+                    "systemc (each point a `cimsim run` process) or analytical (sim::evaluate, the points "
+                    "in this process on --jobs threads; docs/sweeps.md)")
+      ->check(CLI::IsMember({"systemc", "analytical"}))
+      ->capture_default_str();
   sweep->add_option("--shard", sw.shard, "run only shard I of N (I/N)");
   sweep->add_flag("--retry-failed", sw.retry_failed, "run the points that failed before again");
   sweep->add_flag("--slurm", sw.slurm, "write an sbatch job-array script (one task per shard) instead of running");

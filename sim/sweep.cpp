@@ -25,6 +25,7 @@
 #include "sim/report.hpp"
 #include "sim/subprocess.hpp"
 #include "sim/sweep_db.hpp"
+#include "sim/sweep_threads.hpp"
 
 namespace cimsim::sim {
 
@@ -33,34 +34,22 @@ using nlohmann::json;
 
 namespace {
 
-// The columns of the results table: point, status, error, wall_s, the axes, the metrics.
+// The columns of the results table: point, status, error, wall_s, the axes, the metrics, the evaluator
+// (last: a table written before it existed gains it there, see add_evaluator_column).
 std::vector<std::string> table_columns(const SweepSpec& spec) {
   std::vector<std::string> c = {"point", "status", "error", "wall_s"};
   for (const auto& a : spec.columns()) c.push_back(a);
   for (const auto& m : sweep_metrics()) c.push_back(m);
+  c.push_back("evaluator");
   return c;
 }
 
-void create_table(SweepDb& db, const SweepSpec& spec, const std::string& fingerprint) {
-  db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
-  std::string sql = "CREATE TABLE IF NOT EXISTS results (point INTEGER PRIMARY KEY, status TEXT, error TEXT, wall_s REAL";
-  for (const auto& a : spec.columns()) sql += ", " + sql_identifier(a) + " TEXT";
-  for (const auto& m : sweep_metrics()) sql += ", " + sql_identifier(m) + " REAL";
-  db.exec(sql + ")");
-  std::string stored;
-  db.query("SELECT value FROM meta WHERE key = 'fingerprint'", [&](const auto& v) { stored = v[0]; });
-  if (stored.empty()) {
-    db.put("meta", {"key", "value"}, {"fingerprint", fingerprint}, {false, false});
-    db.put("meta", {"key", "value"}, {"spec", spec.name}, {false, false});
-  } else if (stored != fingerprint) {
-    throw SweepError("the sweep directory holds the results of a different sweep (other points or options); "
-                     "allowed: the same spec, or another --out directory");
-  }
-}
-
 // What identifies a sweep's points: changing it makes old results meaningless.
-// FNV-1a over the pieces, one at a time (no copy of every point's config in one string).
-std::string fingerprint(const SweepSpec& spec, const std::vector<SweepPoint>& points) {
+// FNV-1a over the pieces, one at a time (no copy of every point's config in one string). The evaluator
+// is a piece only when it is not systemc: a directory of SystemC results written before the analytical
+// evaluator existed resumes as it did.
+std::string fingerprint(const SweepSpec& spec, const std::vector<SweepPoint>& points,
+                        const std::string& evaluator) {
   std::uint64_t h = 14695981039346656037ull;
   auto add = [&h](const std::string& piece) {
     for (unsigned char c : piece) h = (h ^ c) * 1099511628211ull;
@@ -68,6 +57,7 @@ std::string fingerprint(const SweepSpec& spec, const std::vector<SweepPoint>& po
   };
   for (const auto& piece : {spec.mapping, spec.dataflow, std::to_string(spec.inputs), std::to_string(spec.crossbars)})
     add(piece);
+  if (evaluator != "systemc") add("evaluator=" + evaluator);
   for (const auto& p : points) {
     add(p.net);
     add(p.deploy);
@@ -76,13 +66,52 @@ std::string fingerprint(const SweepSpec& spec, const std::vector<SweepPoint>& po
   return std::to_string(h) + "-" + std::to_string(points.size());
 }
 
+// A results table written before the analytical evaluator existed has no evaluator column, and every row
+// of it was made by a SystemC worker process: the column is added (last) and filled so. `schema` is
+// "main", or "s" for an attached shard.
+void add_evaluator_column(SweepDb& db, const std::string& schema) {
+  bool has = false;
+  db.query("PRAGMA " + schema + ".table_info(results)",
+           [&](const auto& v) { has = has || v[1] == "evaluator"; });
+  if (has) return;
+  db.exec("ALTER TABLE " + schema + ".results ADD COLUMN evaluator TEXT");
+  db.exec("UPDATE " + schema + ".results SET evaluator = 'systemc'");
+}
+
+void create_table(SweepDb& db, const SweepSpec& spec, const std::vector<SweepPoint>& points,
+                  const std::string& evaluator) {
+  db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)");
+  std::string sql = "CREATE TABLE IF NOT EXISTS results (point INTEGER PRIMARY KEY, status TEXT, error TEXT, wall_s REAL";
+  for (const auto& a : spec.columns()) sql += ", " + sql_identifier(a) + " TEXT";
+  for (const auto& m : sweep_metrics()) sql += ", " + sql_identifier(m) + " REAL";
+  db.exec(sql + ", evaluator TEXT)");
+  const std::string fp = fingerprint(spec, points, evaluator);
+  std::string stored;
+  db.query("SELECT value FROM meta WHERE key = 'fingerprint'", [&](const auto& v) { stored = v[0]; });
+  if (stored.empty()) {
+    db.put("meta", {"key", "value"}, {"fingerprint", fp}, {false, false});
+    db.put("meta", {"key", "value"}, {"spec", spec.name}, {false, false});
+  } else if (stored != fp) {
+    for (const std::string other : kSweepEvaluators)
+      if (other != evaluator && stored == fingerprint(spec, points, other))
+        throw SweepError("the sweep directory holds this sweep's results by the " + other +
+                         " evaluator, not " + evaluator + "; allowed: --mode " + other +
+                         " to resume it, or another --out directory");
+    throw SweepError("the sweep directory holds the results of a different sweep (other points or options); "
+                     "allowed: the same spec, or another --out directory");
+  }
+  add_evaluator_column(db, "main");
+}
+
 std::string num(double v) {
   std::ostringstream os;
   os << std::setprecision(12) << v;
   return os.str();
 }
 
-std::map<std::string, std::string> metrics_of(const json& j) {
+}  // namespace
+
+std::map<std::string, std::string> sweep_metrics_of(const json& j) {
   return {{"latency_ns", num(j["latency"]["ns"])},
           {"latency_cycles", num(j["latency"]["cycles"])},
           {"energy_pj", num(j["energy_pj"]["total"])},
@@ -96,6 +125,13 @@ std::map<std::string, std::string> metrics_of(const json& j) {
           {"leakage_pj", num(j["energy_pj"]["leakage"])},
           {"tops_per_w", num(j["efficiency"]["achieved"]["tops_per_w"])},
           {"adc_lossless_bits", num(j["adc"]["lossless_bits"])}};
+}
+
+namespace {
+
+// DIR/points/N/hw.yaml: a point's whole config (cimsim run --hw it by hand)
+fs::path point_config_path(const SweepOptions& o, const SweepPoint& p) {
+  return fs::path(o.out) / "points" / std::to_string(p.index) / "hw.yaml";
 }
 
 std::string db_path(const SweepOptions& o) {
@@ -112,6 +148,13 @@ const std::vector<std::string>& sweep_metrics() {
                                              "crossbars_used", "utilization", "tiles", "leakage_pj",
                                              "tops_per_w", "adc_lossless_bits"};
   return m;
+}
+
+void check_evaluator(const std::string& evaluator) {
+  const auto* end = std::end(kSweepEvaluators);
+  if (std::find(std::begin(kSweepEvaluators), end, evaluator) == end)
+    throw SweepError("--mode " + common::printable(evaluator, 80) +
+                     " is not allowed; allowed: systemc, analytical");
 }
 
 std::pair<int, int> parse_shard(const std::string& text) {
@@ -159,18 +202,85 @@ void write_output(const fs::path& path, const std::string& text) {
   }
 }
 
-class Runner {
+// Writes finished points into the results table, one transaction per batch (a batch is one point of the
+// process sweep, or the points the threads finished while the last batch was written), and shows the
+// progress: a bar on a terminal, else one line per point.
+class Recorder {
  public:
-  Runner(const SweepSpec& spec, const SweepOptions& o, SweepDb& db, std::ostream& log)
-      : spec_(spec), o_(o), db_(db), log_(log), cols_(table_columns(spec)), self_(self_executable()) {
+  Recorder(const SweepSpec& spec, const SweepOptions& o, SweepDb& db, std::ostream& log, std::size_t total)
+      : o_(o), db_(db), log_(log), cols_(table_columns(spec)), total_(total) {
     for (const auto& c : cols_)
       numeric_.push_back(c == "point" || c == "wall_s" ||
                          std::find(sweep_metrics().begin(), sweep_metrics().end(), c) != sweep_metrics().end());
   }
 
+  void record(const std::vector<PointOutcome>& batch, SweepSummary& sum) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& o : batch) {
+      const SweepPoint& p = *o.point;
+      std::vector<std::string> vals;
+      for (const auto& c : cols_) {
+        if (c == "point") vals.push_back(std::to_string(p.index));
+        else if (c == "status") vals.push_back(o.status);
+        else if (c == "error") vals.push_back(o.error);
+        else if (c == "wall_s") vals.push_back(num(o.wall_s));
+        else if (c == "evaluator") vals.push_back(o_.evaluator);
+        else if (p.values.count(c)) vals.push_back(p.values.at(c));
+        else if (o.metrics.count(c)) vals.push_back(o.metrics.at(c));
+        else vals.push_back("");
+      }
+      rows.push_back(std::move(vals));
+    }
+    db_.put_rows("results", cols_, rows, numeric_);
+    for (const auto& o : batch) {
+      ++sum.ran;
+      (o.status == "ok" ? ran_ok_ : ran_failed_)++;
+      if (!o_.tty || &o == &batch.back())  // a terminal's bar: once per batch
+        progress(*o.point, o.status == "ok" ? "ok" : "FAILED: " + o.error, o.wall_s);
+    }
+  }
+
+  ~Recorder() {
+    if (o_.tty) log_ << "\n";
+  }
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+ private:
+  void progress(const SweepPoint& p, const std::string& st, double wall) {
+    const int done = ran_ok_ + ran_failed_;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    const double eta = done > 0 ? elapsed / done * double(total_ - size_t(done)) : 0.0;
+    if (o_.tty) {
+      const int width = 30, filled = total_ == 0 ? width : int(width * done / double(total_));
+      log_ << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done
+           << "/" << total_ << "  ok " << ran_ok_ << "  failed " << ran_failed_ << "  ETA " << std::fixed
+           << std::setprecision(0) << eta << " s   " << std::defaultfloat << std::flush;
+    } else {
+      log_ << "sweep: [" << done << "/" << total_ << "] point " << p.index << " " << common::printable(st, 300)
+           << " in " << std::fixed << std::setprecision(2) << wall << " s, ETA " << std::setprecision(0) << eta
+           << " s\n" << std::defaultfloat << std::flush;
+    }
+  }
+
+  const SweepOptions& o_;
+  SweepDb& db_;
+  std::ostream& log_;
+  std::vector<std::string> cols_;
+  std::vector<bool> numeric_;
+  std::size_t total_ = 0;
+  int ran_ok_ = 0, ran_failed_ = 0;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+// The SystemC sweep: every point a `cimsim run` worker process, o.jobs at a time.
+class ProcessRunner {
+ public:
+  ProcessRunner(const SweepSpec& spec, const SweepOptions& o, Recorder& recorder, std::ostream& log)
+      : spec_(spec), o_(o), recorder_(recorder), log_(log), self_(self_executable()) {}
+
   // Runs `todo`, o.jobs at a time; a worker killed by a signal from outside runs once more.
   void run(const std::vector<const SweepPoint*>& todo, SweepSummary& sum) {
-    total_ = todo.size();
     std::deque<std::pair<const SweepPoint*, int>> queue;  // point, attempt (1 or 2)
     for (const auto* p : todo) queue.push_back({p, 1});
     while (!queue.empty() || !running_.empty()) {
@@ -186,12 +296,11 @@ class Runner {
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
         if (WIFSIGNALED(st) && !r.timed_out && r.attempt == 1) {
           ++sum.retried;
-          log_ << "sweep: point " << r.p->index << ": worker killed by " << signal_name(WTERMSIG(st))
-               << "; running it once more\n" << std::flush;
+          log_retry(*r.p, st);
           queue.push_front({r.p, 2});
           continue;
         }
-        outcome(*r.p, r, st, wall, sum);
+        recorder_.record({outcome(*r.p, r, st, wall)}, sum);
         continue;
       }
       for (auto& [p, r] : running_)  // time limits
@@ -202,7 +311,6 @@ class Runner {
         }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (o_.tty) log_ << "\n";
   }
 
  private:
@@ -213,8 +321,13 @@ class Runner {
     std::chrono::steady_clock::time_point start;
   };
 
+  void log_retry(const SweepPoint& p, int st) {
+    log_ << "sweep: point " << p.index << ": worker killed by " << signal_name(WTERMSIG(st))
+         << "; running it once more\n" << std::flush;
+  }
+
   void start(const SweepPoint& p, int attempt) {
-    const fs::path dir = fs::path(o_.out) / "points" / std::to_string(p.index);
+    const fs::path dir = point_config_path(o_, p).parent_path();
     fs::create_directories(dir);
     write_output(dir / "hw.yaml", p.hw_yaml);
     fs::remove(dir / "result.json");
@@ -235,69 +348,36 @@ class Runner {
     running_[pid] = {&p, attempt, false, std::chrono::steady_clock::now()};
   }
 
-  void outcome(const SweepPoint& p, const Running& r, int st, double wall, SweepSummary& sum) {
+  PointOutcome outcome(const SweepPoint& p, const Running& r, int st, double wall) {
     const fs::path dir = fs::path(o_.out) / "points" / std::to_string(p.index);
+    PointOutcome o;
+    o.point = &p;
+    o.wall_s = wall;
+    o.status = "failed";
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && fs::exists(dir / "result.json")) {
       try {
-        record(p, "ok", "", wall, metrics_of(json::parse(read_file((dir / "result.json").string()))), sum);
+        o.metrics = sweep_metrics_of(json::parse(read_file((dir / "result.json").string())));
+        o.status = "ok";
       } catch (const json::exception& e) {
-        record(p, "failed", std::string("unreadable result: ") + e.what(), wall, {}, sum);
+        o.error = std::string("unreadable result: ") + e.what();
       }
     } else if (r.timed_out) {
-      record(p, "failed", "time limit of " + num(spec_.timeout_s) + " s exceeded", wall, {}, sum);
+      o.error = "time limit of " + num(spec_.timeout_s) + " s exceeded";
     } else if (WIFSIGNALED(st)) {
-      record(p, "failed", "worker killed by " + signal_name(WTERMSIG(st)) + ", also on its retry", wall, {}, sum);
+      o.error = "worker killed by " + signal_name(WTERMSIG(st)) + ", also on its retry";
     } else {
       const std::string err = common::printable(child_error((dir / "stderr.txt").string()), 2000);
-      record(p, "failed", "exit " + std::to_string(WEXITSTATUS(st)) + (err.empty() ? "" : ": " + err), wall, {}, sum);
+      o.error = "exit " + std::to_string(WEXITSTATUS(st)) + (err.empty() ? "" : ": " + err);
     }
-  }
-
-  void record(const SweepPoint& p, const std::string& st, const std::string& error, double wall,
-              const std::map<std::string, std::string>& metrics, SweepSummary& sum) {
-    std::vector<std::string> vals;
-    for (const auto& c : cols_) {
-      if (c == "point") vals.push_back(std::to_string(p.index));
-      else if (c == "status") vals.push_back(st);
-      else if (c == "error") vals.push_back(error);
-      else if (c == "wall_s") vals.push_back(num(wall));
-      else if (p.values.count(c)) vals.push_back(p.values.at(c));
-      else if (metrics.count(c)) vals.push_back(metrics.at(c));
-      else vals.push_back("");
-    }
-    db_.put("results", cols_, vals, numeric_);
-    ++sum.ran;
-    (st == "ok" ? ran_ok_ : ran_failed_)++;
-    progress(p, st == "ok" ? "ok" : "FAILED: " + error, wall);
-  }
-
-  void progress(const SweepPoint& p, const std::string& st, double wall) {
-    const int done = ran_ok_ + ran_failed_;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    const double eta = done > 0 ? elapsed / done * double(total_ - size_t(done)) : 0.0;
-    if (o_.tty) {
-      const int width = 30, filled = total_ == 0 ? width : int(width * done / double(total_));
-      log_ << "\r[" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done
-           << "/" << total_ << "  ok " << ran_ok_ << "  failed " << ran_failed_ << "  ETA " << std::fixed
-           << std::setprecision(0) << eta << " s   " << std::defaultfloat << std::flush;
-    } else {
-      log_ << "sweep: [" << done << "/" << total_ << "] point " << p.index << " " << common::printable(st, 300)
-           << " in " << std::fixed << std::setprecision(2) << wall << " s, ETA " << std::setprecision(0) << eta
-           << " s\n" << std::defaultfloat << std::flush;
-    }
+    return o;
   }
 
   const SweepSpec& spec_;
   const SweepOptions& o_;
-  SweepDb& db_;
+  Recorder& recorder_;
   std::ostream& log_;
-  std::vector<std::string> cols_;
-  std::vector<bool> numeric_;
   std::string self_;
   std::map<pid_t, Running> running_;
-  std::size_t total_ = 0;
-  int ran_ok_ = 0, ran_failed_ = 0;
-  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
 // One sweep at a time on a database: an exclusive lock on DB.lock for the run (released by the kernel
@@ -337,6 +417,7 @@ std::map<int, std::string> statuses(SweepDb& db) {
 
 SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& o,
                        std::ostream& log) {
+  check_evaluator(o.evaluator);
   prepare_sweep_dir(o.out);
   SweepSummary sum;
   try {
@@ -344,7 +425,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poi
     if (o.shards > 1) fs::create_directories(fs::path(o.out) / "shards");
     const RunLock lock(db_path(o));
     SweepDb db(db_path(o));
-    create_table(db, spec, fingerprint(spec, points));
+    create_table(db, spec, points, o.evaluator);
     const auto before = statuses(db);
     std::vector<const SweepPoint*> todo;
     for (const auto& p : points) {
@@ -357,7 +438,23 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poi
       }
       todo.push_back(&p);
     }
-    Runner(spec, o, db, log).run(todo, sum);
+    {
+      Recorder recorder(spec, o, db, log, todo.size());
+      if (o.evaluator == "analytical") {
+        // in this process: a failed point's config is kept in points/N/hw.yaml, the file its message names
+        const auto label = [&o](const SweepPoint& p) { return point_config_path(o, p).string(); };
+        run_points_in_threads(spec, todo, o.jobs, label, [&](std::vector<PointOutcome>& batch) {
+          for (const auto& r : batch)
+            if (r.status != "ok") {
+              fs::create_directories(point_config_path(o, *r.point).parent_path());
+              write_output(point_config_path(o, *r.point), r.point->hw_yaml);
+            }
+          recorder.record(batch, sum);
+        });
+      } else {
+        ProcessRunner(spec, o, recorder, log).run(todo, sum);
+      }
+    }
     // the summary counts what is recorded, earlier runs included
     const auto after = statuses(db);
     for (const auto& p : points) {
@@ -432,13 +529,19 @@ int merge_sweep(const std::string& dir) {
                        "sweep (same spec) in DIR/shards");
     }
     fp = shard_fp;
+    add_evaluator_column(out, "s");  // a shard, or a merged table, written before the column existed
     out.exec("CREATE TABLE IF NOT EXISTS meta AS SELECT * FROM s.meta WHERE 0");
     out.exec("CREATE TABLE IF NOT EXISTS results AS SELECT * FROM s.results WHERE 0");
+    add_evaluator_column(out, "main");
     // AS SELECT copies no keys: these make INSERT OR REPLACE replace a point merged before
     out.exec("CREATE UNIQUE INDEX IF NOT EXISTS meta_key ON meta (key)");
     out.exec("CREATE UNIQUE INDEX IF NOT EXISTS results_point ON results (point)");
     out.exec("INSERT OR REPLACE INTO meta SELECT * FROM s.meta");
-    out.exec("INSERT OR REPLACE INTO results SELECT * FROM s.results");
+    // by name, not by position
+    std::string cols;
+    out.query("PRAGMA main.table_info(results)",
+              [&](const auto& v) { cols += (cols.empty() ? "" : ",") + sql_identifier(v[1]); });
+    out.exec("INSERT OR REPLACE INTO results (" + cols + ") SELECT " + cols + " FROM s.results");
     out.exec("DETACH DATABASE s");
   }
   int rows = 0;

@@ -1,7 +1,11 @@
-// Running a sweep: every point in its own process, N at a time; results into SQLite (one transaction per
-// finished point), exported as CSV and JSON lines; resumable; sharded for Slurm job arrays.
+// Running a sweep: with the SystemC evaluator every point in its own process, N at a time; with the
+// analytical one in this process on N threads (sim/sweep_threads.cpp). Results into SQLite (one
+// transaction per finished point, or per batch of points finished together), exported as CSV and JSON
+// lines; resumable; sharded for Slurm job arrays.
 #pragma once
 
+#include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -11,9 +15,16 @@
 
 namespace cimsim::sim {
 
+// How each point is evaluated (cimsim sweep --mode): "systemc" (sim::simulate, a `cimsim run` process
+// per point) or "analytical" (sim::evaluate, in this process on `jobs` threads).
+inline constexpr const char* kSweepEvaluators[] = {"systemc", "analytical"};
+// A SweepError naming the allowed ones unless `evaluator` is one of kSweepEvaluators.
+void check_evaluator(const std::string& evaluator);
+
 struct SweepOptions {
   std::string out;          // the sweep directory
-  int jobs = 1;             // worker processes
+  int jobs = 1;             // worker processes (systemc) or threads (analytical)
+  std::string evaluator = "systemc";  // kSweepEvaluators
   int shard = 0, shards = 1;  // run the points with index % shards == shard
   bool retry_failed = false;
   bool tty = false;         // progress bar (else plain progress lines)
@@ -41,6 +52,8 @@ void prepare_sweep_dir(const std::string& out);
 
 // The metrics of a run report that a sweep records (columns of results.csv).
 const std::vector<std::string>& sweep_metrics();
+// Those metrics read from a run's JSON report (sim::to_json), as text: metric -> value.
+std::map<std::string, std::string> sweep_metrics_of(const nlohmann::json& report);
 
 SweepSummary run_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& points, const SweepOptions& options,
                        std::ostream& log);
@@ -52,11 +65,12 @@ int merge_sweep(const std::string& dir);
 // DIR/results.csv and DIR/results.jsonl from DIR/results.sqlite (atomic).
 void export_sweep(const std::string& dir);
 
-// An sbatch job-array script: one array task per shard, each `cimsim sweep SPEC --out DIR --shard I/N`.
-// Every path is a single-quoted shell word in the script's body (never in an #SBATCH line or a comment);
-// the name is the spec's validated [A-Za-z0-9._-] name (sim/sweep_slurm.cpp).
+// An sbatch job-array script: one array task per shard, each `cimsim sweep SPEC --out DIR --shard I/N
+// --mode EVALUATOR`. Every path is a single-quoted shell word in the script's body (never in an #SBATCH
+// line or a comment); the name is the spec's validated [A-Za-z0-9._-] name, the evaluator one of
+// kSweepEvaluators (sim/sweep_slurm.cpp).
 std::string slurm_script(const SweepSpec& spec, const std::string& spec_path, const std::string& out_dir,
-                         int shards, int jobs_per_task);
+                         int shards, int jobs_per_task, const std::string& evaluator);
 
 // `s` as one POSIX shell word: single-quoted, each ' written as '\''.
 std::string shell_quote(const std::string& s);

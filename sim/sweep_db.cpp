@@ -81,6 +81,11 @@ void SweepDb::query(const std::string& sql, const std::function<void(const std::
 
 void SweepDb::put(const std::string& table, const std::vector<std::string>& cols, const std::vector<std::string>& vals,
                   const std::vector<bool>& numeric) {
+  put_rows(table, cols, {vals}, numeric);
+}
+
+void SweepDb::put_rows(const std::string& table, const std::vector<std::string>& cols,
+                       const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& numeric) {
   std::string sql = "INSERT OR REPLACE INTO " + sql_identifier(table) + " (";
   for (size_t i = 0; i < cols.size(); ++i) sql += (i ? "," : "") + sql_identifier(cols[i]);
   sql += ") VALUES (";
@@ -88,23 +93,23 @@ void SweepDb::put(const std::string& table, const std::vector<std::string>& cols
   sql += ")";
   exec("BEGIN IMMEDIATE");
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+  const auto rollback = [&] {
     const std::string msg = sqlite3_errmsg(db_);
+    sqlite3_finalize(st);
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw SweepError(common::printable(path_) + ": " + msg);
+  };
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) rollback();
+  for (const auto& vals : rows) {  // one statement, bound again for each row
+    sqlite3_reset(st);
+    for (size_t i = 0; i < vals.size(); ++i) {
+      if (vals[i].empty()) sqlite3_bind_null(st, int(i + 1));
+      else if (numeric[i]) sqlite3_bind_double(st, int(i + 1), std::stod(vals[i]));
+      else sqlite3_bind_text(st, int(i + 1), vals[i].c_str(), int(vals[i].size()), SQLITE_TRANSIENT);
+    }
+    if (sqlite3_step(st) != SQLITE_DONE) rollback();
   }
-  for (size_t i = 0; i < vals.size(); ++i) {
-    if (vals[i].empty()) sqlite3_bind_null(st, int(i + 1));
-    else if (numeric[i]) sqlite3_bind_double(st, int(i + 1), std::stod(vals[i]));
-    else sqlite3_bind_text(st, int(i + 1), vals[i].c_str(), int(vals[i].size()), SQLITE_TRANSIENT);
-  }
-  const int rc = sqlite3_step(st);
   sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
-    const std::string msg = sqlite3_errmsg(db_);
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw SweepError(common::printable(path_) + ": " + msg);
-  }
   exec("COMMIT");
 }
 

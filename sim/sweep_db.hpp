@@ -32,6 +32,9 @@ class SweepDb {
   // Inserts or replaces one row in one transaction; an empty value is NULL, a numeric one a REAL.
   void put(const std::string& table, const std::vector<std::string>& cols, const std::vector<std::string>& vals,
            const std::vector<bool>& numeric);
+  // The same for many rows in one transaction: all of them are stored, or none.
+  void put_rows(const std::string& table, const std::vector<std::string>& cols,
+                const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& numeric);
 
  private:
   sqlite3_stmt* prepare(const std::string& sql, const std::vector<std::string>& params);

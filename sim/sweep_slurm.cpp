@@ -27,7 +27,8 @@ std::string shell_quote(const std::string& s) {
 }
 
 std::string slurm_script(const SweepSpec& spec, const std::string& spec_path, const std::string& out_dir,
-                         int shards, int jobs_per_task) {
+                         int shards, int jobs_per_task, const std::string& evaluator) {
+  check_evaluator(evaluator);  // written into the script as it is: one of a fixed set of plain words
   const std::string self = self_executable();
   const std::string spec_abs = fs::absolute(spec_path).string(), out_abs = fs::absolute(out_dir).string();
   std::ostringstream s;
@@ -46,7 +47,7 @@ std::string slurm_script(const SweepSpec& spec, const std::string& spec_path, co
     << "OUT=" << shell_quote(out_abs) << "\n"
     << "exec >>\"$OUT/slurm/${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out\" 2>&1\n"
     << "exec \"$CIMSIM\" sweep \"$SPEC\" --out \"$OUT\" --shard \"${SLURM_ARRAY_TASK_ID}/" << shards
-    << "\" --jobs " << jobs_per_task << "\n";
+    << "\" --jobs " << jobs_per_task << " --mode " << evaluator << "\n";
   return s.str();
 }
 

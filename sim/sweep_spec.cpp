@@ -105,7 +105,7 @@ std::string checked_name(const std::string& file, const YAML::Node& n) {
 
 // Columns of the results table that are not axes: an axis may not take their names.
 const std::set<std::string>& reserved_columns() {
-  static const std::set<std::string> r = {"point", "status", "error", "wall_s", "net", "deploy",
+  static const std::set<std::string> r = {"point", "status", "error", "wall_s", "net", "deploy", "evaluator",
                                           "latency_ns", "latency_cycles", "energy_pj", "power_mw",
                                           "peak_power_mw", "area_mm2", "throughput_per_s", "crossbars_used",
                                           "utilization", "tiles", "leakage_pj", "tops_per_w", "adc_lossless_bits"};
