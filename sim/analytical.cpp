@@ -16,7 +16,6 @@
 
 #include "common/text.hpp"
 #include "hw/crossbar.hpp"
-#include "hw/resource.hpp"
 #include "hw/units.hpp"
 #include "models/limits.hpp"
 #include "tiles/attention_pool.hpp"
@@ -79,9 +78,61 @@ struct Effect {
   // applications: how many, and the first and last t
   uint64_t applied = 0;
   double first = kInf, last = -kInf;
-  // its bookings in the order of their starts (worked out once: epoch 1)
+  // its bookings in the order of their starts and of their ends, and each booking's calendar (worked
+  // out once per replay that contends: epoch 1)
   int epoch = 0;
-  std::vector<size_t> contended;
+  std::vector<size_t> contended, by_end;
+  std::vector<class Calendar*> calendars;
+};
+
+// A resource's calendar (the rule of hw::Resource::reserve: a request takes the earliest gap at or after
+// the time asked that fits it), kept as the time after which it is free and the gaps before that, in
+// order: requests come in about the order of time, so most land at the end and the gaps stay few.
+// Gaps that end before `now` (no later request asks for a time before it) are dropped.
+class Calendar {
+ public:
+  // gaps shorter than this (rounding between back-to-back bookings) are not kept: nothing fits them
+  static constexpr double kMinGapNs = 1e-6;
+  double reserve(double asked, double dur, double now) {
+    while (first_ < gaps_.size() && gaps_[first_].second <= now) ++first_;
+    if (first_ > 64 && first_ * 2 > gaps_.size()) {
+      gaps_.erase(gaps_.begin(), gaps_.begin() + std::ptrdiff_t(first_));
+      first_ = 0;
+    }
+    if (asked >= free_) {
+      if (asked > free_ + kMinGapNs) gaps_.push_back({free_, asked});
+      free_ = asked + dur;
+      return asked;
+    }
+    // the first gap ending after `asked`, then the first that fits
+    auto it = std::lower_bound(gaps_.begin() + std::ptrdiff_t(first_), gaps_.end(), asked,
+                               [](const std::pair<double, double>& g, double t) { return g.second <= t; });
+    for (; it != gaps_.end(); ++it) {
+      const double start = std::max(it->first, asked);
+      if (it->second - start < dur) continue;
+      const double end = start + dur;
+      if (start > it->first + kMinGapNs && end < it->second - kMinGapNs) {  // splits the gap in two
+        const std::pair<double, double> after{end, it->second};
+        it->second = start;
+        gaps_.insert(it + 1, after);
+      } else if (start > it->first + kMinGapNs) {
+        it->second = start;
+      } else if (end < it->second - kMinGapNs) {
+        it->first = end;
+      } else {
+        gaps_.erase(it);
+      }
+      return start;
+    }
+    const double start = free_;
+    free_ = start + dur;
+    return start;
+  }
+
+ private:
+  double free_ = 0;
+  std::vector<std::pair<double, double>> gaps_;  // [start, end), in order
+  size_t first_ = 0;                              // gaps before it have ended
 };
 
 struct KeyHash {
@@ -195,6 +246,7 @@ class Replay {
   // The next replay books every resource in a calendar (contention); the first books none.
   void contend() {
     calendars_.clear();
+    for (auto& e : effects_) e.epoch = 0;  // their calendar pointers are stale
     contend_ = true;
   }
   // Time requests waited for busy resources in the last replay (sim::RunResult::resource_wait_ns).
@@ -231,27 +283,38 @@ class Replay {
     // the time asked (hw::Resource, as the SystemC run books them); the wait delays the rest of the step
     ready_delay_ = next_delay_ = 0;
     if (!contend_ || e.bookings.empty()) return;
-    if (e.epoch != 1) {  // its bookings by start
+    if (e.epoch != 1) {  // its bookings by start, and by end; each booking's calendar
       e.epoch = 1;
       e.contended.resize(e.bookings.size());
       for (size_t i = 0; i < e.bookings.size(); ++i) e.contended[i] = i;
+      e.by_end = e.contended;
       std::stable_sort(e.contended.begin(), e.contended.end(),
                        [&e](size_t a, size_t b) { return e.bookings[a].start < e.bookings[b].start; });
+      std::stable_sort(e.by_end.begin(), e.by_end.end(), [&e](size_t a, size_t b) {
+        return e.bookings[a].start + e.bookings[a].dur < e.bookings[b].start + e.bookings[b].dur;
+      });
+      e.calendars.resize(e.bookings.size());
+      for (size_t i = 0; i < e.bookings.size(); ++i) e.calendars[i] = &calendars_[e.bookings[i].key];
     }
     // A booking inherits the largest delay of the bookings that end before it starts (they precede it
     // in the step's chain; overlapping ones are side by side: a tile's buffer and bus, the tiles of a
-    // copy, the links of a multicast) and adds its own wait.
-    done_delays_.clear();
+    // copy, the links of a multicast) and adds its own wait. (A booking that ends before another starts
+    // also started before it: its delay is known by then.)
+    delays_.resize(e.bookings.size());
+    double inherited = 0;
+    size_t ended = 0;
     for (size_t i : e.contended) {
       const Booking& b = e.bookings[i];
-      double inherited = 0;
-      for (const auto& [end, d] : done_delays_)
-        if (end <= b.start + 1e-9) inherited = std::max(inherited, d);
+      for (; ended < e.by_end.size(); ++ended) {
+        const Booking& o = e.bookings[e.by_end[ended]];
+        if (o.start + o.dur > b.start + 1e-9) break;
+        inherited = std::max(inherited, delays_[e.by_end[ended]]);
+      }
       const double asked = t + b.start + inherited;
-      const double got = calendars_[b.key].reserve(asked, b.dur, 0.0, e.layer);
+      const double got = e.calendars[i]->reserve(asked, b.dur, exec_);
       waited_ += got - asked;
       const double d = inherited + (got - asked);
-      done_delays_.push_back({b.start + b.dur, d});
+      delays_[i] = d;
       ready_delay_ = std::max(ready_delay_, d);
       if (b.start + b.dur <= e.next + 1e-9) next_delay_ = std::max(next_delay_, d);
     }
@@ -968,11 +1031,11 @@ class Replay {
   std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
   // resources booked in calendars (the contended ones, chosen after the first replay)
-  std::unordered_map<uint64_t, hw::Resource> calendars_;  // per resource (contend)
+  std::unordered_map<uint64_t, Calendar> calendars_;  // per resource (contend)
   bool contend_ = false;
   double waited_ = 0;  // requests' waits at the calendars, this replay
   double ready_delay_ = 0, next_delay_ = 0;
-  std::vector<std::pair<double, double>> done_delays_;  // (end offset, delay) of a step's contended bookings
+  std::vector<double> delays_;  // per booking of the step being applied: its delay
 };
 
 // Which rows spill: on the contention-free schedule `r`, each tile's rows in the order they are written;
@@ -1022,6 +1085,21 @@ SpillPlan decide_spills(const tiles::DataflowPlan& plan, const Replay& r) {
     }
   }
   return spills;
+}
+
+// Whether any tile could run out of room on some schedule: the rows it holds (the network input's too)
+// add up to more than its buffer leaves beside its windows.
+bool may_spill(const tiles::DataflowPlan& plan, const Replay& r) {
+  std::vector<double> total(plan.buffers.window_bits.size(), 0.0);
+  for (int l : plan.order) {
+    const auto& led = r.ledger()[size_t(l)];
+    if (plan.graph.layers[size_t(l)].op == OpKind::constant || led.held_bits <= 0) continue;
+    for (size_t i = 0; i < led.ready_ns.size(); ++i)
+      if (led.pending[i] > 0) total[size_t(led.where[i])] += led.held_bits;
+  }
+  for (size_t t = 0; t < total.size(); ++t)
+    if (total[t] > plan.buffers.capacity_bits - plan.buffers.window_bits[t]) return true;
+  return false;
 }
 
 // Names as tiles::Chip names its resources.
@@ -1079,10 +1157,18 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   replay.run(nullptr);
   replay.contend();
   replay.run(nullptr);
-  const SpillPlan spills = decide_spills(plan, replay);
-  std::vector<tiles::RowLedger> decided_on = replay.ledger();  // for the buffer occupancy (below)
-  replay.contend();
-  replay.run(&spills);
+  SpillPlan spills;
+  std::vector<tiles::RowLedger> decided_on;  // for the buffer occupancy (below)
+  if (may_spill(plan, replay)) {
+    spills = decide_spills(plan, replay);
+    decided_on = replay.ledger();
+    replay.contend();
+    replay.run(&spills);
+  } else {  // every tile holds all the rows it ever holds at once: no schedule spills, the second is the third
+    spills.resize(graph.layers.size());
+    for (int l : plan.order) spills[size_t(l)].assign(replay.ledger()[size_t(l)].ready_ns.size(), 0);
+    decided_on = replay.ledger();
+  }
   const Replay& rp = replay;
 
   const std::vector<double>& done_at = rp.done();
