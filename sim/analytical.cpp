@@ -143,7 +143,7 @@ struct KeyHash {
   }
 };
 
-// Which rows spill (decided on the contention-free schedule, then replayed): per layer, per row over
+// Which rows spill (decided on the second replay's schedule, then replayed): per layer, per row over
 // the stream.
 using SpillPlan = std::vector<std::vector<char>>;
 
@@ -692,7 +692,6 @@ class Replay {
     const bool is_constant = l.op == OpKind::constant;
     const bool lbl = plan_.options.dataflow == tiles::Dataflow::layer_by_layer;
     const int n = int(cursor_[size_t(layer)] / size_t(me.rows)), s = int(cursor_[size_t(layer)] % size_t(me.rows));
-    n_ = n;
     double& complete = complete_acc_[size_t(layer)];
       // the step's lane (a copy, or the tile a digital layer works at), and what it pulls: the key of
       // its effect
@@ -1001,7 +1000,6 @@ class Replay {
   mapper::RouterGrid grid_;
   int act_;
   double hop_ns_;
-  int n_ = 0;
   std::vector<double> thread_t_, done_;
   // the schedule: per layer its next step (over the stream), the latest rows' completion of the input it
   // is on, whether it waits for another layer, its position in the topological order
@@ -1030,7 +1028,7 @@ class Replay {
   // per layer and lane: when its two latest steps had their rows formed (double-buffered operands)
   std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
-  // resources booked in calendars (the contended ones, chosen after the first replay)
+  // every resource's calendar, from the second replay on
   std::unordered_map<uint64_t, Calendar> calendars_;  // per resource (contend)
   bool contend_ = false;
   double waited_ = 0;  // requests' waits at the calendars, this replay
@@ -1038,7 +1036,7 @@ class Replay {
   std::vector<double> delays_;  // per booking of the step being applied: its delay
 };
 
-// Which rows spill: on the contention-free schedule `r`, each tile's rows in the order they are written;
+// Which rows spill: on the schedule of replay `r`, each tile's rows in the order they are written;
 // a row is kept if it fits beside the tile's windows and the rows kept before it whose last pull comes
 // after this row's step began (as the SystemC room test counts a row until its last consumer has
 // pulled it), else it spills. A network-input row without room stays off-chip.

@@ -17,7 +17,7 @@
 // calendar (hw::Resource, as the SystemC run books it); a wait delays the bookings of the step that
 // start after the waiting one ends. Three replays: the first books nothing (it counts each row's pulls
 // and times each consumer's reads); the second books calendars and holds producers for their
-// single-input consumers' room at the first replay's read times (backpressure), every row kept, and
+// single-input consumers' room at the read times of the replay before (backpressure), every row kept, and
 // the spills are decided on its schedule (per tile, rows in write order, a row kept if it fits beside
 // the windows and the kept rows whose last pull comes after its step began); the third applies them.
 // Where the SystemC run waits for nothing, the schedules are the same; elsewhere docs/analytical.md
