@@ -547,7 +547,6 @@ class Replay {
     std::vector<std::pair<int, uint64_t>> pe_counts;
     std::vector<std::pair<uint64_t, double>> xbars;  // (resource, burst ns)
     double pe_ns = 0;
-    uint64_t outputs = 0;
   };
   struct CopyCompute {
     bool made = false;
@@ -576,7 +575,6 @@ class Replay {
           else it->second += ns;
         }
         tc.pe_ns = std::max(tc.pe_ns, tiles::Pe::unloaded_ns(hw_, pp.blocks, vectors, phases));
-        tc.outputs += pp.outputs;
       }
       for (int a = 0; a < models::kActions; ++a)
         if (const uint64_t v = scratch_.layer(layer)[size_t(a)]; v > 0) tc.pe_counts.push_back({a, v});
@@ -845,60 +843,30 @@ class Replay {
                        uint64_t& store) {
     const auto& l = g_.layers[size_t(layer)];
     const auto& lm = m_.layers[size_t(layer)];
-    const tiles::LayerPlan& plan = plan_of(layer);
-    const int vectors = l.op == OpKind::conv ? l.out.w : 1;
-    const bool partial = lm.row_blocks > 1;
-    const int out_value_bits = partial ? hw_.precision.partial_sum_bits : act_;
+    const tiles::CopyPlan& cp = plan_of(layer).copies[size_t(copy)];
     const double row_bits_in = double(l.in.w) * double(l.in.c) * act_;
-    const tiles::CopyPlan& cp = plan.copies[size_t(copy)];
     const std::vector<double> in = send_rows(layer, l.inputs.front(), n, have, last_in, row_bits_in, cp.dests, t);
-    const double reuse =
-        l.op == OpKind::conv ? (double(l.kernel_w) + double(vectors - 1) * l.stride) / double(l.kernel_w) : 1.0;
-    const CopyCompute& cc = compute_of(layer, copy, vectors, reuse);
-    double next = kInf;
-    std::vector<double> done(cp.tiles.size(), t);
-    for (size_t k = 0; k < cp.tiles.size(); ++k) {
-      const tiles::TilePlan& tp = cp.tiles[k];
-      const TileCompute& tc = cc.tiles[k];
-      const int tile = tp.tile;
-      const uint64_t fetch = uint64_t(double(tp.rows) * act_ * reuse);
-      const double fetched = std::max(buffer(tile, true, layer, fetch, in[k]),
-                                      op(tile, Unit::bus, Action::bus_bit, layer, fetch, in[k]));
-      next = std::min(next, fetched);
-      // every PE of this copy on this tile runs its crossbars (each crossbar busy for its blocks' bursts)
-      for (const auto& [a, v] : tc.pe_counts) count(layer, Action(a), v);
-      for (const auto& [key, ns] : tc.xbars) book(key, fetched, ns);
-      double computed = fetched + tc.pe_ns;
-      computed = op(tile, Unit::bus, Action::bus_bit, layer,
-                    tc.outputs * uint64_t(vectors) * uint64_t(out_value_bits), computed);
-      computed = op(tile, Unit::accumulate, Action::accumulate_op, layer, tp.tile_adds * uint64_t(vectors), computed);
-      done[k] = computed;
-    }
-    const int home = cp.home;
-    double h = done[0];
-    if (partial) {
-      for (const auto& step : cc.tree) {
-        const double at = transfer(cp.tiles[step.from].tile, cp.tiles[step.to].tile, layer,
-                                   step.sent * uint64_t(vectors) * uint64_t(out_value_bits), done[step.from]);
-        done[step.to] = op(cp.tiles[step.to].tile, Unit::accumulate, Action::accumulate_op, layer,
-                           step.adds * uint64_t(vectors), std::max(done[step.to], at));
-      }
-      h = done[0];
-    } else {
-      for (size_t k = 1; k < cp.tiles.size(); ++k) {
-        uint64_t outs = 0;
-        for (const auto& kv : cp.tiles[k].sums) outs += uint64_t(kv.second);
-        h = std::max(h, transfer(cp.tiles[k].tile, home, layer, outs * uint64_t(vectors) * uint64_t(act_), done[k]));
-      }
-    }
-    const uint64_t values = uint64_t(l.out.c) * uint64_t(vectors);
-    double out = std::max(t, h);
-    if (lm.fused_activation >= 0) out = op(home, Unit::activation, Action::activation_op, layer, values, out);
-    out = op(home, Unit::out_reg, Action::tile_output_reg_bit, layer, values * uint64_t(act_), out);
-    ready_t = out;
-    store = values * uint64_t(act_);
-    where = home;
-    return next;
+    const CopyCompute& cc = compute_of(layer, copy, tiles::step_vectors(l), tiles::window_reuse(l));
+    const tiles::WeightedStep w = tiles::weighted_step(
+        l, lm, cp, cc.tree, act_, hw_.precision.partial_sum_bits, in, t,
+        [&](int tile, uint64_t bits, double at) { return buffer(tile, true, layer, bits, at); },
+        [&](int tile, Unit unit, uint64_t n_items, double at) {
+          return op(tile, unit, unit == Unit::bus       ? Action::bus_bit
+                                : unit == Unit::out_reg ? Action::tile_output_reg_bit
+                                                        : action_of(unit),
+                    layer, n_items, at);
+        },
+        [&](size_t k, int, double, double fetched) {  // every PE of this copy on tile k (worked out once)
+          const TileCompute& tc = cc.tiles[k];
+          for (const auto& [a, v] : tc.pe_counts) count(layer, Action(a), v);
+          for (const auto& [key, ns] : tc.xbars) book(key, fetched, ns);  // each crossbar busy for its bursts
+          return fetched + tc.pe_ns;
+        },
+        [&](int src, int dst, uint64_t bits, double at) { return transfer(src, dst, layer, bits, at); });
+    ready_t = w.ready;
+    store = w.store;
+    where = cp.home;
+    return w.next;
   }
 
   double step_operand_crossbars(int layer, int s, double t, int home) {

@@ -348,9 +348,6 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
   const auto& hw = ctx_.hw;
   const LayerPlan& plan = plan_of(layer);
   const int act = hw.precision.activation_bits;
-  const int vectors = l.op == OpKind::conv ? l.out.w : 1;
-  const bool partial = lm.row_blocks > 1;
-  const int out_value_bits = partial ? hw.precision.partial_sum_bits : act;
   const double row_bits_in = double(l.in.w) * double(l.in.c) * act;
   // Duplicated layers: the step runs on one copy (RunState::copy_of: a band of rows per copy), whose
   // tiles receive only the input rows they do not hold yet: the band's rows and the kernel's halo.
@@ -368,76 +365,43 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
   delivered[size_t(copy)] = std::max(delivered[size_t(copy)], last_in);
   // 1. the producer rows each tile needs arrive from the tiles holding them (multicast over the NoC)
   const std::vector<double> in = send_rows(layer, l.inputs.front(), n, have, last_in, row_bits_in, cp.dests, t);
-  // Sliding window: consecutive outputs share kernel columns already in a PE's input register, so a
-  // row of v outputs reads kw + (v-1)*stride input columns, not v*kw.
-  const double reuse =
-      l.op == OpKind::conv ? (double(l.kernel_w) + double(vectors - 1) * l.stride) / double(l.kernel_w) : 1.0;
-  double arrived = t, next = std::numeric_limits<double>::infinity();
-  std::vector<double> done(cp.tiles.size(), t);  // per tile: its partial sums are ready to leave
-  for (size_t k = 0; k < cp.tiles.size(); ++k) {
-    const TilePlan& tp = cp.tiles[k];
-    const int tile = tp.tile;
-    // 2. buffer -> bus -> PE input registers (streamed: the slower of the two)
-    const uint64_t fetch = uint64_t(double(tp.rows) * act * reuse);
-    const double fetched = std::max(op(tile, Unit::buffer, OpCode::read, layer, fetch, in[k]),
-                                    op(tile, Unit::bus, OpCode::move, layer, fetch, in[k]));
-    next = std::min(next, fetched);
-    reads_done_ = std::max(reads_done_, fetched);
-    // 3. every PE of this copy on this tile runs its crossbars
-    double computed = fetched;
-    uint64_t outputs = 0;
-    for (const PePlan& pp : tp.pes) {
-      hw::OpExt e;
-      e.op = OpCode::mvm;
-      e.layer = layer;
-      e.vectors = vectors;
-      e.phases = hw.input_phases();
-      e.count = uint64_t(double(pp.rows) * act * reuse);
-      e.blocks = &pp.blocks;
-      computed = std::max(computed, hw::call(port, e, fetched, hw::now_ns(),
-                                             uint64_t(tile) * kStride + Unit::pe0 + uint64_t(pp.pe)));
-      outputs += pp.outputs;
-    }
-    // 4. the PEs' results over the bus to the tile's accumulate units, which add the partial sums of
-    // the same outputs from several PEs (the PEs have added their own row blocks: Pe::b_transport)
-    computed = op(tile, Unit::bus, OpCode::move, layer, outputs * uint64_t(vectors) * uint64_t(out_value_bits),
-                  computed);
-    computed = op(tile, Unit::accumulate, OpCode::compute, layer, tp.tile_adds * uint64_t(vectors), computed);
-    done[k] = computed;
-  }
-  // 5. across the copy's tiles: partial sums meet in a binary tree rooted at the copy's home (tile k
-  // sends to tile k - stride, which adds what both hold: tiles/reduction.hpp); whole outputs go straight
-  // to the home
-  const int home = cp.home;
-  double h = done[0];
-  if (partial) {
-    // (tiles/reduction.hpp: disjoint tiles send straight to the home at the end)
+  // 2.-6. fetch, MVMs, partial sums, the reduction across the copy's tiles, activation, output register
+  // (tiles::weighted_step)
+  std::vector<ReductionStep> tree;
+  if (lm.row_blocks > 1) {
     std::vector<Sums> holds;
     for (const auto& tp : cp.tiles) holds.push_back(tp.sums);
-    for (const auto& step : reduction_tree(std::move(holds))) {
-      const double at = transfer(cp.tiles[step.from].tile, cp.tiles[step.to].tile, layer,
-                                 step.sent * uint64_t(vectors) * uint64_t(out_value_bits), done[step.from]);
-      done[step.to] = op(cp.tiles[step.to].tile, Unit::accumulate, OpCode::compute, layer,
-                         step.adds * uint64_t(vectors), std::max(done[step.to], at));
-    }
-    h = done[0];
-  } else {
-    for (size_t k = 1; k < cp.tiles.size(); ++k) {
-      uint64_t outs = 0;
-      for (const auto& kv : cp.tiles[k].sums) outs += uint64_t(kv.second);
-      h = std::max(h, transfer(cp.tiles[k].tile, home, layer, outs * uint64_t(vectors) * uint64_t(act), done[k]));
-    }
+    tree = reduction_tree(std::move(holds));
   }
-  arrived = std::max(arrived, h);
-  // 6. at the copy's home: apply a fused activation, write the output row
-  const uint64_t values = uint64_t(l.out.c) * uint64_t(vectors);
-  h = arrived;
-  if (lm.fused_activation >= 0) h = op(home, Unit::activation, OpCode::compute, layer, values, h);
-  h = op(home, Unit::out_reg, OpCode::move, layer, values * act, h);
-  ready = h;
-  store = values * act;
-  where = home;
-  return next;
+  const WeightedStep w = weighted_step(
+      l, lm, cp, tree, act, hw.precision.partial_sum_bits, in, t,
+      [&](int tile, uint64_t bits, double at) { return op(tile, Unit::buffer, OpCode::read, layer, bits, at); },
+      [&](int tile, Unit unit, uint64_t n_items, double at) {
+        const bool bits = unit == Unit::bus || unit == Unit::out_reg;
+        return op(tile, unit, bits ? OpCode::move : OpCode::compute, layer, n_items, at);
+      },
+      [&](size_t k, int vectors, double reuse, double fetched) {  // every PE of this copy on tile k
+        const TilePlan& tp = cp.tiles[k];
+        double computed = fetched;
+        for (const PePlan& pp : tp.pes) {
+          hw::OpExt e;
+          e.op = OpCode::mvm;
+          e.layer = layer;
+          e.vectors = vectors;
+          e.phases = hw.input_phases();
+          e.count = uint64_t(double(pp.rows) * act * reuse);
+          e.blocks = &pp.blocks;
+          computed = std::max(computed, hw::call(port, e, fetched, hw::now_ns(),
+                                                 uint64_t(tp.tile) * kStride + Unit::pe0 + uint64_t(pp.pe)));
+        }
+        return computed;
+      },
+      [&](int src, int dst, uint64_t bits, double at) { return transfer(src, dst, layer, bits, at); });
+  reads_done_ = std::max(reads_done_, w.reads_done);
+  ready = w.ready;
+  store = w.store;
+  where = cp.home;
+  return w.next;
 }
 
 double Controller::step_digital(int layer, int n, int s, double t, double& ready, int& where,
