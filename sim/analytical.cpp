@@ -11,6 +11,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -710,10 +711,7 @@ class Replay {
           delivered.first = n;
           delivered.second.assign(size_t(lm.copies), -1);
         }
-        last_in = plan_.last_row_needed(layer, s);
-        have = plan_.buffers.streamed[size_t(layer)]
-                   ? plan_.first_row_needed(layer, s) - 1
-                   : std::max(delivered.second[size_t(copy)], plan_.first_row_needed(layer, s) - 1);
+        std::tie(have, last_in) = plan_.weighted_pull(layer, s, delivered.second[size_t(copy)]);
         delivered.second[size_t(copy)] = std::max(delivered.second[size_t(copy)], last_in);
         key_.push_back(copy);
         runs_of(l.inputs.front(), n, have, last_in, key_);
@@ -722,15 +720,8 @@ class Replay {
         key_.push_back(lane);
         if (l.op != OpKind::zero && l.op != OpKind::constant)
           for (size_t k = 0; k < l.inputs.size(); ++k) {
-            const int ki = int(k);
-            const int h = g_.layers[size_t(l.inputs[k])].out.h;
-            const int last = std::min(plan_.last_row_needed(layer, s, ki), h - 1);
-            const int before = plan_.buffers.streamed[size_t(layer)]
-                                   ? std::min(plan_.first_row_needed(layer, s, ki), h - 1) - 1
-                               : s == 0 ? -1
-                                        : std::min(plan_.last_row_needed(layer, s - 1, ki), h - 1);
-            ranges.push_back({before, last});
-            runs_of(l.inputs[k], n, before, last, key_);
+            ranges.push_back(plan_.digital_pull(layer, s, int(k)));
+            runs_of(l.inputs[k], n, ranges.back().first, ranges.back().second, key_);
           }
       }
       auto& lanes = formed_[size_t(layer)];
@@ -912,8 +903,7 @@ class Replay {
       ready_t = t;
       return t;
     }
-    const bool zero_copy = l.op == OpKind::concat || l.op == OpKind::identity || l.op == OpKind::pad ||
-                           l.op == OpKind::slice || l.op == OpKind::flatten || (l.op == OpKind::reshape && !l.copy);
+    const bool zero_copy = tiles::DataflowPlan::addressing(l);
     double arrived = t;
     uint64_t read_bits = 0;
     for (size_t k = 0; k < l.inputs.size(); ++k) {

@@ -358,10 +358,8 @@ double Controller::step_weighted(int layer, int n, int s, double t, double& read
     delivered.assign(size_t(lm.copies), -1);
     delivered_input_[layer] = n;
   }
-  const int last_in = run_.last_row_needed(layer, s);
   // a streamed layer (no window of its own: RunState::plan_buffers) receives every row its step reads
-  const int have = run_.buffers.streamed[size_t(layer)] ? run_.first_row_needed(layer, s) - 1
-                                                        : std::max(delivered[size_t(copy)], run_.first_row_needed(layer, s) - 1);
+  const auto [have, last_in] = run_.weighted_pull(layer, s, delivered[size_t(copy)]);
   delivered[size_t(copy)] = std::max(delivered[size_t(copy)], last_in);
   // 1. the producer rows each tile needs arrive from the tiles holding them (multicast over the NoC)
   const std::vector<double> in = send_rows(layer, l.inputs.front(), n, have, last_in, row_bits_in, cp.dests, t);
@@ -416,21 +414,14 @@ double Controller::step_digital(int layer, int n, int s, double t, double& ready
     ready = t;
     return t;
   }
-  // addressing, not data movement: concatenation, identity, padding, cropping, flattening, a reshape
-  // that keeps the layout
-  const bool zero_copy = l.op == OpKind::concat || l.op == OpKind::identity || l.op == OpKind::pad ||
-                         l.op == OpKind::slice || l.op == OpKind::flatten || (l.op == OpKind::reshape && !l.copy);
+  const bool zero_copy = DataflowPlan::addressing(l);
   // inputs produced on other tiles come over the NoC into this tile's buffer
   double arrived = t;
   uint64_t read_bits = 0;
   for (size_t k = 0; k < l.inputs.size(); ++k) {
-    const int p = l.inputs[k], ki = int(k);
+    const int p = l.inputs[k];
     const auto& pl = run_.graph.layers[p];
-    const int last = std::min(run_.last_row_needed(layer, s, ki), pl.out.h - 1);
-    // the rows it has not pulled yet; streamed (no window of its own), every row this step reads
-    const int before = run_.buffers.streamed[size_t(layer)] ? std::min(run_.first_row_needed(layer, s, ki), pl.out.h - 1) - 1
-                       : s == 0                             ? -1
-                                                            : std::min(run_.last_row_needed(layer, s - 1, ki), pl.out.h - 1);
+    const auto [before, last] = run_.digital_pull(layer, s, int(k));  // the rows it has not pulled yet
     const uint64_t bits = uint64_t(std::max(0, last - before)) * uint64_t(pl.out.w) *
                           uint64_t(pl.out.c) * uint64_t(act);
     read_bits += bits;

@@ -134,6 +134,25 @@ int DataflowPlan::window_rows(int producer, int consumer) const {
   return int(std::min<std::int64_t>(w, std::numeric_limits<int>::max() / 2));
 }
 
+bool DataflowPlan::addressing(const workloads::Layer& l) {
+  return l.op == OpKind::concat || l.op == OpKind::identity || l.op == OpKind::pad || l.op == OpKind::slice ||
+         l.op == OpKind::flatten || (l.op == OpKind::reshape && !l.copy);
+}
+
+std::pair<int, int> DataflowPlan::digital_pull(int layer, int step, int k) const {
+  const int h = graph.layers[size_t(graph.layers[size_t(layer)].inputs[size_t(k)])].out.h;
+  const int last = std::min(last_row_needed(layer, step, k), h - 1);
+  const int before = buffers.streamed[size_t(layer)] ? std::min(first_row_needed(layer, step, k), h - 1) - 1
+                     : step == 0                     ? -1
+                                                     : std::min(last_row_needed(layer, step - 1, k), h - 1);
+  return {before, last};
+}
+
+std::pair<int, int> DataflowPlan::weighted_pull(int layer, int step, int delivered) const {
+  const int first = first_row_needed(layer, step) - 1;
+  return {buffers.streamed[size_t(layer)] ? first : std::max(delivered, first), last_row_needed(layer, step)};
+}
+
 bool DataflowPlan::backpressured_by(int consumer) const {
   const auto& cl = graph.layers[size_t(consumer)];
   return cl.op != OpKind::zero && cl.inputs.size() == 1;
@@ -259,10 +278,7 @@ void DataflowPlan::plan_buffers(double capacity_bits, int activation_bits) {
       reserve(mapping.layers[size_t(c)].home_tile, double(l.out.elements()) * activation_bits, c);
       continue;
     }
-    if (l.inputs.empty() || l.op == OpKind::zero || l.op == OpKind::concat || l.op == OpKind::identity ||
-        l.op == OpKind::pad || l.op == OpKind::slice || l.op == OpKind::flatten ||
-        (l.op == OpKind::reshape && !l.copy))
-      continue;
+    if (l.inputs.empty() || l.op == OpKind::zero || addressing(l)) continue;
     if (mapping.layers[size_t(c)].weighted) {
       const int p = l.inputs.front();
       const double bits =

@@ -119,6 +119,15 @@ struct DataflowPlan {
   // before or after that input's part). A matmul's second operand is read whole by every step.
   int last_row_needed(int layer, int step, int k = 0) const;
   int first_row_needed(int layer, int step, int k = 0) const;
+  // The rows (before, last] of its input `k` that step `step` of digital layer `layer` pulls: those it
+  // has not pulled for an earlier step; streamed (no window of its own), every row the step reads.
+  std::pair<int, int> digital_pull(int layer, int step, int k) const;
+  // The rows (have, last] of its input that step `step` of weighted layer `layer` pulls to its copy,
+  // whose tiles hold rows up to `delivered` of this input (-1: none); streamed, every row the step reads.
+  std::pair<int, int> weighted_pull(int layer, int step, int delivered) const;
+  // Addressing, not data movement: a concatenation, identity, padding, cropping, flattening or a
+  // reshape that keeps the layout; its output rows are the rows it pulled.
+  static bool addressing(const workloads::Layer& l);
 };
 
 }  // namespace cimsim::tiles
