@@ -21,7 +21,7 @@ void Fabric::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& de
 
 Chip::Chip(sc_core::sc_module_name name, hw::Context& ctx, RunState& run,
            const std::vector<mapper::TileWork>& work)
-    : sc_module(name), ctx_(ctx), mesh_("noc", ctx, int(work.size())),
+    : sc_module(name), mesh_("noc", ctx, int(work.size())),
       offchip_("offchip", ctx, ctx.hw.offchip.bandwidth_gbps, ctx.hw.offchip.latency_ns,
                models::Action::offchip_bit),
       fabric_("fabric") {

@@ -63,7 +63,6 @@ class Chip : public sc_core::sc_module {
   // thousands of names for a query that needs a few cost more than the query.
   template <typename F>
   void visit_resources(F&& f) const;
-  hw::Context& ctx_;
   hw::Mesh mesh_;
   hw::ThroughputUnit offchip_;
   Fabric fabric_;

@@ -325,7 +325,7 @@ class Importer {
   // ---- decompositions: layer norm (ReduceMean, Sub, Pow, ReduceMean, Add eps, Sqrt, Div) and GELU
   // (x * (1 + erf(x / sqrt 2)) / 2). Their pieces are pending tensors until the node that completes them.
   struct Pending {
-    enum Kind { mean, centered, square, variance, deviation, erf, erf_plus_one } kind;
+    enum Kind { mean, centered, squared, variance, deviation, erf, erf_plus_one } kind;
     int x;  // the layer normalized or GELU'd
     View view;
     std::string erf_label, label;  // the nodes that made the erf and the piece, for its layers

@@ -173,9 +173,9 @@ bool Importer::matched_pattern() {
   const int x = pending_of(0) ? pending_of(0)->x : pending_of(1) ? pending_of(1)->x : -1;
   auto act_is_x = [&](int i) { return has_input(i) && !pending_of(i) && act_.count(node_->input(i)) && act_input(i) == x; };
   if (o == "Sub" && is(1, Pending::mean) && act_is_x(0)) return set_pending(Pending::centered, x), true;
-  if (o == "Pow" && is(0, Pending::centered) && scalar_input(1, 2.0)) return set_pending(Pending::square, x), true;
-  if (o == "Mul" && is(0, Pending::centered) && node_->input(0) == node_->input(1)) return set_pending(Pending::square, x), true;
-  if (o == "ReduceMean" && is(0, Pending::square)) {
+  if (o == "Pow" && is(0, Pending::centered) && scalar_input(1, 2.0)) return set_pending(Pending::squared, x), true;
+  if (o == "Mul" && is(0, Pending::centered) && node_->input(0) == node_->input(1)) return set_pending(Pending::squared, x), true;
+  if (o == "ReduceMean" && is(0, Pending::squared)) {
     std::vector<size_t> picked;
     for (int64_t a : axes_of(1)) picked.push_back(size_t(axis_in(a, pending_of(0)->view.dims.size())));
     if (all_channels(pending_of(0)->view, picked)) return set_pending(Pending::variance, x), true;

@@ -12,7 +12,9 @@ std::string q(const std::string& text) { return common::printable(text, 80); }
 
 std::string ints_text(const Ints& v) {
   std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  const size_t shown = std::min(v.size(), kIntsShown);
+  for (size_t i = 0; i < shown; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  if (shown < v.size()) s += ", ... (" + std::to_string(v.size()) + " values)";
   return s + "]";
 }
 

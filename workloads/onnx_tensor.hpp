@@ -28,6 +28,9 @@ constexpr int64_t kMaxFoldElements = 1 << 17;
 
 // A name or string from the file inside a message: escaped, one line, bounded.
 std::string q(const std::string& text);
+/// An error message quotes at most this many values of a list (a file may declare millions).
+constexpr size_t kIntsShown = 16;
+/// "[a, b, c]"; a longer list than kIntsShown is cut after that many: "[a, b, ..., (N values)]".
 std::string ints_text(const Ints& v);
 std::string stem_of(const std::string& path);
 int64_t product(const Ints& dims);

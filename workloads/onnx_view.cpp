@@ -246,8 +246,10 @@ std::string text(const Shape& s) {
 
 std::string text(const View& v) {
   static const char* const names[] = {"C", "H", "W"};
+  constexpr size_t kShown = 16;  // a message quotes at most this many axes (a file may declare any rank)
   std::string dims = "[", roles = " as (";
-  for (size_t k = 0; k < v.dims.size(); ++k) {
+  const size_t shown = std::min(v.dims.size(), kShown);
+  for (size_t k = 0; k < shown; ++k) {
     dims += (k ? ", " : "") + std::to_string(v.dims[k]);
     const Axis& a = v.axes[k];
     roles += k ? ", " : "";
@@ -257,6 +259,10 @@ std::string text(const View& v) {
       roles += names[a.ir];
       if (!whole(v, k)) roles += "/" + std::to_string(a.stride);
     }
+  }
+  if (shown < v.dims.size()) {
+    dims += ", ... (rank " + std::to_string(v.dims.size()) + ")";
+    roles += ", ...";
   }
   return dims + "]" + roles + ")";
 }
