@@ -14,6 +14,7 @@
 #include "models/builtin_configs.hpp"
 #include "models/config_loader.hpp"
 #include "sim/deploy.hpp"
+#include "sim/spec_yaml.hpp"
 #include "sim/sweep_spec.hpp"
 #include "workloads/graph.hpp"
 
@@ -32,47 +33,9 @@ std::string at(const SweepSpec& spec, const std::string& where) {
 }
 
 // The base config's YAML text.
-std::string base_text(const SweepSpec& spec) {
-  std::size_t n = 0;
-  const models::BuiltinConfig* b = models::builtin_configs(&n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (spec.hw == b[i].name) return b[i].text;
-  std::error_code ec;
-  const bool regular = std::filesystem::is_regular_file(spec.hw, ec);
-  const auto size = regular ? std::filesystem::file_size(spec.hw, ec) : 0;
-  std::ifstream f;
-  if (regular && !ec && size <= kMaxBaseConfigBytes) f.open(spec.hw);
-  if (!f.is_open())
-    throw SweepError(at(spec, spec.hw_where) + ": hw: cannot open " + common::printable(spec.hw) +
-                     (regular && size > kMaxBaseConfigBytes ? " (" + std::to_string(size) + " bytes)" : "") +
-                     "; allowed: a built-in config or a YAML file of at most " + std::to_string(kMaxBaseConfigBytes) +
-                     " bytes");
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+std::string base_text(const SweepSpec& spec) { return spec_yaml::base_config_text(spec.hw, at(spec, spec.hw_where)); }
 
-// `root` with `key` (dotted) set to `value`.
-void set_key(YAML::Node root, const std::string& key, const SweepValue& value) {
-  std::vector<std::string> parts;
-  std::stringstream in(key);
-  for (std::string p; std::getline(in, p, '.');) parts.push_back(p);
-  YAML::Node node = root;
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (!node[parts[i]] || !node[parts[i]].IsMap()) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
-    node.reset(node[parts[i]]);
-  }
-  // a scalar stays one scalar (the emitter quotes it if it must); a list is read back as the list it was
-  node[parts.back()] = value.scalar ? YAML::Node(value.text) : YAML::Load(value.text);
-}
-
-std::string config_text(const YAML::Node& base, const Settings& settings) {
-  YAML::Node root = YAML::Clone(base);
-  for (const auto& [k, v] : settings) set_key(root, k, v);
-  YAML::Emitter out;
-  out << root;
-  return std::string(out.c_str()) + "\n";
-}
+std::string config_text(const YAML::Node& base, const Settings& settings) { return spec_yaml::config_with(base, settings); }
 
 // What the config loader said, without its place in the generated config (the caller names the spec's).
 constexpr const char* kGenerated = "<sweep point>";
@@ -260,5 +223,51 @@ std::vector<SweepPoint> sweep_points(const SweepSpec& spec) {
       }
   return points;
 }
+
+namespace spec_yaml {
+
+std::string base_config_text(const std::string& hw, const std::string& where) {
+  std::size_t n = 0;
+  const models::BuiltinConfig* b = models::builtin_configs(&n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (hw == b[i].name) return b[i].text;
+  std::error_code ec;
+  const bool regular = std::filesystem::is_regular_file(hw, ec);
+  const auto size = regular ? std::filesystem::file_size(hw, ec) : 0;
+  std::ifstream f;
+  if (regular && !ec && size <= kMaxBaseConfigBytes) f.open(hw);
+  if (!f.is_open())
+    throw SweepError(where + ": hw: cannot open " + common::printable(hw) +
+                     (regular && size > kMaxBaseConfigBytes ? " (" + std::to_string(size) + " bytes)" : "") +
+                     "; allowed: a built-in config or a YAML file of at most " + std::to_string(kMaxBaseConfigBytes) +
+                     " bytes");
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// `root` with `key` (dotted) set to `value`.
+static void set_key(YAML::Node root, const std::string& key, const SweepValue& value) {
+  std::vector<std::string> parts;
+  std::stringstream in(key);
+  for (std::string p; std::getline(in, p, '.');) parts.push_back(p);
+  YAML::Node node = root;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!node[parts[i]] || !node[parts[i]].IsMap()) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    node.reset(node[parts[i]]);
+  }
+  // a scalar stays one scalar (the emitter quotes it if it must); a list is read back as the list it was
+  node[parts.back()] = value.scalar ? YAML::Node(value.text) : YAML::Load(value.text);
+}
+
+std::string config_with(const YAML::Node& base, const std::vector<std::pair<std::string, SweepValue>>& settings) {
+  YAML::Node root = YAML::Clone(base);
+  for (const auto& [k, v] : settings) set_key(root, k, v);
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace spec_yaml
 
 }  // namespace cimsim::sim

@@ -1,6 +1,7 @@
 // Parsing a sweep spec: every key, type and value checked where it is written (FILE:LINE:COL).
 // The points themselves, and the validation that needs the base config and the networks: sweep_points.cpp.
 #include "sim/sweep_spec.hpp"
+#include "sim/spec_yaml.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -18,67 +19,12 @@ namespace cimsim::sim {
 
 namespace fs = std::filesystem;
 
+using namespace spec_yaml;
+
 namespace {
 
 // A spec file larger than this is refused before it is read (a list of 10^5 points is ~4 MB).
 constexpr std::uintmax_t kMaxSweepSpecBytes = 16u << 20;
-
-std::string where(const std::string& file, const YAML::Node& n) {
-  const auto m = n.Mark();
-  const int line = m.line < 0 ? 1 : m.line + 1, col = m.column < 0 ? 1 : m.column + 1;
-  return common::printable(file) + ":" + std::to_string(line) + ":" + std::to_string(col);
-}
-
-[[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& what,
-                       const std::string& allowed) {
-  throw SweepError(where(file, n) + ": " + what + "; allowed: " + allowed);
-}
-
-// A map key: a plain scalar, else an error at the key.
-std::string key_of(const std::string& file, const YAML::Node& k, const std::string& allowed) {
-  if (!k.IsScalar()) fail(file, k, "a key must be a plain name", allowed);
-  return k.Scalar();
-}
-
-std::string scalar(const std::string& file, const YAML::Node& n, const std::string& key) {
-  if (!n.IsScalar()) fail(file, n, key + ": expected a single value", "a string or number");
-  return n.Scalar();
-}
-
-// A config value as the spec wrote it: a scalar, or a flow sequence such as chip.tiles' [12, 14].
-SweepValue value_of(const std::string& file, const YAML::Node& n) {
-  if (n.IsScalar()) return {n.Scalar(), true, where(file, n)};
-  YAML::Emitter e;
-  e << YAML::Flow << n;
-  return {e.c_str(), false, where(file, n)};
-}
-
-std::vector<SweepValue> list_of(const std::string& file, const YAML::Node& n, const std::string& key,
-                                bool scalars_only) {
-  if (n.IsScalar()) return {value_of(file, n)};
-  if (!n.IsSequence() || n.size() == 0) fail(file, n, key + ": expected a non-empty list", "[a, b, ...]");
-  if (n.size() > kMaxSweepValues)
-    fail(file, n, key + ": " + std::to_string(n.size()) + " values",
-         "at most " + std::to_string(kMaxSweepValues) + " values per list (kMaxSweepValues)");
-  std::vector<SweepValue> v;
-  for (const auto& x : n) {
-    if (scalars_only && !x.IsScalar()) fail(file, x, key + ": expected a name", "a string");
-    v.push_back(value_of(file, x));
-  }
-  return v;
-}
-
-int integer(const std::string& file, const YAML::Node& n, const std::string& key, long lo, long hi) {
-  const std::string s = scalar(file, n, key);
-  try {
-    size_t used = 0;
-    const long v = std::stol(s, &used);
-    if (used == s.size() && v >= lo && v <= hi) return int(v);
-  } catch (const std::exception&) {
-  }
-  fail(file, n, key + " = " + common::printable(s) + " is not allowed",
-       "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-}
 
 bool safe_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
@@ -112,16 +58,6 @@ const std::set<std::string>& reserved_columns() {
   return r;
 }
 
-// A config key used as an axis or a list point's setting: known, not a reserved column.
-std::string config_key(const std::string& file, const YAML::Node& k, const std::set<std::string>& keys,
-                       const std::string& in) {
-  const std::string key = key_of(file, k, "a dotted config key (docs/config.md)");
-  if (!keys.count(key) || reserved_columns().count(key))
-    fail(file, k, "unknown config key '" + common::printable(key, 80) + "' in " + in,
-         "a dotted config key (docs/config.md)");
-  return key;
-}
-
 }  // namespace
 
 std::vector<std::string> SweepSpec::columns() const {
@@ -140,23 +76,10 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
   s.file = file;
   s.name = default_name(file);
   const std::string label = common::printable(file);
-  YAML::Node root;
-  try {
-    if (const auto second = common::second_document(text))
-      throw SweepError(label + ":" + std::to_string(second->line + 1) + ":" + std::to_string(second->column + 1) +
-                       ": a second YAML document; allowed: one document per spec (remove the '---' line and what "
-                       "follows)");
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw SweepError(label + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                     ": " + common::printable(e.msg) + "; allowed: a YAML map (docs/sweeps.md)");
-  }
-  if (!root.IsMap()) throw SweepError(label + ":1:1: expected a map; allowed: a YAML map (docs/sweeps.md)");
+  const YAML::Node root = load_spec_map(text, file, "docs/sweeps.md");
   const std::string allowed_keys =
       "name, hw, nets, deploy, mapping, dataflow, inputs, crossbars, mode, axes, points, samples, seed, timeout_s, "
       "allow_pinned";
-  std::set<std::string> keys;
-  for (const auto& k : models::hardware_schema()) keys.insert(k.key);
   std::set<std::string> seen;
   for (const auto& kv : root) {
     const std::string k = key_of(file, kv.first, allowed_keys);
@@ -198,7 +121,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
       if (!v.IsMap()) fail(file, v, "axes: expected a map of config key -> list of values", "{adc.bits: [4, 8], ...}");
       std::set<std::string> axis_seen;
       for (const auto& a : v) {
-        const std::string key = config_key(file, a.first, keys, "axes");
+        const std::string key = config_key(file, a.first, reserved_columns(), "axes");
         if (!axis_seen.insert(key).second)
           fail(file, a.first, "duplicate axis '" + key + "'", "each config key once in axes (give it all its values)");
         s.axes.push_back({key, where(file, a.first), list_of(file, a.second, key, false)});
@@ -213,7 +136,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
         SweepListPoint point{where(file, p), {}};
         std::set<std::string> point_seen;
         for (const auto& a : p) {
-          const std::string key = config_key(file, a.first, keys, "a point");
+          const std::string key = config_key(file, a.first, reserved_columns(), "a point");
           if (!point_seen.insert(key).second)
             fail(file, a.first, "duplicate key '" + key + "' in a point", "each config key once per point");
           point.settings.push_back({key, value_of(file, a.second)});
@@ -228,9 +151,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     } else if (k == "timeout_s") {
       s.timeout_s = integer(file, v, k, 1, 86400);
     } else if (k == "allow_pinned") {
-      const std::string b = scalar(file, v, k);
-      if (b != "true" && b != "false") fail(file, v, "allow_pinned: expected true or false", "true, false");
-      s.allow_pinned = b == "true";
+      s.allow_pinned = boolean(file, v, k);
     } else {
       fail(file, kv.first, "unknown key '" + common::printable(k, 80) + "'", allowed_keys);
     }
@@ -262,19 +183,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
 }
 
 SweepSpec load_sweep_spec(const std::string& path) {
-  const std::string label = common::printable(path);
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec))
-    throw SweepError(label + ": cannot open (not a regular file); allowed: a sweep spec YAML file (docs/sweeps.md)");
-  const auto size = fs::file_size(path, ec);
-  if (!ec && size > kMaxSweepSpecBytes)
-    throw SweepError(label + ": " + std::to_string(size) + " bytes; allowed: a spec of at most " +
-                     std::to_string(kMaxSweepSpecBytes) + " bytes (kMaxSweepSpecBytes)");
-  std::ifstream f(path);
-  if (!f) throw SweepError(label + ": cannot open; allowed: a sweep spec YAML file (docs/sweeps.md)");
-  std::stringstream s;
-  s << f.rdbuf();
-  return parse_sweep_spec(s.str(), path);
+  return parse_sweep_spec(
+      read_spec_file(path, kMaxSweepSpecBytes, "kMaxSweepSpecBytes", "a sweep spec YAML file (docs/sweeps.md)"), path);
 }
 
 }  // namespace cimsim::sim
