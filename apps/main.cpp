@@ -18,6 +18,8 @@
 #include "mapper/mapping.hpp"
 #include "models/config_loader.hpp"
 #include "models/limits.hpp"
+#include "search/accuracy.hpp"
+#include "search/search.hpp"
 #include "sim/compare.hpp"
 #include "sim/deploy.hpp"
 #include "sim/report.hpp"
@@ -312,6 +314,40 @@ struct SweepArgs {
   bool retry_failed = false, slurm = false, submit = false;
 };
 
+struct SearchArgs {
+  std::string spec, out;
+  int jobs = 1, population = 0, generations = 0;
+  bool resume = false;
+};
+
+int cmd_search(const SearchArgs& a) {
+  if (a.spec.empty()) throw UsageError("search: give a spec file (cimsim search SPEC --out DIR)");
+  if (a.out.empty()) throw UsageError("search: --out DIR is required");
+  const search::SearchSpec spec = search::load_search_spec(a.spec);
+  // nothing the search writes may be one of the files it reads
+  sim::OutputPlan plan;
+  plan.input(a.spec);
+  plan.input(spec.hw);
+  plan.input(spec.network);
+  plan.input(spec.accuracy_table);
+  for (const auto& n : spec.networks) plan.input(n.text);
+  plan.output_dir(a.out, "--out");
+  for (const char* f : {"front.csv", "front.json", "checkpoint.json", "history.csv", "accuracy-cache.csv"})
+    plan.output((fs::path(a.out) / f).string(), std::string("--out (") + f + ")");
+  search::SearchOptions o;
+  o.out = a.out;
+  o.jobs = a.jobs;
+  o.population = a.population;
+  o.generations = a.generations;
+  o.resume = a.resume;
+  o.spec_path = a.spec;
+  const search::SearchSummary s = search::run_search(spec, o, std::cerr);
+  std::cout << "cimsim search: " << common::count_of(int(s.front.size()), "front point") << ", "
+            << s.evaluations << " evaluations in " << s.wall_s << " s: " << common::printable(a.out)
+            << "/front.csv, front.json, history.csv\n";
+  return 0;
+}
+
 int cmd_sweep(const SweepArgs& a) {
   if (a.spec.empty()) throw UsageError("sweep: give a spec file (cimsim sweep SPEC --out DIR)");
   if (a.out.empty()) throw UsageError("sweep: --out DIR is required");
@@ -417,8 +453,8 @@ int sc_main(int argc, char* argv[]) {
       ->capture_default_str();
   run->add_flag("-q,--quiet", quiet, "no terminal table");
   run->add_option("--mode", run_mode,
-                  "systemc (the event-driven SystemC/TLM model) or analytical (closed forms over the same mapping, "
-                  "about 100x faster; docs/analytical.md)")
+                  "systemc (the event-driven SystemC/TLM model) or analytical (the same transactions replayed in "
+                  "process without SystemC, a few times faster; docs/analytical.md)")
       ->check(CLI::IsMember({"systemc", "analytical"}))
       ->capture_default_str();
   run->add_option("--max-sim-time-ms", max_sim_time_ms,
@@ -505,6 +541,20 @@ int sc_main(int argc, char* argv[]) {
   auto* merge = sweep->add_subcommand("merge", "merge the shards of a Slurm sweep into DIR/results.*");
   merge->add_option("dir", sw.merge_dir, "the sweep directory")->required();
 
+  SearchArgs se;
+  se.jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+  auto* searchc = app.add_subcommand(
+      "search", "multi-objective co-design search (NSGA-II) over networks and chip knobs (docs/search.md)");
+  searchc->add_option("spec", se.spec, "the search spec (YAML; examples in workloads/search/)");
+  searchc->add_option("--out", se.out, "the search directory (front.csv, front.json, history.csv, checkpoint.json)");
+  searchc->add_option("--jobs", se.jobs, "threads evaluating candidates (default: the cores)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  searchc->add_option("--population", se.population, "override the spec's population (a multiple of 4)")
+      ->check(CLI::Range(8, 1024));
+  searchc->add_option("--generations", se.generations, "override the spec's generations")->check(CLI::Range(1, 10000));
+  searchc->add_flag("--resume", se.resume, "continue the search in --out from its checkpoint");
+
   auto* list = app.add_subcommand("list", "built-in networks and hardware configs");
 
   try {
@@ -534,6 +584,7 @@ int sc_main(int argc, char* argv[]) {
       return 0;
     }
     if (*sweep) return cmd_sweep(sw);
+    if (*searchc) return cmd_search(se);
     if (*list) return cmd_list();
   } catch (const models::ConfigError& e) {
     return report_error(e, 2);
@@ -544,6 +595,8 @@ int sc_main(int argc, char* argv[]) {
   } catch (const sim::CompareError& e) {
     return report_error(e, e.exit_code);
   } catch (const sim::SweepError& e) {
+    return report_error(e, 2);
+  } catch (const search::AccuracyError& e) {
     return report_error(e, 2);
   } catch (const sim::OutputError& e) {
     return report_error(e, 2);

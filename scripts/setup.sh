@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler  # --net model.onnx (workloads/onnx_loader)
   libsqlite3-dev          # sweep results (sim/sweep.cpp)
+  libpagmo-dev            # NSGA-II for cimsim search (search/)
   slurm-wlm munge         # the one-node Slurm cluster of tests/test_slurm.cpp
   time                    # /usr/bin/time for bench/ (peak memory)
   python3-matplotlib      # scripts/plot.py (run with /usr/bin/python3)

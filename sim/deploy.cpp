@@ -9,6 +9,7 @@
 #include "common/text.hpp"
 #include "models/limits.hpp"
 #include "workloads/loader.hpp"
+#include "workloads/search_space.hpp"
 
 namespace cimsim::sim {
 
@@ -72,6 +73,15 @@ Workload resolve_workload(const WorkloadRequest& r) {
     workloads::Genotype g = workloads::parse_genotype(text, r.net);
     g.name = w.graph.name;
     w.genotype = g;
+    return w;
+  }
+  // an architecture of a search space as `cimsim search` writes it in front.csv
+  if (r.net.rfind("ofa_mbv3(", 0) == 0) {
+    w.graph = workloads::build_ofa_mbv3(workloads::parse_ofa_mbv3(r.net, "--net"), 1000, "ofa_mbv3");
+    return w;
+  }
+  if (r.net.rfind("vit(", 0) == 0) {
+    w.graph = workloads::build_vit_arch(workloads::parse_vit_arch(r.net, "--net"), "vit");
     return w;
   }
   w.graph = workloads::load_network(r.net);

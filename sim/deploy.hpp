@@ -15,7 +15,8 @@
 namespace cimsim::sim {
 
 struct WorkloadRequest {
-  std::string net = "vgg8";   // a built-in, .yaml, .csv or .genotype
+  std::string net = "vgg8";   // a built-in, .yaml, .csv, .onnx or .genotype, or a search-space architecture
+                              // as cimsim search writes it: "ofa_mbv3(r=..., ...)", "vit(image=..., ...)"
   std::string genotype_text;  // --genotype "Genotype(...)": used instead of `net` when given
   workloads::DartsOptions darts;
 };

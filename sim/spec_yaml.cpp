@@ -1,6 +1,7 @@
 // Helpers shared by the sweep and search specs (sim/spec_yaml.hpp).
 #include "sim/spec_yaml.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -120,6 +121,22 @@ bool boolean(const std::string& file, const YAML::Node& n, const std::string& ke
   const std::string b = scalar(file, n, key);
   if (b != "true" && b != "false") fail(file, n, key + ": expected true or false", "true, false");
   return b == "true";
+}
+
+std::string one_of(const std::string& file, const YAML::Node& n, const std::string& key,
+                   const std::vector<std::string>& allowed) {
+  const std::string x = scalar(file, n, key);
+  if (std::find(allowed.begin(), allowed.end(), x) == allowed.end())
+    fail(file, n, key + " " + common::printable(x, 80) + " is not allowed", common::joined(allowed, allowed.size()));
+  return x;
+}
+
+void resolve_beside(const std::string& file, std::string& p) {
+  const fs::path dir = fs::path(file).parent_path();
+  std::error_code ec;  // a name the file system refuses (too long, ...) is simply not a file beside the spec
+  if ((p.find('/') != std::string::npos || p.find('.') != std::string::npos) && fs::path(p).is_relative() &&
+      fs::exists(dir / p, ec))
+    p = (dir / p).string();
 }
 
 std::string config_key(const std::string& file, const YAML::Node& k, const std::set<std::string>& reserved,

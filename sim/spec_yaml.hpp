@@ -37,6 +37,12 @@ std::vector<SweepValue> list_of(const std::string& file, const YAML::Node& n, co
 int integer(const std::string& file, const YAML::Node& n, const std::string& key, long lo, long hi);
 double number(const std::string& file, const YAML::Node& n, const std::string& key, double lo, double hi);
 bool boolean(const std::string& file, const YAML::Node& n, const std::string& key);
+// A scalar that must be one of `allowed`: "KEY X is not allowed; allowed: a, b" at the value otherwise.
+std::string one_of(const std::string& file, const YAML::Node& n, const std::string& key,
+                   const std::vector<std::string>& allowed);
+// `path` as written in the spec at `file`: a relative path that names a file beside the spec becomes that
+// file's path; anything else (a built-in name, an absolute path) is kept.
+void resolve_beside(const std::string& file, std::string& path);
 // A dotted hardware config key (docs/config.md) that is not in `reserved`, else an error at the key.
 std::string config_key(const std::string& file, const YAML::Node& k, const std::set<std::string>& reserved,
                        const std::string& in);

@@ -100,22 +100,16 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
           throw SweepError(d.where + ": deploy " + common::printable(d.text, 80) +
                            " is not allowed; allowed: individual, hypernet");
     } else if (k == "mapping") {
-      s.mapping = scalar(file, v, k);
-      if (s.mapping != "compiled" && s.mapping != "isaac")
-        fail(file, v, "mapping " + common::printable(s.mapping, 80) + " is not allowed", "compiled, isaac");
+      s.mapping = one_of(file, v, k, {"compiled", "isaac"});
     } else if (k == "dataflow") {
-      s.dataflow = scalar(file, v, k);
-      if (s.dataflow != "pipelined" && s.dataflow != "layer_by_layer")
-        fail(file, v, "dataflow " + common::printable(s.dataflow, 80) + " is not allowed", "pipelined, layer_by_layer");
+      s.dataflow = one_of(file, v, k, {"pipelined", "layer_by_layer"});
     } else if (k == "inputs") {
       s.inputs = integer(file, v, k, 1, 1000000);
     } else if (k == "crossbars") {
       s.crossbars = integer(file, v, k, 1, 100000000);
     } else if (k == "mode") {
-      s.mode = scalar(file, v, k);
+      s.mode = one_of(file, v, k, {"grid", "zip", "list", "random"});
       s.mode_where = where(file, v);
-      if (s.mode != "grid" && s.mode != "zip" && s.mode != "list" && s.mode != "random")
-        fail(file, v, "mode " + common::printable(s.mode, 80) + " is not allowed", "grid, zip, list, random");
     } else if (k == "axes") {
       s.axes_where = where(file, kv.first);
       if (!v.IsMap()) fail(file, v, "axes: expected a map of config key -> list of values", "{adc.bits: [4, 8], ...}");
@@ -170,15 +164,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
                          std::to_string(a.values.size()) + ", " + s.axes.front().key + " has " +
                          std::to_string(s.axes.front().values.size()) + "; allowed: equal lengths");
   // relative paths are relative to the spec
-  const fs::path dir = fs::path(file).parent_path();
-  auto resolve = [&dir](std::string& p) {
-    std::error_code ec;  // a name the file system refuses (too long, ...) is simply not a file beside the spec
-    if ((p.find('/') != std::string::npos || p.find('.') != std::string::npos) && fs::path(p).is_relative() &&
-        fs::exists(dir / p, ec))
-      p = (dir / p).string();
-  };
-  resolve(s.hw);
-  for (auto& n : s.nets) resolve(n.text);
+  resolve_beside(file, s.hw);
+  for (auto& n : s.nets) resolve_beside(file, n.text);
   return s;
 }
 

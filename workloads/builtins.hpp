@@ -19,6 +19,17 @@ Graph resnet18_imagenet_network();
 Graph vit_b_16_network();
 Graph deit_tiny_network();
 
+// A vision transformer (torchvision's VisionTransformer; timm's DeiT has the same encoder) on a square
+// image x image x 3 input: a patch x patch embedding conv of stride patch to `dim`, a class token and
+// positional embedding, `depth` pre-norm encoder layers (Q, K, V and output 1x1 convs, `heads`-head
+// attention, MLP dim -> mlp -> dim with GELU), the head on the class token. No checks of its own beyond
+// the graph's (workloads/search_space.hpp validates a ViT architecture first).
+struct VitConfig {
+  const char* name;
+  int image, patch, dim, depth, heads, mlp, classes;
+};
+Graph build_vit(const VitConfig& c);
+
 struct BuiltinNetwork {
   const char* name;
   const char* description;

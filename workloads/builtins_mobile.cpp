@@ -20,13 +20,6 @@ int ceil_mode_extra(int n, int kernel, int stride) {
   return (out - 1) * stride + kernel - n;
 }
 
-// torchvision's _make_divisible(v, 8): the nearest multiple of 8, at least 8, not below 90% of v.
-int make_divisible(int v, int divisor = 8) {
-  int rounded = std::max(divisor, (v + divisor / 2) / divisor * divisor);
-  if (10 * rounded < 9 * v) rounded += divisor;
-  return rounded;
-}
-
 // MaxPool2d(3, 2, ceil_mode=True) as `name`, preceded by `name.pad` (bottom/right zero rows/columns)
 // where ceil and floor differ. Zero padding equals PyTorch's (-inf) here: every window still holds at least
 // one real element and the pooled values are ReLU outputs, never negative.
@@ -50,14 +43,8 @@ void fire(Builder& b, int index, int squeeze, int expand1x1, int expand3x3) {
   b.concat(p + "concat", {e1, e3});
 }
 
-struct BlockConfig {
-  int kernel, expanded, out;
-  bool se, hardswish;
-  int stride;
-};
-
 // torchvision mobilenet_v3_small's inverted_residual_setting (input channels: the previous block's out).
-constexpr BlockConfig mobilenet_v3_small_blocks[] = {
+constexpr InvertedResidualConfig mobilenet_v3_small_blocks[] = {
     {3, 16, 16, true, false, 2},   {3, 72, 24, false, false, 2}, {3, 88, 24, false, false, 1},
     {5, 96, 40, true, true, 2},    {5, 240, 40, true, true, 1},  {5, 240, 40, true, true, 1},
     {5, 120, 48, true, true, 1},   {5, 144, 48, true, true, 1},  {5, 288, 96, true, true, 2},
@@ -65,6 +52,42 @@ constexpr BlockConfig mobilenet_v3_small_blocks[] = {
 };
 
 }  // namespace
+
+int make_divisible(int v, int divisor) {
+  int rounded = std::max(divisor, (v + divisor / 2) / divisor * divisor);
+  if (10 * rounded < 9 * v) rounded += divisor;
+  return rounded;
+}
+
+int inverted_residual(Builder& b, const std::string& p, const InvertedResidualConfig& c, int in_channels) {
+  const OpKind act = c.hardswish ? OpKind::hardswish : OpKind::relu;
+  const std::string act_name = c.hardswish ? "hardswish" : "relu";
+  const int block_in = b.last();
+  int sub = 0;  // torchvision's index inside `block`
+  auto sub_prefix = [&] { return p + "block." + std::to_string(sub) + "."; };
+  if (c.expanded != in_channels) {
+    b.conv(sub_prefix() + "expand", c.expanded, 1, 1, 0);
+    b.simple(sub_prefix() + act_name, act);
+    ++sub;
+  }
+  b.conv(sub_prefix() + "depthwise", c.expanded, c.kernel, c.stride, c.kernel / 2, c.expanded);
+  const int dw = b.simple(sub_prefix() + act_name, act);
+  ++sub;
+  if (c.se) {
+    const std::string se = sub_prefix() + "se.";
+    const int squeeze = make_divisible(c.expanded / 4);
+    b.simple(se + "avgpool", OpKind::global_avg_pool);
+    b.conv(se + "fc1", squeeze, 1, 1, 0);
+    b.simple(se + "relu", OpKind::relu);
+    b.conv(se + "fc2", c.expanded, 1, 1, 0);
+    const int gate = b.simple(se + "hardsigmoid", OpKind::hardsigmoid);
+    b.binary(se + "mul", OpKind::mul, dw, gate);
+    ++sub;
+  }
+  const int project = b.conv(sub_prefix() + "project", c.out, 1, 1, 0);
+  if (c.stride == 1 && in_channels == c.out) return b.binary(p + "add", OpKind::add, project, block_in);
+  return project;
+}
 
 Graph build_squeezenet1_1(int input_size, int classes, const std::string& name) {
   Builder b(name, Shape{3, input_size, input_size});
@@ -94,34 +117,8 @@ Graph build_mobilenet_v3_small(int input_size, int classes, const std::string& n
   b.simple("features.0.hardswish", OpKind::hardswish);
   int in_channels = 16;
   int index = 1;
-  for (const BlockConfig& c : mobilenet_v3_small_blocks) {
-    const std::string p = "features." + std::to_string(index) + ".";
-    const OpKind act = c.hardswish ? OpKind::hardswish : OpKind::relu;
-    const std::string act_name = c.hardswish ? "hardswish" : "relu";
-    const int block_in = b.last();
-    int sub = 0;  // torchvision's index inside `block`
-    auto sub_prefix = [&] { return p + "block." + std::to_string(sub) + "."; };
-    if (c.expanded != in_channels) {
-      b.conv(sub_prefix() + "expand", c.expanded, 1, 1, 0);
-      b.simple(sub_prefix() + act_name, act);
-      ++sub;
-    }
-    b.conv(sub_prefix() + "depthwise", c.expanded, c.kernel, c.stride, c.kernel / 2, c.expanded);
-    const int dw = b.simple(sub_prefix() + act_name, act);
-    ++sub;
-    if (c.se) {
-      const std::string se = sub_prefix() + "se.";
-      const int squeeze = make_divisible(c.expanded / 4);
-      b.simple(se + "avgpool", OpKind::global_avg_pool);
-      b.conv(se + "fc1", squeeze, 1, 1, 0);
-      b.simple(se + "relu", OpKind::relu);
-      b.conv(se + "fc2", c.expanded, 1, 1, 0);
-      const int gate = b.simple(se + "hardsigmoid", OpKind::hardsigmoid);
-      b.binary(se + "mul", OpKind::mul, dw, gate);
-      ++sub;
-    }
-    const int project = b.conv(sub_prefix() + "project", c.out, 1, 1, 0);
-    if (c.stride == 1 && in_channels == c.out) b.binary(p + "add", OpKind::add, project, block_in);
+  for (const InvertedResidualConfig& c : mobilenet_v3_small_blocks) {
+    inverted_residual(b, "features." + std::to_string(index) + ".", c, in_channels);
     in_channels = c.out;
     ++index;
   }

@@ -11,13 +11,6 @@
 
 namespace cimsim::workloads {
 
-namespace {
-
-struct VitConfig {
-  const char* name;
-  int image, patch, dim, depth, heads, mlp, classes;
-};
-
 // torchvision's VisionTransformer (and timm's DeiT, the same encoder): patch embedding by a patch x patch
 // convolution of stride patch, a class token prepended, a positional embedding added, `depth` pre-norm
 // encoder blocks (LN, multi-head self-attention, residual; LN, MLP with GELU, residual), a final LN, and
@@ -55,8 +48,6 @@ Graph build_vit(const VitConfig& c) {
   b.fc("head", c.classes);
   return b.finish();
 }
-
-}  // namespace
 
 Graph vit_b_16_network() { return build_vit({"vit_b_16", 224, 16, 768, 12, 12, 3072, 1000}); }
 Graph deit_tiny_network() { return build_vit({"deit_tiny", 224, 16, 192, 12, 3, 768, 1000}); }
