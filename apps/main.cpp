@@ -315,15 +315,27 @@ struct SweepArgs {
 };
 
 struct SearchArgs {
-  std::string spec, out;
-  int jobs = 1, population = 0, generations = 0;
-  bool resume = false;
+  std::string spec, out, merge_dir;
+  int jobs = 1, population = 0, generations = 0, island = 0, islands = 4;
+  bool resume = false, slurm = false, submit = false;
 };
 
 int cmd_search(const SearchArgs& a) {
   if (a.spec.empty()) throw UsageError("search: give a spec file (cimsim search SPEC --out DIR)");
   if (a.out.empty()) throw UsageError("search: --out DIR is required");
   const search::SearchSpec spec = search::load_search_spec(a.spec);
+  if (a.slurm) {  // a job array of islands instead of running here
+    sim::prepare_sweep_dir(a.out);
+    sim::prepare_sweep_dir((fs::path(a.out) / "slurm").string());
+    sim::prepare_sweep_dir((fs::path(a.out) / "islands").string());
+    const std::string script = (fs::path(a.out) / "search.sbatch").string();
+    sim::write_output(script, search::search_slurm_script(a.spec, a.out, a.islands, a.jobs, a.population, a.generations));
+    std::cout << "cimsim search: " << a.islands << " islands as array tasks: " << sim::shell_quote(script) << '\n';
+    if (a.submit) sim::submit_slurm(script);
+    else std::cout << "submit with: sbatch " << sim::shell_quote(script) << "   (or: cimsim search SPEC --out DIR --slurm --submit)\n";
+    std::cout << "then: cimsim search merge " << sim::shell_quote(a.out) << '\n';
+    return 0;
+  }
   // nothing the search writes may be one of the files it reads
   sim::OutputPlan plan;
   plan.input(a.spec);
@@ -341,6 +353,7 @@ int cmd_search(const SearchArgs& a) {
   o.generations = a.generations;
   o.resume = a.resume;
   o.spec_path = a.spec;
+  o.island = a.island;
   const search::SearchSummary s = search::run_search(spec, o, std::cerr);
   std::cout << "cimsim search: " << common::count_of(int(s.front.size()), "front point") << ", "
             << s.evaluations << " evaluations in " << s.wall_s << " s: " << common::printable(a.out)
@@ -554,6 +567,13 @@ int sc_main(int argc, char* argv[]) {
       ->check(CLI::Range(8, 1024));
   searchc->add_option("--generations", se.generations, "override the spec's generations")->check(CLI::Range(1, 10000));
   searchc->add_flag("--resume", se.resume, "continue the search in --out from its checkpoint");
+  searchc->add_option("--island", se.island, "run as island I of a multi-start search: the spec's seed + I")
+      ->check(CLI::Range(0, 100000));
+  searchc->add_flag("--slurm", se.slurm, "write an sbatch job array of --islands independent runs instead of running");
+  searchc->add_option("--islands", se.islands, "array tasks for --slurm (default 4)")->check(CLI::Range(1, 10000));
+  searchc->add_flag("--submit", se.submit, "with --slurm: submit the script with sbatch");
+  auto* search_merge = searchc->add_subcommand("merge", "merge the islands of a Slurm search into DIR/front.*");
+  search_merge->add_option("dir", se.merge_dir, "the search directory")->required();
 
   auto* list = app.add_subcommand("list", "built-in networks and hardware configs");
 
@@ -584,6 +604,12 @@ int sc_main(int argc, char* argv[]) {
       return 0;
     }
     if (*sweep) return cmd_sweep(sw);
+    if (*search_merge) {
+      const int n = search::merge_search(se.merge_dir);
+      std::cout << "cimsim search merge: " << common::count_of(n, "island") << " in " << common::printable(se.merge_dir)
+                << "/front.{csv,json}\n";
+      return 0;
+    }
     if (*searchc) return cmd_search(se);
     if (*list) return cmd_list();
   } catch (const models::ConfigError& e) {

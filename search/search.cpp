@@ -26,6 +26,7 @@
 #include "mapper/mapping.hpp"
 #include "models/config_loader.hpp"
 #include "search/accuracy.hpp"
+#include "search/front.hpp"
 #include "sim/analytical.hpp"
 #include "sim/deploy.hpp"
 #include "sim/output_file.hpp"
@@ -517,7 +518,35 @@ std::string progress_line(const SearchSpec& spec, const Generation& g, int gener
   return s + " [" + num(g.wall_s) + " s]";
 }
 
+// front.csv from front.json: a row per front point, the knobs' values, accuracy, and each metric from
+// both evaluators (the SystemC column empty where the point was not re-simulated).
+std::string front_csv_text(const json& fj) {
+  static const char* const cols[] = {"latency_us", "throughput_per_s", "energy_uj", "area_mm2", "power_mw"};
+  std::string csv = "point,space,name,architecture";
+  for (const auto& k : fj.at("knobs")) csv += "," + csv_field(k.get<std::string>());
+  csv += ",accuracy";
+  for (const char* c : cols) csv += std::string(",") + c + "_analytical," + c + "_systemc";
+  csv += ",systemc_error\n";
+  for (const auto& p : fj.at("front")) {
+    csv += std::to_string(p.at("point").get<int>()) + "," + csv_field(p.at("space")) + "," + csv_field(p.at("name")) + "," +
+           csv_field(p.at("architecture"));
+    for (const auto& k : fj.at("knobs")) csv += "," + csv_field(p.at("hardware").at(k.get<std::string>()));
+    csv += "," + (p.at("accuracy").is_null() ? std::string() : num(p.at("accuracy").get<double>()));
+    for (const char* c : cols)
+      csv += "," + num(p.at("analytical").at(c).get<double>()) + "," +
+             (p.at("systemc").is_null() ? std::string() : num(p.at("systemc").at(c).get<double>()));
+    csv += "," + csv_field(p.value("systemc_error", "")) + "\n";
+  }
+  return csv;
+}
+
 }  // namespace
+
+void write_front(const fs::path& dir, const json& fj) {
+  write(dir / "front.csv", front_csv_text(fj));
+  write(dir / "front.json", fj.dump(2) + "\n");
+}
+
 
 std::vector<int> gene_bounds(const SearchSpec& spec) {
   std::vector<int> b;
@@ -572,7 +601,8 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
   if (!has_checkpoint && o.resume)
     throw SweepError("--resume: " + common::printable(checkpoint.string()) + " does not exist; allowed: the --out of a search that ran");
   const std::string spec_text = o.spec_path.empty() ? std::string() : sim::read_file(o.spec_path);
-  const uint64_t spec_digest = digest(spec_text + "\npopulation=" + std::to_string(spec.population));
+  const uint64_t spec_digest = digest(spec_text + "\npopulation=" + std::to_string(spec.population) +
+                                      "\nisland=" + std::to_string(o.island));
 
   auto engine = std::make_shared<Engine>(spec, o.jobs,
                                          spec.accuracy_command.empty() ? "" : (dir / "accuracy-cache.csv").string());
@@ -585,7 +615,8 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
       << "\n";
 
   pagmo::problem prob{Problem{engine}};
-  pagmo::population pop(prob, 0u, unsigned(spec.seed));
+  const uint64_t seed = spec.seed + uint64_t(o.island);  // island I of a Slurm run: seed + I
+  pagmo::population pop(prob, 0u, unsigned(seed));
   std::vector<Generation> history;
   int gen0 = 0;
   auto outcomes_of = [&](const pagmo::population& p) {
@@ -644,7 +675,7 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     if (int(pop.size()) != spec.population) throw SweepError("--resume: the checkpoint's population differs from the spec's");
     log << "search: resumed at generation " << gen0 << " from " << common::printable(checkpoint.string()) << "\n";
   } else {
-    std::mt19937_64 rng(spec.seed);
+    std::mt19937_64 rng(seed);
     std::vector<pagmo::vector_double> xs(size_t(spec.population), pagmo::vector_double(dim));
     std::vector<std::vector<int>> full;
     for (auto& x : xs) {
@@ -660,7 +691,7 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
   }
   const long evals_before = history.empty() ? 0 : history.back().evaluations - engine->evaluations();
   for (int g = gen0 + 1; g <= spec.generations; ++g) {
-    pagmo::nsga2 algo(1u, 0.95, 10., 1.0 / double(dim), 20., unsigned((spec.seed * 7919u + uint64_t(g)) & 0x7fffffffu));
+    pagmo::nsga2 algo(1u, 0.95, 10., 1.0 / double(dim), 20., unsigned((seed * 7919u + uint64_t(g)) & 0x7fffffffu));
     algo.set_bfe(pagmo::bfe{pagmo::member_bfe{}});
     pop = algo.evolve(pop);
     history.push_back(summarize(spec, g, evals_before + engine->evaluations(), outcomes_of(pop), elapsed()));
@@ -747,13 +778,7 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     }
   }
 
-  // front.csv and front.json
-  const std::vector<std::string> cols = {"latency_us", "throughput_per_s", "energy_uj", "area_mm2", "power_mw"};
-  std::string csv = "point,space,name,architecture";
-  for (const auto& k : spec.knobs) csv += "," + k.key;
-  csv += ",accuracy";
-  for (const auto& c : cols) csv += "," + c + "_analytical," + c + "_systemc";
-  csv += ",systemc_error\n";
+  // front.json, and front.csv from it
   json fj = {{"spec", spec.file},
              {"space", space_name(spec.space)},
              {"regime", regime_name(spec.regime)},
@@ -761,30 +786,24 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
              {"hw", spec.hw},
              {"population", spec.population},
              {"generations", sum.generations},
-             {"seed", spec.seed},
+             {"seed", spec.seed + uint64_t(o.island)},
              {"accuracy_source", sum.accuracy_source}};
   fj["objectives"] = json::array();
-  for (Metric m : spec.objectives) fj["objectives"].push_back(std::string(metric_name(m)) + " (" + metric_unit(m) + ")");
+  for (Metric m : spec.objectives) fj["objectives"].push_back(metric_name(m));
+  fj["knobs"] = json::array();
+  for (const auto& k : spec.knobs) fj["knobs"].push_back(k.key);
   fj["front"] = json::array();
   for (size_t i = 0; i < sum.front.size(); ++i) {
     const FrontPoint& p = sum.front[i];
     const Outcome& a = p.analytical;
-    csv += std::to_string(i) + "," + csv_field(a.space) + "," + csv_field(a.name) + "," + csv_field(a.arch);
-    json pj = {{"point", i}, {"space", a.space}, {"name", a.name}, {"architecture", a.arch}};
+    json pj = {{"point", i}, {"space", a.space}, {"name", a.name}, {"architecture", a.arch}, {"f", a.f}};
     pj["hardware"] = json::object();
-    for (size_t k = 0; k < spec.knobs.size(); ++k) {
-      csv += "," + csv_field(a.knob_values[k]);
-      pj["hardware"][spec.knobs[k].key] = a.knob_values[k];
-    }
-    csv += "," + (a.accuracy ? num(*a.accuracy) : std::string());
+    for (size_t k = 0; k < spec.knobs.size(); ++k) pj["hardware"][spec.knobs[k].key] = a.knob_values[k];
     pj["accuracy"] = a.accuracy ? json(*a.accuracy) : json(nullptr);
     pj["analytical"] = a.metrics;
     pj["systemc"] = p.simulated ? json(p.systemc) : json(nullptr);
     if (!p.systemc_error.empty()) pj["systemc_error"] = p.systemc_error;
     if (!p.dir.empty()) pj["dir"] = p.dir;
-    for (const auto& c : cols)
-      csv += "," + num(a.metrics.at(c)) + "," + (p.simulated ? num(p.systemc.at(c)) : std::string());
-    csv += "," + csv_field(p.systemc_error) + "\n";
     fj["front"].push_back(pj);
   }
   sum.evaluations = engine->evaluations();
@@ -792,8 +811,7 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
   sum.wall_s = elapsed();
   fj["evaluations"] = history.empty() ? 0 : history.back().evaluations;
   fj["wall_s"] = sum.wall_s;
-  write(dir / "front.csv", csv);
-  write(dir / "front.json", fj.dump(2) + "\n");
+  write_front(dir, fj);
   log << "search: front of " << sum.front.size() << " point(s) in " << (dir / "front.csv").string() << " and front.json; "
       << sum.evaluations << " evaluations in " << num(sum.wall_s) << " s\n";
   return sum;

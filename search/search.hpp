@@ -34,6 +34,7 @@ struct SearchOptions {
   bool resume = false;      // continue from DIR/checkpoint.json
   std::string spec_path;    // for the checkpoint's check that the spec is the same
   std::string self;         // this executable (the SystemC re-simulations); "" = sim::self_executable()
+  int island = 0;           // island I of a multi-start run (Slurm): the spec's seed + I
 };
 
 // What a candidate evaluated to.
@@ -71,6 +72,17 @@ struct SearchSummary {
 // does not match the checkpoint; a search directory that is not one) and search::AccuracyError (the
 // accuracy command failed): exit 2 in the CLI.
 SearchSummary run_search(const SearchSpec& spec, const SearchOptions& options, std::ostream& log);
+
+// Merges the fronts of DIR/islands/*/front.json (the array tasks of a Slurm search) into DIR/front.json
+// and DIR/front.csv: the non-dominated points of their union, each once. Returns the islands merged.
+// Throws sim::SweepError when there is none or one is unreadable or from another search.
+int merge_search(const std::string& dir);
+
+// The sbatch job-array script of a search spread over Slurm: array task I runs the search as island I
+// (`cimsim search SPEC --out DIR/islands/I --island I`, resuming its checkpoint when it has one); then
+// `cimsim search merge DIR`. Paths enter the script only as single-quoted words (sim::shell_quote).
+std::string search_slurm_script(const std::string& spec_path, const std::string& out_dir, int islands,
+                                int jobs_per_task, int population, int generations);
 
 // The decision-vector size and the per-gene upper bounds (inclusive; lower bounds are 0) of `spec`
 // (tests, docs).

@@ -359,3 +359,44 @@ TEST(SearchCli, RunsAnExampleAndRefusesBadInputWithExit2) {
   EXPECT_EQ(again_out.code, 2);
   EXPECT_NE(again_out.err.find("allowed: --resume to continue it, or a new --out"), std::string::npos) << again_out.err;
 }
+
+TEST(Search, IslandsMergeToTheNonDominatedPointsOfTheirUnion) {
+  const fs::path dir = scratch_dir();
+  const SearchSpec s = spec_of(dir,
+                               "space: fixed\nnetwork: vgg8\nhw: default\nknobs:\n  crossbar.rows: [64, 128, 256]\n"
+                               "  adc.bits: [4, 6, 8]\n  tile.buffer.size_kib: [32, 64, 128]\n"
+                               "objectives: [latency, energy]\npopulation: 8\ngenerations: 2\nresimulate: 0\n");
+  std::ostringstream log;
+  search::SearchOptions o;
+  std::vector<std::vector<double>> all;
+  for (int i = 0; i < 3; ++i) {
+    o.out = (dir / "islands" / std::to_string(i)).string();
+    fs::create_directories(dir / "islands");
+    o.island = i;
+    for (const auto& p : search::run_search(s, o, log).front) all.push_back(p.analytical.f);
+  }
+  EXPECT_EQ(search::merge_search(dir.string()), 3);
+  const auto j = nlohmann::json::parse(read_text(dir / "front.json"));
+  // every island point is either in the merged front or dominated by one of it; no merged point is dominated
+  std::vector<std::vector<double>> merged;
+  for (const auto& p : j["front"]) merged.push_back(p["f"].get<std::vector<double>>());
+  auto dominates = [](const std::vector<double>& a, const std::vector<double>& b) {
+    bool better = false;
+    for (size_t k = 0; k < a.size(); ++k) {
+      if (a[k] > b[k]) return false;
+      better = better || a[k] < b[k];
+    }
+    return better;
+  };
+  for (const auto& f : all) {
+    const bool kept = std::find(merged.begin(), merged.end(), f) != merged.end();
+    const bool beaten = std::any_of(merged.begin(), merged.end(), [&](const auto& m) { return dominates(m, f); });
+    EXPECT_TRUE(kept != beaten);
+  }
+  EXPECT_EQ(j["islands"].size(), 3u);
+  EXPECT_EQ(j["islands"][1]["seed"], 2);  // island I runs from the spec's seed + I
+  EXPECT_EQ(lines_of(read_text(dir / "front.csv")).size(), merged.size() + 1);
+  // nothing to merge: an error that says what is expected
+  EXPECT_NE(error_of<sim::SweepError>([&] { search::merge_search((dir / "islands" / "0").string()); }).find("holds no islands"),
+            std::string::npos);
+}

@@ -127,3 +127,31 @@ TEST_F(SlurmCluster, AJobArraySweepMergesToTheLocalResults) {
   EXPECT_EQ(csv_without_wall(out / "results.csv"), csv_without_wall(dir_ / "local" / "results.csv"));
   EXPECT_EQ(std::count_if(fs::directory_iterator(out / "slurm"), fs::directory_iterator{}, [](const auto&) { return true; }), 3);
 }
+
+TEST_F(SlurmCluster, AJobArraySearchMergesToTheLocalIslands) {
+  const auto spec = write_text(dir_ / "search.yaml",
+                               "space: ofa_mbv3\nregime: fixed_chip\nhw: rnc-box\nobjectives: [latency, energy]\n"
+                               "population: 8\ngenerations: 2\nresimulate: 1\n");
+  const std::string bin = CIMSIM_BINARY;
+  // the islands run here, one by one, then merged
+  const auto local = dir_ / "local";
+  fs::create_directories(local / "islands");
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(sh(bin + " search " + spec + " --out " + (local / "islands" / std::to_string(i)).string() + " --island " +
+                 std::to_string(i) + " --jobs 1 >/dev/null 2>&1"), 0);
+  ASSERT_EQ(sh(bin + " search merge " + local.string() + " >/dev/null"), 0);
+  // the same islands as a Slurm job array
+  const auto out = dir_ / "slurm-search";
+  ASSERT_EQ(sh(bin + " search " + spec + " --out " + out.string() + " --slurm --islands 2 --jobs 1 --submit > " +
+               (dir_ / "submit.txt").string() + " 2>&1"), 0) << read_text(dir_ / "submit.txt");
+  bool done = false;
+  for (int i = 0; i < 600 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    done = sh("test -z \"$(squeue -h)\"") == 0 && fs::exists(out / "islands" / "0" / "front.json") &&
+           fs::exists(out / "islands" / "1" / "front.json");
+  }
+  ASSERT_TRUE(done) << "the job array did not finish in 120 s: " << read_text(dir_ / "slurmctld.log");
+  ASSERT_EQ(sh(bin + " search merge " + out.string() + " >/dev/null"), 0);
+  EXPECT_EQ(read_text(out / "front.csv"), read_text(local / "front.csv"));
+  EXPECT_FALSE(read_text(out / "front.csv").empty());
+}
