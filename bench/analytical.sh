@@ -93,16 +93,5 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / b }'; }
 cat "$tmp/table"
 
 if ((write)); then
-  doc=$root/docs/performance.md
-  grep -q '<!-- bench-analytical:begin -->' "$doc" || { echo "bench/analytical.sh: no <!-- bench-analytical:begin --> marker in $doc" >&2; exit 1; }
-  /usr/bin/python3 - "$doc" "$tmp/table" <<'EOF'
-import sys
-doc, table = sys.argv[1], open(sys.argv[2]).read()
-text = open(doc).read()
-a, b = "<!-- bench-analytical:begin -->", "<!-- bench-analytical:end -->"
-i, j = text.index(a) + len(a), text.index(b)
-open(doc + ".tmp", "w").write(text[:i] + "\n" + table + text[j:])
-EOF
-  mv "$doc.tmp" "$doc"
-  echo "bench/analytical.sh: wrote the table into $doc"
+  /usr/bin/python3 "$root/bench/replace_section.py" "$root/docs/performance.md" bench-analytical "$tmp/table"
 fi

@@ -4,7 +4,7 @@
 # and fuzz/regressions/FORMAT. A finding (crash, sanitizer report, an exception that is not a documented
 # error, a timeout) is saved under build-fuzz/findings/FORMAT/ and the script exits 1; copy the file into
 # fuzz/regressions/FORMAT/ once fixed, so ctest (FuzzReplay.FORMAT) replays it on every build.
-#   scripts/fuzz.sh [SECONDS] [FORMAT...]      FORMAT: hardware_yaml network_yaml neurosim_csv onnx genotype sweep_spec
+#   scripts/fuzz.sh [SECONDS] [FORMAT...]      FORMAT: hardware_yaml network_yaml neurosim_csv onnx genotype sweep_spec search_spec
 #   FUZZ_RUNS=N scripts/fuzz.sh                 N inputs per format from a fixed seed instead of a time: the same
 #                                               inputs on every machine (what CI runs, so it never fails by chance)
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 FORMATS=("$@")
-((${#FORMATS[@]})) || FORMATS=(hardware_yaml network_yaml neurosim_csv onnx genotype sweep_spec)
+((${#FORMATS[@]})) || FORMATS=(hardware_yaml network_yaml neurosim_csv onnx genotype sweep_spec search_spec)
 [[ "$SECONDS_EACH" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, got '$SECONDS_EACH'" >&2; exit 2; }
 
 SKIP_BUILD=1 scripts/setup.sh  # the packages (clang, libFuzzer) without the Release build

@@ -122,7 +122,10 @@ std::map<std::string, double> metrics_of(const json& j, int inputs) {
           {"throughput_per_s", j["throughput_per_s"].get<double>()},
           {"energy_uj", j["energy_pj"]["total"].get<double>() / double(inputs) / 1e6},
           {"area_mm2", j["area_mm2"]["total"].get<double>()},
-          {"power_mw", j["power_mw"].get<double>()}};
+          {"power_mw", j["power_mw"].get<double>()},
+          // an ADC below the lossless resolution of its column sums loses accuracy the model does not see
+          {"adc_bits", j["adc"]["bits"].get<double>()},
+          {"adc_lossless_bits", j["adc"]["lossless_bits"].get<double>()}};
 }
 const char* metric_key(Metric m) {
   switch (m) {
@@ -162,6 +165,7 @@ class Engine {
     }
     for (const auto& k : spec.knobs)
       for (const auto& v : k.values) {
+        if (k.key == kCrossbarBudgetKnob) continue;  // an integer, checked by the spec
         try {
           models::parse_hardware(sim::spec_yaml::config_with(base_node_, {{k.key, v}}), "<search knob>");
         } catch (const models::ConfigError& e) {
@@ -267,17 +271,19 @@ class Engine {
       o.error = common::printable(e.what(), 400);
     }
     std::vector<std::pair<std::string, sim::SweepValue>> settings;
+    mapper::MapOptions map = map_;
     for (const auto& k : spec_.knobs) {
       const sim::SweepValue& v = k.values[size_t(g[at++])];
       o.knob_values.push_back(v.text);
-      settings.push_back({k.key, v});
+      if (k.key == kCrossbarBudgetKnob) map.crossbars = std::stoi(v.text);
+      else settings.push_back({k.key, v});
     }
     if (o.error.empty()) {
       try {
         const models::HardwareSpec hw =
             settings.empty() ? base_hw_ : models::parse_hardware(sim::spec_yaml::config_with(base_node_, settings), "search candidate");
         const sim::Deployment d = hypernet_ ? sim::bind_genotype(*hypernet_, *genotype, darts_, hw, "candidate")
-                                            : sim::deploy(w, darts_, hw, sim::Deploy::individual, map_);
+                                            : sim::deploy(w, darts_, hw, sim::Deploy::individual, map);
         sim::RunResult r = sim::evaluate(d.graph, hw, d.mapping, opt_);
         r.layer_results.clear();  // no metric reads them; most of to_json's time
         o.metrics = metrics_of(sim::to_json(r), spec_.inputs);
@@ -476,6 +482,8 @@ struct Generation {
   int generation = 0;
   long evaluations = 0;
   int feasible = 0, front = 0;
+  int failed = 0;          // candidates that did not map or evaluate
+  std::string failure;     // the first one's error
   std::vector<double> best;  // per objective, best feasible value in its unit (throughput, accuracy: the highest)
   double wall_s = 0;
 };
@@ -486,8 +494,10 @@ Generation summarize(const SearchSpec& spec, int gen, long evals, const std::vec
   g.evaluations = evals;
   g.wall_s = wall;
   std::vector<pagmo::vector_double> fs_;
-  for (const auto& o : pop)
+  for (const auto& o : pop) {
     if (feasible(o)) fs_.push_back(o.f);
+    if (!o.ok && g.failed++ == 0) g.failure = o.error;
+  }
   g.feasible = int(fs_.size());
   g.front = int(first_front(fs_).size());
   for (size_t m = 0; m < spec.objectives.size(); ++m) {
@@ -515,13 +525,14 @@ std::string progress_line(const SearchSpec& spec, const Generation& g, int gener
     if (!std::isnan(g.best[m]))
       s += std::string(", ") + (spec.objectives[m] == Metric::throughput || spec.objectives[m] == Metric::accuracy ? "max " : "min ") +
            metric_name(spec.objectives[m]) + " " + num(g.best[m]) + " " + metric_unit(spec.objectives[m]);
+  if (g.failed > 0) s += ", " + std::to_string(g.failed) + " failed (" + common::printable(g.failure, 200) + ")";
   return s + " [" + num(g.wall_s) + " s]";
 }
 
 // front.csv from front.json: a row per front point, the knobs' values, accuracy, and each metric from
 // both evaluators (the SystemC column empty where the point was not re-simulated).
 std::string front_csv_text(const json& fj) {
-  static const char* const cols[] = {"latency_us", "throughput_per_s", "energy_uj", "area_mm2", "power_mw"};
+  static const char* const cols[] = {"latency_us", "throughput_per_s", "energy_uj", "area_mm2", "power_mw", "adc_bits", "adc_lossless_bits"};
   std::string csv = "point,space,name,architecture";
   for (const auto& k : fj.at("knobs")) csv += "," + csv_field(k.get<std::string>());
   csv += ",accuracy";
@@ -737,11 +748,15 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     const fs::path pd = dir / "front" / std::to_string(chosen[c]);
     fs::create_directories(pd, ec);
     p.dir = pd.string();
+    // the knobs' values as the spec wrote them (a list stays a list); the crossbar budget is an option
     std::vector<std::pair<std::string, sim::SweepValue>> settings;
-    for (size_t k = 0; k < spec.knobs.size(); ++k) settings.push_back({spec.knobs[k].key, {p.analytical.knob_values[k], true, ""}});
-    // the knob's value as the spec wrote it (a list stays a list)
+    int budget = spec.crossbars;
     const auto g = engine->full_genes(p.x);
-    for (size_t k = 0; k < spec.knobs.size(); ++k) settings[k].second = spec.knobs[k].values[size_t(g[g.size() - spec.knobs.size() + k])];
+    for (size_t k = 0; k < spec.knobs.size(); ++k) {
+      const sim::SweepValue& v = spec.knobs[k].values[size_t(g[g.size() - spec.knobs.size() + k])];
+      if (spec.knobs[k].key == kCrossbarBudgetKnob) budget = std::stoi(v.text);
+      else settings.push_back({spec.knobs[k].key, v});
+    }
     YAML::Node base = YAML::Load(sim::spec_yaml::base_config_text(spec.hw, spec.file + ":1:1"));
     write(pd / "hw.yaml", sim::spec_yaml::config_with(base, settings));
     std::string net = p.analytical.name.empty() ? p.analytical.arch : p.analytical.name;
@@ -755,7 +770,7 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     job.argv = {self, "run", "--hw", (pd / "hw.yaml").string(), "--net", net, "--mapping", spec.mapping,
                 "--inputs", std::to_string(spec.inputs), "--json", (pd / "systemc.json").string(), "--quiet"};
     if (spec.deploy == "hypernet") job.argv.insert(job.argv.end(), {"--deploy", "hypernet"});
-    if (spec.crossbars > 0) job.argv.insert(job.argv.end(), {"--crossbars", std::to_string(spec.crossbars)});
+    if (budget > 0) job.argv.insert(job.argv.end(), {"--crossbars", std::to_string(budget)});
     job.stdout_path = (pd / "stdout.txt").string();
     job.stderr_path = (pd / "stderr.txt").string();
     jobs.push_back(job);
@@ -812,6 +827,13 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
   fj["evaluations"] = history.empty() ? 0 : history.back().evaluations;
   fj["wall_s"] = sum.wall_s;
   write_front(dir, fj);
+  const auto lossy = std::count_if(sum.front.begin(), sum.front.end(), [](const FrontPoint& p) {
+    return p.analytical.metrics.at("adc_bits") < p.analytical.metrics.at("adc_lossless_bits");
+  });
+  if (lossy > 0)
+    log << "search: warning: " << lossy << " front point(s) have an ADC below the lossless resolution of their column "
+        << "sums (adc_bits < adc_lossless_bits in front.json): the accuracy they lose is not in cimsim's figures; "
+           "let the accuracy source account for it, or keep adc.bits: auto\n";
   log << "search: front of " << sum.front.size() << " point(s) in " << (dir / "front.csv").string() << " and front.json; "
       << sum.evaluations << " evaluations in " << num(sum.wall_s) << " s\n";
   return sum;

@@ -27,7 +27,7 @@ constexpr MetricKey kConstraintKeys[] = {{"latency_us", Metric::latency}, {"thro
 
 const char* kAllowedKeys =
     "space, regime, network, networks, deploy, hw, mapping, crossbars, inputs, knobs, objectives, constraints, "
-    "accuracy, vit, population, generations, seed, resimulate, timeout_s";
+    "accuracy, vit, population, generations, seed, resimulate";
 
 std::vector<int> int_list(const std::string& file, const YAML::Node& n, const std::string& key, int lo, int hi) {
   if (!n.IsSequence() || n.size() == 0 || n.size() > 64)
@@ -134,9 +134,23 @@ SearchSpec parse_search_spec(const std::string& text, const std::string& file) {
       if (!v.IsMap()) fail(file, v, "knobs: expected a map of config key -> list of values", "{adc.bits: [4, 8], ...}");
       std::set<std::string> knob_seen;
       for (const auto& a : v) {
-        const std::string key = config_key(file, a.first, {}, "knobs");
+        // the crossbar budget of the compiled mapping, or a hardware config key
+        const bool budget = a.first.IsScalar() && a.first.Scalar() == kCrossbarBudgetKnob;
+        const std::string key = budget ? std::string(kCrossbarBudgetKnob) : config_key(file, a.first, {}, "knobs");
         if (!knob_seen.insert(key).second) fail(file, a.first, "duplicate knob '" + key + "'", "each config key once");
         s.knobs.push_back({key, where(file, a.first), list_of(file, a.second, key, false)});
+        if (budget)
+          for (const auto& value : s.knobs.back().values) {
+            long n = 0;
+            size_t used = 0;
+            try {
+              n = std::stol(value.text, &used);
+            } catch (const std::exception&) {
+            }
+            if (!value.scalar || used != value.text.size() || n < 1 || n > 100000000)
+              throw SweepError(value.where + ": crossbars = " + common::printable(value.text, 80) +
+                               " is not allowed; allowed: an integer in [1, 100000000] (the compiled mapping's crossbar budget)");
+          }
       }
     } else if (k == "objectives") {
       s.objectives_where = where(file, v);
@@ -223,8 +237,6 @@ SearchSpec parse_search_spec(const std::string& text, const std::string& file) {
       s.seed = uint64_t(integer(file, v, k, 0, 2147483647));
     } else if (k == "resimulate") {
       s.resimulate = integer(file, v, k, 0, 1000);
-    } else if (k == "timeout_s") {
-      s.timeout_s = integer(file, v, k, 1, 86400);
     } else {
       fail(file, kv.first, "unknown key '" + common::printable(k, 80) + "'", kAllowedKeys);
     }
@@ -240,6 +252,9 @@ SearchSpec parse_search_spec(const std::string& text, const std::string& file) {
     throw SweepError(s.knobs.front().where + ": regime fixed_chip varies the network only; allowed: no knobs (or regime: joint)");
   if (s.regime != Regime::fixed_chip && s.knobs.empty())
     throw SweepError(regime_where + ": regime " + regime_name(s.regime) + " varies the chip; allowed: knobs: {KEY: [values], ...}");
+  for (const auto& k : s.knobs)
+    if (k.key == kCrossbarBudgetKnob && s.mapping == "isaac")
+      throw SweepError(k.where + ": a crossbar budget knob with mapping isaac; allowed: mapping: compiled (the budget is the compiled mapping's)");
   if (!s.networks.empty() && s.space == Space::fixed)
     throw SweepError(s.networks.front().where + ": networks choose among networks; allowed: space darts, darts_full, ofa_mbv3 or vit with networks, or network: NET with space fixed");
   if (s.deploy == "hypernet" && (s.regime != Regime::fixed_chip || (s.space != Space::darts && s.space != Space::darts_full)))

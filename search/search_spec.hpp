@@ -36,8 +36,11 @@ const char* metric_name(Metric m);
 // inference (dynamic and leakage), area mm2, power mW, accuracy % (top-1, the user's).
 const char* metric_unit(Metric m);
 
+// The knob that is not a config key: the compiled mapping's crossbar budget (`cimsim run --crossbars`).
+inline constexpr const char* kCrossbarBudgetKnob = "crossbars";
+
 struct Knob {
-  std::string key, where;               // a dotted hardware config key (docs/config.md)
+  std::string key, where;               // a dotted hardware config key (docs/config.md), or kCrossbarBudgetKnob
   std::vector<sim::SweepValue> values;  // the values the search may pick, in the spec's order
 };
 
@@ -74,7 +77,6 @@ struct SearchSpec {
   int population = 32, generations = 20;
   uint64_t seed = 1;
   int resimulate = 8;  // front points re-simulated with SystemC (0: none)
-  double timeout_s = 600;  // per SystemC re-simulation
   bool uses_accuracy() const;
 };
 

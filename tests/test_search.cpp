@@ -64,10 +64,11 @@ std::string front_csv(const fs::path& dir) { return read_text(dir / "front.csv")
 TEST(SearchSpec, ExamplesParseWithTheirGeneCounts) {
   // closed forms: the darts form has per cell 4 nodes x (1 pair + 2 ops); the full form 14 edges per cell;
   // OFA 1 resolution + 5 depths + 20 kernels + 20 expansions; ViT 4; plus one gene per knob
-  const std::map<std::string, size_t> genes = {{"darts-joint", 24 + 6},
-                                               {"darts-published-joint", 1 + 6},
+  const std::map<std::string, size_t> genes = {{"darts-joint", 24 + 8},
+                                               {"darts-published-joint", 1 + 8},
+                                               {"darts-published-fixed-chip", 1},
                                                {"darts-hypernet-fixed-chip", 28},
-                                               {"darts-v2-fixed-network", 6},
+                                               {"darts-v2-fixed-network", 8},
                                                {"ofa-mbv3-rnc-box", 46},
                                                {"vit-joint", 4 + 3}};
   size_t seen = 0;
@@ -399,4 +400,36 @@ TEST(Search, IslandsMergeToTheNonDominatedPointsOfTheirUnion) {
   // nothing to merge: an error that says what is expected
   EXPECT_NE(error_of<sim::SweepError>([&] { search::merge_search((dir / "islands" / "0").string()); }).find("holds no islands"),
             std::string::npos);
+}
+
+TEST(Search, CrossbarBudgetIsAKnobOfTheCompiledMapping) {
+  const fs::path dir = scratch_dir();
+  const SearchSpec s = spec_of(dir, "space: fixed\nnetwork: vgg8\nknobs: {crossbars: [100, 3171, 6342]}\nobjectives: [latency, area]\n");
+  const search::Outcome small = search::evaluate_candidate(s, {0});
+  EXPECT_FALSE(small.ok);  // vgg8 needs 3171 crossbars on the default chip: a failed candidate, penalized
+  EXPECT_NE(small.error.find("needs 3171 crossbars"), std::string::npos) << small.error;
+  EXPECT_GT(small.violation, 0);
+  const search::Outcome fit = search::evaluate_candidate(s, {1}), twice = search::evaluate_candidate(s, {2});
+  ASSERT_TRUE(fit.ok && twice.ok);
+  // twice the crossbars: layers duplicated, faster, and a larger chip (a worse part is never better)
+  EXPECT_LT(twice.metrics.at("latency_us"), fit.metrics.at("latency_us"));
+  EXPECT_GT(twice.metrics.at("area_mm2"), fit.metrics.at("area_mm2"));
+  EXPECT_NE(spec_error("space: fixed\nnetwork: vgg8\nknobs: {crossbars: [64, x]}\n").find("s.yaml:3:25: crossbars = x is not allowed"),
+            std::string::npos);
+  EXPECT_NE(spec_error("space: fixed\nnetwork: vgg8\nmapping: isaac\nknobs: {crossbars: [64]}\n").find("a crossbar budget knob with mapping isaac"),
+            std::string::npos);
+}
+
+TEST(Search, LossyAdcFrontPointsAreFlagged) {
+  const fs::path dir = scratch_dir();
+  const SearchSpec s = spec_of(dir, "space: fixed\nnetwork: vgg8\nknobs: {adc.bits: [4, 6]}\nobjectives: [latency, energy]\n"
+                                    "population: 8\ngenerations: 1\nresimulate: 0\n");
+  const search::Outcome o = search::evaluate_candidate(s, {0});
+  EXPECT_EQ(o.metrics.at("adc_bits"), 4);
+  EXPECT_EQ(o.metrics.at("adc_lossless_bits"), 8);  // 128 rows of 2-bit cells, 1-bit DACs, ISAAC's encoding
+  std::ostringstream log;
+  search::SearchOptions opt;
+  opt.out = (dir / "out").string();
+  search::run_search(s, opt, log);
+  EXPECT_NE(log.str().find("below the lossless resolution"), std::string::npos) << log.str();
 }
