@@ -64,7 +64,9 @@ def fastest(front, floor=None):
 
 
 def fmt(v, digits=3):
-    return "n/a" if v is None else f"{v:.{digits}g}"
+    if v is None:
+        return "n/a"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.{digits}g}"
 
 
 def label(p):
@@ -92,7 +94,8 @@ def main(argv):
     lines += ["### DARTS space x ISAAC-like knobs, hardware objectives (`darts-joint.yaml`)", "",
               f"{dj['evaluations']} evaluations in {dj_wall:.0f} s wall (population {dj['population']}, "
               f"{dj['generations']} generations); accuracy source: {dj['accuracy_source']}. "
-              f"Front: {len(dj['front'])} points.", "",
+              f"Front: {len(dj['front'])} points, the 12 fastest below (points with the same hardware differ in "
+              "their genotype, which front.csv gives; SystemC: the points re-simulated).", "",
               "| point | latency (us), analytical / SystemC | energy (uJ) | area (mm2) | hardware |",
               "|---|---|---|---|---|"]
     for p in sorted(dj["front"], key=lambda p: p["analytical"]["latency_us"])[:12]:
@@ -119,8 +122,10 @@ def main(argv):
               "table and not an accuracy model.", "",
               "| search | spec | fastest point | its hardware | latency (us), analytical / SystemC | speed-up, analytical / SystemC | evaluations | wall (s) |",
               "|---|---|---|---|---|---|---|---|"]
+    table = {r["architecture"]: float(r["accuracy"]) for r in csv.DictReader(open(os.path.join(SPECS, "darts-accuracy.csv")))}
     for title, name, best, lat, sysc, ev, wall in rows:
-        lines.append(f"| {title} | `{name}.yaml` | {label(best)} ({fmt(best['accuracy'], 4)} %) | {hardware(best)} | "
+        acc = best["accuracy"] if best["accuracy"] is not None else table.get(best["name"])
+        lines.append(f"| {title} | `{name}.yaml` | {label(best)} ({fmt(acc, 4)} %) | {hardware(best)} | "
                      f"{fmt(lat)} / {fmt(sysc)} | {fmt(base_an['latency_us'] / lat)}x / "
                      f"{fmt(base['latency_us'] / sysc if sysc else None)}x | {ev} | {wall:.0f} |")
     lines += ["", "CiMNet reports 1.7x from the network alone and 3.1x jointly on ViT-B (ImageNet) at ViT-B's accuracy.", ""]
@@ -132,7 +137,7 @@ def main(argv):
     small = baseline(a.out, "mbv3-small-rnc-box", "mobilenet_v3_small", "rnc-box")
     best, lat, sysc = fastest(rf)
     lines += ["### RNC's once-for-all MobileNetV3 space on the rnc-box chip (`ofa-mbv3-rnc-box.yaml`)", "",
-              f"{rf['evaluations']} evaluations in {rwall:.0f} s wall; front: {len(rf['front'])} points; "
+              f"{rf['evaluations']} evaluations in {rwall:.0f} s wall; front: {len(rf['front'])} point(s); "
               f"accuracy source: {rf['accuracy_source']} (latency against energy only).", "",
               "| network on rnc-box | latency (us), SystemC | the fastest front point's speed-up over it |",
               "|---|---|---|",
