@@ -317,14 +317,23 @@ struct SweepArgs {
 struct SearchArgs {
   std::string spec, out, merge_dir;
   int jobs = 1, population = 0, generations = 0, island = 0, islands = 4;
-  bool resume = false, slurm = false, submit = false;
+  bool resume = false, slurm = false, submit = false, islands_given = false;
 };
 
 int cmd_search(const SearchArgs& a) {
   if (a.spec.empty()) throw UsageError("search: give a spec file (cimsim search SPEC --out DIR)");
   if (a.out.empty()) throw UsageError("search: --out DIR is required");
+  if (!a.slurm && (a.islands_given || a.submit))
+    throw UsageError("search: --islands and --submit go with --slurm (cimsim search SPEC --out DIR --slurm --islands N)");
+  if (a.slurm && (a.resume || a.island > 0))
+    throw UsageError("search: --slurm writes a new job array (its tasks resume themselves); allowed: --slurm without "
+                     "--resume or --island");
   const search::SearchSpec spec = search::load_search_spec(a.spec);
   if (a.slurm) {  // a job array of islands instead of running here
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(fs::path(a.out) / "search.sbatch", ec)))
+      throw UsageError("search: " + common::printable(a.out) + " already holds a Slurm search (search.sbatch); allowed: "
+                       "a new --out (submit the script there again with sbatch to rerun unfinished islands)");
     sim::prepare_sweep_dir(a.out);
     sim::prepare_sweep_dir((fs::path(a.out) / "slurm").string());
     sim::prepare_sweep_dir((fs::path(a.out) / "islands").string());
@@ -570,7 +579,8 @@ int sc_main(int argc, char* argv[]) {
   searchc->add_option("--island", se.island, "run as island I of a multi-start search: the spec's seed + I")
       ->check(CLI::Range(0, 100000));
   searchc->add_flag("--slurm", se.slurm, "write an sbatch job array of --islands independent runs instead of running");
-  searchc->add_option("--islands", se.islands, "array tasks for --slurm (default 4)")->check(CLI::Range(1, 10000));
+  auto* islands_opt =
+      searchc->add_option("--islands", se.islands, "array tasks for --slurm (default 4)")->check(CLI::Range(1, 10000));
   searchc->add_flag("--submit", se.submit, "with --slurm: submit the script with sbatch");
   auto* search_merge = searchc->add_subcommand("merge", "merge the islands of a Slurm search into DIR/front.*");
   search_merge->add_option("dir", se.merge_dir, "the search directory")->required();
@@ -610,7 +620,10 @@ int sc_main(int argc, char* argv[]) {
                 << "/front.{csv,json}\n";
       return 0;
     }
-    if (*searchc) return cmd_search(se);
+    if (*searchc) {
+      se.islands_given = islands_opt->count() > 0;
+      return cmd_search(se);
+    }
     if (*list) return cmd_list();
   } catch (const models::ConfigError& e) {
     return report_error(e, 2);

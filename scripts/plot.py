@@ -1,13 +1,18 @@
 #!/usr/bin/python3
-"""Plots of cimsim results: a run JSON, a compare JSON or a sweep directory (its results.csv).
+"""Plots of cimsim results: a run JSON, a compare JSON, a sweep directory (its results.csv) or a search
+directory (its front.json and history.csv).
 
     scripts/plot.py out/vgg8-default.json          # energy, area, per-layer energy, layer timeline
     scripts/plot.py compare.json                   # individual vs hypernet per net, ratios annotated
     scripts/plot.py out/sweep/ [--metric M] [--x AXIS] [--color AXIS]
                                                    # M against an axis; Pareto front of latency, energy, area
+    scripts/plot.py out/search/                    # front.png: the front, each pair of objectives (SystemC
+                                                   # re-simulations hollow, joined to their analytical points);
+                                                   # history.png: best of each objective, feasible count
 
-Writes PNGs into --out (default: beside the input) and prints their paths, one a line; for a sweep it then
-prints the Pareto-optimal points, one a line starting with "pareto ". Bad input: one line on stderr, exit 2.
+Writes PNGs into --out (default: beside the input; a search's into its directory) and prints their paths, one
+a line; for a sweep it then prints the Pareto-optimal points, one a line starting with "pareto ", for a search
+the front's points, one a line starting with "front ". Bad input: one line on stderr, exit 2.
 Needs Debian's python3-matplotlib (scripts/setup.sh installs it), hence /usr/bin/python3.
 """
 import argparse
@@ -166,15 +171,20 @@ def write_output(path, data, inputs, check_only=False):
 
 
 def load_input(path):
-    """(kind, data, csv_or_json_path, stem) with kind in run|compare|sweep."""
+    """(kind, data, csv_or_json_path, stem) with kind in run|compare|sweep|search."""
     if not os.path.exists(path):
-        raise BadInput(f"{path}: no such file or directory; expected a run JSON, a compare JSON or a "
-                       "sweep directory (or its results.csv)")
+        raise BadInput(f"{path}: no such file or directory; expected a run JSON, a compare JSON, a "
+                       "sweep directory (or its results.csv) or a search directory")
     if os.path.isdir(path):
+        if is_search_dir(path):
+            return "search", read_search(path), os.path.join(path, "front.json"), "search"
         csv_path = os.path.join(path, "results.csv")
         if not os.path.isfile(csv_path):
-            raise BadInput(f"{path}: a directory without results.csv; expected a sweep directory")
+            raise BadInput(f"{path}: a directory without results.csv or front.json; expected a sweep directory "
+                           "(cimsim sweep) or a search directory (cimsim search)")
         return "sweep", read_sweep(csv_path), csv_path, os.path.basename(os.path.normpath(path)) or "sweep"
+    if os.path.basename(path) in ("front.json", "history.csv") and is_search_dir(os.path.dirname(path) or "."):
+        return "search", read_search(os.path.dirname(path) or "."), path, "search"
     if path.endswith(".csv"):
         stem = os.path.splitext(os.path.basename(path))[0]
         if stem == "results":  # name the plots after the sweep directory
@@ -416,11 +426,13 @@ def legend_overlaps_axes(fig, ax):
     return int(leg.get_window_extent(r).overlaps(ax.get_window_extent(r)))
 
 
-def place_labels(fig, ax, items):
+def place_labels(fig, ax, items, draw=True):
     """Labels for points (x, y, text) that overlap neither each other nor the marked points: points closer
     than a marker share one label ("2, 5, 8"); each label tries offsets around its point, nearest first,
-    with a leader line once it is away from the point. Returns (labels placed, labels still overlapping)."""
-    fig.canvas.draw()
+    with a leader line once it is away from the point. Returns (labels placed, labels still overlapping).
+    draw=False: the figure's layout is drawn already (labelling several panels of one figure)."""
+    if draw:
+        fig.canvas.draw()
     r = fig.canvas.get_renderer()
     clusters = []
     for x, y, text in items:
@@ -603,22 +615,281 @@ def plot_sweep(plt, s, src, out, stem, metric, xaxis, caxis):
     return written, listing
 
 
+# --------------------------------------------------------------------------------------------- search
+
+
+# An objective of `cimsim search` -> (its key in front.json's analytical/systemc figures, axis label with unit,
+# the unit as history.csv spells it). Throughput and accuracy are maximized: their f values are negated.
+SEARCH_OBJECTIVES = {
+    "latency": ("latency_us", "latency (µs)", "us"),
+    "throughput": ("throughput_per_s", "throughput (inferences/s, higher is better)", "inferences/s"),
+    "energy": ("energy_uj", "energy per inference (µJ)", "uJ"),
+    "area": ("area_mm2", "area (mm²)", "mm2"),
+    "power": ("power_mw", "average power (mW)", "mW"),
+    "accuracy": ("accuracy", "accuracy (%, higher is better)", "%"),
+}
+SEARCH_MAXIMIZED = {"throughput", "accuracy"}
+HISTORY_FIXED = ["generation", "evaluations", "feasible", "front", "wall_s"]
+
+
+def is_search_dir(path):
+    return os.path.isfile(os.path.join(path, "front.json"))
+
+
+def read_search(path):
+    """A search directory: front.json (validated) and its history (history.csv, or each island's for a merged
+    Slurm search) -> {"front": front.json, "histories": [(label, rows)], "inputs": [files read]}."""
+    fj = os.path.join(path, "front.json")
+    try:
+        with open(fj, encoding="utf-8") as f:
+            d = json.load(f)
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"{fj}: cannot read ({e}); expected the front.json of `cimsim search`")
+    except json.JSONDecodeError as e:
+        raise BadInput(f"{fj}:{e.lineno}:{e.colno}: not JSON ({e.msg}); expected the front.json of `cimsim search`")
+    check_front(d, fj)
+    inputs = [fj]
+    own = os.path.join(path, "history.csv")
+    if os.path.exists(own):
+        histories = [(None, read_history(own, d["objectives"]))]
+        inputs.append(own)
+    elif isinstance(d.get("islands"), list) and d["islands"]:  # merged: each island's own history
+        histories = []
+        for isl in d["islands"]:
+            n = isl.get("island") if isinstance(isl, dict) else None
+            if not isinstance(n, int) or isinstance(n, bool):
+                raise BadInput(f"{fj}: an islands[] entry without an island number")
+            h = os.path.join(path, "islands", str(n), "history.csv")
+            if not os.path.exists(h):
+                raise BadInput(f"{h}: missing; a merged search keeps each island's history.csv under islands/")
+            histories.append((f"island {n}", read_history(h, d["objectives"])))
+            inputs.append(h)
+    else:
+        raise BadInput(f"{own}: missing; a search directory holds front.json and history.csv (cimsim search --out)")
+    return {"front": d, "histories": histories, "inputs": inputs}
+
+
+def check_front(d, path):
+    def need(cond, what):
+        if not cond:
+            raise BadInput(f"{path}: front.json without {what}")
+
+    if not isinstance(d, dict):
+        raise BadInput(f"{path}: JSON is not an object; expected the front.json of `cimsim search`")
+    objs = d.get("objectives")
+    need(isinstance(objs, list) and len(objs) >= 2 and all(isinstance(o, str) for o in objs),
+         "objectives (a list of 2 or more names)")
+    for o in objs:
+        need(o in SEARCH_OBJECTIVES and objs.count(o) == 1,
+             f"a known objective in place of {o!r} (each once of {', '.join(SEARCH_OBJECTIVES)})")
+    for k in ("space", "regime"):
+        need(isinstance(d.get(k), str), f"{k} (a string)")
+    need(as_float(d.get("evaluations")) is not None, "evaluations (a number)")
+    need(isinstance(d.get("front"), list), "front (a list of points)")
+    for i, p in enumerate(d["front"]):
+        need(isinstance(p, dict) and "point" in p, f"point in front[{i}]")
+        f = p.get("f")
+        need(isinstance(f, list) and len(f) == len(objs) and all(as_float(v) is not None for v in f),
+             f"f (one number per objective) in front[{i}]")
+        sc = p.get("systemc")
+        keys = [SEARCH_OBJECTIVES[o][0] for o in objs if o != "accuracy"]
+        if sc is not None and not (isinstance(sc, dict) and all(as_float(sc.get(k)) is not None for k in keys)):
+            raise BadInput(f"{path}: front[{i}].systemc is neither null nor the SystemC figures "
+                           f"({', '.join(keys)} numbers)")
+
+
+def read_history(path, objectives):
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.reader(f)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise BadInput(f"{path}: cannot read as CSV ({e}); expected the history.csv of `cimsim search`")
+    want = HISTORY_FIXED + [f"best_{o}_{SEARCH_OBJECTIVES[o][2]}" for o in objectives]
+    if not rows or [h.strip() for h in rows[0]] != want:
+        raise BadInput(f"{path}: header is not {','.join(want)} (front.json's objectives)")
+    out = []
+    for n, r in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in r):
+            continue
+        if len(r) != len(want):
+            raise BadInput(f"{path}:{n}: {len(r)} fields, the header has {len(want)}")
+        rec = {}
+        for h, c in zip(want, r):
+            v = as_float(c)
+            if v is None and not (h.startswith("best_") and c.strip() == ""):  # empty: no feasible point yet
+                raise BadInput(f"{path}:{n}: {h} {c.strip()!r} is not a number")
+            rec[h] = v
+        out.append(rec)
+    if not out:
+        raise BadInput(f"{path}: no generations under the header")
+    return out
+
+
+def point_label(p):
+    """A front point's name, else its architecture without spaces, shortened."""
+    name = p.get("name") if isinstance(p.get("name"), str) else ""
+    if not name:
+        name = "".join(str(p.get("architecture") or "?").split())
+        if len(name) > 48:
+            name = name[:45] + "..."
+    return printable(name, 80)
+
+
+def search_values(d):
+    """Per front point: (analytical values, SystemC values or None), each a list in objective order and unit
+    (throughput and accuracy as they are, not negated)."""
+    objs = d["objectives"]
+    out = []
+    for p in d["front"]:
+        ana = [-float(v) if o in SEARCH_MAXIMIZED else float(v) for o, v in zip(objs, p["f"])]
+        sc = p.get("systemc")
+        sim = None
+        if sc is not None:  # accuracy is the architecture's, whoever evaluates the chip
+            sim = [a if o == "accuracy" else float(sc[SEARCH_OBJECTIVES[o][0]]) for o, a in zip(objs, ana)]
+        out.append((ana, sim))
+    return out
+
+
+def log_if_wide(vals, setter):
+    if vals and min(vals) > 0 and max(vals) / min(vals) > 50:
+        setter("log")
+
+
+def plot_search(plt, s, out):
+    d = s["front"]
+    objs, pts = d["objectives"], d["front"]
+    vals = search_values(d)
+    labels = [SEARCH_OBJECTIVES[o][1] for o in objs]
+    resim = sum(1 for _, sim in vals if sim is not None)
+    sc_failed = sum(1 for p in pts if p.get("systemc_error"))
+    names = {p.get("name") for p in pts}
+    who = f"{d['space']} space" + (f" ({next(iter(names))})" if len(names) == 1 and next(iter(names)) else "")
+    islands = f", {len(d['islands'])} islands" if isinstance(d.get("islands"), list) else ""
+    head = f"Front found: {who}, {d['regime']} regime, {fmt(float(d['evaluations']))} evaluations{islands}"
+    written = []
+
+    # -- the front: every pair of objectives, analytical filled, SystemC hollow and joined to it
+    pairs = [(i, j) for i in range(len(objs)) for j in range(i + 1, len(objs))]
+    ncols = min(len(pairs), 3 if len(pairs) <= 9 else 4)
+    nrows = math.ceil(len(pairs) / ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=(1.0 + 4.6 * ncols, 0.9 + 4.0 * nrows), squeeze=False)
+    LAYOUT["panels"], LAYOUT["labels"], LAYOUT["label_overlaps"] = len(pairs), 0, 0
+    panels = []
+    for ax, (i, j) in zip(axs.flat, pairs):
+        for ana, sim in vals:
+            if sim is not None:
+                ax.plot([ana[i], sim[i]], [ana[j], sim[j]], color="gray", lw=0.7, zorder=1)
+        ax.scatter([a[i] for a, _ in vals], [a[j] for a, _ in vals], s=36, color="tab:blue", zorder=3,
+                   label="analytical model (filled)")
+        if resim:
+            ax.scatter([s_[i] for _, s_ in vals if s_], [s_[j] for _, s_ in vals if s_], s=46, facecolors="none",
+                       edgecolors="tab:orange", linewidths=1.4, zorder=2,
+                       label="SystemC re-simulation (hollow, joined to its analytical point)")
+        for k, setter in ((i, ax.set_xscale), (j, ax.set_yscale)):
+            log_if_wide([a[k] for a, _ in vals] + [s_[k] for _, s_ in vals if s_], setter)
+        ax.set_xlabel(labels[i])
+        ax.set_ylabel(labels[j])
+        ax.margins(0.1)
+        panels.append((ax, i, j))
+    for ax in list(axs.flat)[len(pairs):]:
+        ax.set_visible(False)
+    if not pts:
+        for ax, _, _ in panels:
+            ax.text(0.5, 0.5, "no feasible point: the front is empty", ha="center", va="center",
+                    transform=ax.transAxes)
+    sub = (f"{len(pts)} points; {resim} re-simulated with SystemC"
+           + (f", {sc_failed} re-simulation(s) failed" if sc_failed else "")
+           + f"; hardware {d.get('hw', '?')}, deploy {d.get('deploy', '?')}")
+    fig.suptitle(head + "\n" + sub)
+    handles, hl = axs.flat[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, hl, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.05 if handles else 0, 1, 1))
+    if len(pts) <= 40:  # numbered like the "front" lines; past that, a cloud
+        fig.canvas.draw()  # once: a label placed in one panel moves nothing in another
+        for ax, i, j in panels:
+            placed, overl = place_labels(fig, ax, [(a[i], a[j], str(p.get("point"))) for (a, _), p in zip(vals, pts)],
+                                         draw=False)
+            LAYOUT["labels"] += placed
+            LAYOUT["label_overlaps"] += overl
+    LAYOUT["legend_overlaps_axes"] = 0  # the legend is the figure's, below the panels
+    save(plt, fig, os.path.join(out, "front.png"), written)
+
+    # -- the history: each objective's best feasible value, and the feasible count, per generation
+    hs = s["histories"]
+    fig, axs = plt.subplots(len(objs) + 1, 1, sharex=True, figsize=(8.5, 1.2 + 2.0 * (len(objs) + 1)),
+                            squeeze=False)
+    axs = axs[:, 0]
+    cmap = plt.get_cmap("tab10")
+    for k, (o, ax) in enumerate(zip(objs, axs)):
+        col = f"best_{o}_{SEARCH_OBJECTIVES[o][2]}"
+        for n, (label, rows) in enumerate(hs):
+            ax.plot([r["generation"] for r in rows], [math.nan if r[col] is None else r[col] for r in rows],
+                    marker="o", ms=3.5, color=cmap(n % 10), label=label)
+        if all(r[col] is None for _, rows in hs for r in rows):
+            ax.text(0.5, 0.5, "no feasible candidate in any generation", ha="center", va="center",
+                    transform=ax.transAxes)
+            ax.set_yticks([])
+        ax.set_ylabel("best " + SEARCH_OBJECTIVES[o][1].replace(", higher is better", ""), fontsize=8)
+        ax.set_title(f"Best feasible {o} ({'highest' if o in SEARCH_MAXIMIZED else 'lowest'} of the population)",
+                     fontsize=9)
+    ax = axs[-1]
+    for n, (label, rows) in enumerate(hs):
+        g = [r["generation"] for r in rows]
+        ax.plot(g, [r["feasible"] for r in rows], marker="o", ms=3.5, color=cmap(n % 10),
+                label=("feasible" + (f", {label}" if label else "")))
+        ax.plot(g, [r["front"] for r in rows], linestyle="--", marker="s", ms=3, color=cmap(n % 10),
+                label=("non-dominated" + (f", {label}" if label else "")))
+    top = max([r["feasible"] for _, rows in hs for r in rows] + [1.0])
+    if as_float(d.get("population")) is not None:
+        ax.axhline(float(d["population"]), color="gray", lw=0.8, linestyle=":", label="population")
+        top = max(top, float(d["population"]))
+    ax.set_ylim(0, top * 1.12)
+    ax.set_ylabel("candidates (count)", fontsize=8)
+    ax.set_title("Feasible candidates per generation (and the non-dominated among them)", fontsize=9)
+    ax.set_xlabel("generation")
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    if len(hs) > 1:
+        axs[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    fig.suptitle(f"Search progress: {who}, {d['regime']} regime, population {d.get('population', '?')}")
+    fig.tight_layout()
+    LAYOUT["legend_overlaps_axes"] += legend_overlaps_axes(fig, axs[0]) + legend_overlaps_axes(fig, ax)
+    save(plt, fig, os.path.join(out, "history.png"), written)
+
+    listing = []
+    for (ana, sim), p in zip(vals, pts):
+        line = f"front point={printable(str(p.get('point')), 40)}"
+        if "island" in p:
+            line += f" island={printable(str(p['island']), 40)}"
+        line += f" name={point_label(p)}"
+        line += "".join(f" {SEARCH_OBJECTIVES[o][0]}={v:.6g}" for o, v in zip(objs, ana))
+        line += " systemc=" + ("yes" if sim is not None else "failed" if p.get("systemc_error") else "no")
+        listing.append(line)
+    return written, listing
+
+
 # ----------------------------------------------------------------------------------------------- main
 
 
 def main(argv):
-    ap = Parser(prog=PROG, description="Plots of cimsim results (run JSON, compare JSON, sweep directory).")
-    ap.add_argument("input", help="run JSON, compare JSON, or sweep directory (or its results.csv)")
+    ap = Parser(prog=PROG, description="Plots of cimsim results (run JSON, compare JSON, sweep or search "
+                                       "directory).")
+    ap.add_argument("input", help="run JSON, compare JSON, sweep directory (or its results.csv), or search "
+                                  "directory (or its front.json)")
     ap.add_argument("--out", help="directory for the PNGs (default: beside the input)")
     ap.add_argument("--metric", default="latency_ns", help="sweep: the metric to plot (default latency_ns)")
     ap.add_argument("--x", dest="x", help="sweep: the axis along x (default: the first axis column)")
     ap.add_argument("--color", help="sweep: one line per value of this axis (default: the second axis)")
     ap.add_argument("--layout-report", action="store_true",
-                    help="print one 'layout' line: labels placed, labels overlapping, legends over the axes")
+                    help="print one 'layout' line: labels placed, labels overlapping, legends over the axes "
+                         "(and, for a search, the front's panels)")
     try:
         args = ap.parse_args(argv)
         kind, data, src, stem = load_input(args.input)
         beside = args.input if os.path.isdir(args.input) else os.path.dirname(os.path.abspath(args.input))
+        inputs = [src, args.input] + (data["inputs"] if kind == "search" else [])
         out = os.path.abspath(args.out or beside)
         if args.out:
             try:
@@ -635,9 +906,10 @@ def main(argv):
             written = plot_run(plt, data, out, stem)
         elif kind == "compare":
             written = plot_compare(plt, data, out, stem)
+        elif kind == "search":
+            written, listing = plot_search(plt, data, out)
         else:
             written, listing = plot_sweep(plt, data, src, out, stem, args.metric, args.x, args.color)
-        inputs = [src, args.input]
         for p in written:  # every target checked before the first is written
             write_output(p, None, inputs, check_only=True)
         for p in written:

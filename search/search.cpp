@@ -150,8 +150,9 @@ std::string num(double v) {
 
 class Engine {
  public:
-  // `cache_path`: the accuracy command's cache ("" none)
-  Engine(const SearchSpec& spec, int jobs, const std::string& cache_path) : spec_(spec), jobs_(std::max(1, jobs)) {
+  // Everything the spec names is loaded and checked here (errors at their place in the spec); nothing is
+  // written. The accuracy source is opened by open_accuracy.
+  Engine(const SearchSpec& spec, int jobs) : spec_(spec), jobs_(std::max(1, jobs)) {
     map_.mode = spec.mapping == "isaac" ? mapper::MappingMode::isaac : mapper::MappingMode::compiled;
     map_.crossbars = spec.crossbars;
     opt_.inputs = spec.inputs;
@@ -172,7 +173,9 @@ class Engine {
           std::string m = e.what();
           const size_t p = m.find(": ", std::string("<search knob>").size());
           if (m.rfind("<search knob>", 0) == 0 && p != std::string::npos) m = m.substr(p + 2);
-          throw SweepError(v.where + ": " + k.key + " = " + common::printable(v.text, 80) + ": " + common::printable(m, 400));
+          const bool names_key = m.find(k.key) != std::string::npos;  // the loader's message names it already
+          throw SweepError(v.where + ": " + (names_key ? "" : k.key + " = " + common::printable(v.text, 80) + ": ") +
+                           common::printable(m, 400));
         }
       }
     // networks named in the spec: resolved once (errors at their place)
@@ -194,11 +197,7 @@ class Engine {
                            " is not a DARTS genotype; allowed: with deploy hypernet, darts_v1, darts_v2, pdarts or a .genotype file");
       hypernet_ = sim::build_hypernet_chip(darts_, base_hw_, map_);
     }
-    // the accuracy source
     if (!spec.accuracy_table.empty()) accuracy_ = AccuracySource::table(spec.accuracy_table);
-    else if (!spec.accuracy_command.empty())
-      accuracy_ = AccuracySource::command(spec.accuracy_command, spec.accuracy_timeout_s, cache_path);
-    else accuracy_ = AccuracySource::none();
     bounds_ = gene_bounds(spec);
     for (size_t i = 0; i < bounds_.size(); ++i)
       if (bounds_[i] > 0) {
@@ -207,6 +206,16 @@ class Engine {
       }
   }
 
+  // The accuracy command, its answers cached in `cache_path` ("" none); a table was read by the constructor.
+  void open_accuracy(const std::string& cache_path) {
+    if (!spec_.accuracy_command.empty())
+      accuracy_ = AccuracySource::command(spec_.accuracy_command, spec_.accuracy_timeout_s, cache_path);
+  }
+  // The text that identifies what the spec evaluates: the base config's and the accuracy table's contents
+  // (a resume or a merge refuses another).
+  std::string inputs_text() const {
+    return base_yaml_ + "\n" + (spec_.accuracy_table.empty() ? std::string() : sim::read_file(spec_.accuracy_table));
+  }
   const std::vector<int>& bounds() const { return bounds_; }
   // The genes NSGA-II varies: those with a choice (a node with one input pair, a knob with one value has
   // none: NSGA-II refuses a bound range of zero). Their upper bounds, and a full gene vector from them.
@@ -222,7 +231,8 @@ class Engine {
   double eval_s() const { return eval_s_; }
 
   // The outcomes of `xs` (cached ones from the cache), the rest on the threads.
-  std::vector<Outcome> evaluate_all(const std::vector<std::vector<int>>& xs) {
+  // `count`: add the new ones to evaluations() (a resumed population's are not: they were counted before).
+  std::vector<Outcome> evaluate_all(const std::vector<std::vector<int>>& xs, bool count = true) {
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<size_t> todo;
     std::vector<Outcome> out(xs.size());
@@ -254,7 +264,7 @@ class Engine {
     if (failure) std::rethrow_exception(failure);
     for (size_t k = 0; k < todo.size(); ++k) cache_.emplace(xs[todo[k]], std::move(fresh[k]));
     for (size_t i = 0; i < xs.size(); ++i) out[i] = cache_.at(xs[i]);
-    evaluations_ += long(todo.size());
+    if (count) evaluations_ += long(todo.size());
     eval_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
   }
@@ -317,6 +327,7 @@ class Engine {
       const size_t i = size_t(g[at++]);
       w = listed_[i];
       o.name = w.graph.name;  // a built-in's name, a file's stem: what an accuracy table names
+      if (!w.genotype) o.space = "network";  // not a DARTS genotype: a listed network of its own
       o.arch = w.genotype ? workloads::to_string(Genotype{"", w.genotype->normal, w.genotype->reduce,
                                                           w.genotype->normal_concat, w.genotype->reduce_concat})
                           : o.name;
@@ -472,6 +483,14 @@ std::string csv_field(const std::string& s) {
 
 bool feasible(const Outcome& o) { return o.ok && o.violation == 0; }
 
+// What a candidate is, whatever genes gave it (genes a shallow OFA stage or a missing edge leave unused
+// can differ for the same network): its architecture text and its knobs' values.
+std::string candidate_key(const Outcome& o) {
+  std::string k = o.arch;
+  for (const auto& v : o.knob_values) k += '\x1f' + v;
+  return k;
+}
+
 // The indices of the non-dominated points among `fs` (pagmo's sorting needs two points at least).
 std::vector<pagmo::pop_size_t> first_front(const std::vector<pagmo::vector_double>& fs) {
   if (fs.size() < 2) return fs.empty() ? std::vector<pagmo::pop_size_t>{} : std::vector<pagmo::pop_size_t>{0};
@@ -484,6 +503,7 @@ struct Generation {
   int feasible = 0, front = 0;
   int failed = 0;          // candidates that did not map or evaluate
   std::string failure;     // the first one's error
+  int infeasible = 0;      // evaluated, but a constraint is violated (or an accuracy asked for is unknown)
   std::vector<double> best;  // per objective, best feasible value in its unit (throughput, accuracy: the highest)
   double wall_s = 0;
 };
@@ -494,8 +514,11 @@ Generation summarize(const SearchSpec& spec, int gen, long evals, const std::vec
   g.evaluations = evals;
   g.wall_s = wall;
   std::vector<pagmo::vector_double> fs_;
+  std::set<std::string> seen;  // each candidate once, however many times the population holds it
   for (const auto& o : pop) {
+    if (!seen.insert(candidate_key(o)).second) continue;
     if (feasible(o)) fs_.push_back(o.f);
+    else if (o.ok) ++g.infeasible;
     if (!o.ok && g.failed++ == 0) g.failure = o.error;
   }
   g.feasible = int(fs_.size());
@@ -519,12 +542,13 @@ json generation_json(const Generation& g) {
 
 std::string progress_line(const SearchSpec& spec, const Generation& g, int generations) {
   std::string s = "search: generation " + std::to_string(g.generation) + "/" + std::to_string(generations) + ": " +
-                  std::to_string(g.evaluations) + " evaluations, " + std::to_string(g.feasible) + " feasible, front " +
+                  std::to_string(g.evaluations) + " evaluations; population: " + std::to_string(g.feasible) + " distinct feasible, front " +
                   std::to_string(g.front);
   for (size_t m = 0; m < spec.objectives.size(); ++m)
     if (!std::isnan(g.best[m]))
       s += std::string(", ") + (spec.objectives[m] == Metric::throughput || spec.objectives[m] == Metric::accuracy ? "max " : "min ") +
            metric_name(spec.objectives[m]) + " " + num(g.best[m]) + " " + metric_unit(spec.objectives[m]);
+  if (g.infeasible > 0) s += ", " + std::to_string(g.infeasible) + " violate a constraint";
   if (g.failed > 0) s += ", " + std::to_string(g.failed) + " failed (" + common::printable(g.failure, 200) + ")";
   return s + " [" + num(g.wall_s) + " s]";
 }
@@ -589,7 +613,7 @@ std::vector<int> gene_bounds(const SearchSpec& spec) {
 }
 
 Outcome evaluate_candidate(const SearchSpec& spec, const std::vector<double>& x) {
-  Engine e(spec, 1, "");
+  Engine e(spec, 1);
   return e.evaluate(genes_of(x));
 }
 
@@ -600,9 +624,13 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
   if (o.generations > 0) spec.generations = o.generations;
   if (spec.population < 8 || spec.population % 4)
     throw SweepError("--population " + std::to_string(spec.population) + "; allowed: a multiple of 4, at least 8");
+  // everything the spec names, checked before anything is written
+  auto engine = std::make_shared<Engine>(spec, o.jobs);
+  const std::vector<int>& bounds = engine->active_bounds();
+  const size_t dim = bounds.size();
+  if (dim == 0) throw SweepError(spec.file + ":1:1: the spec varies nothing; allowed: a network space or knobs");
   // the directory: made if absent; a search in it is continued only when asked
-  const fs::path dir(o.out);
-  sim::prepare_sweep_dir(o.out);
+  const fs::path dir = fs::absolute(o.out);
   const fs::path checkpoint = dir / "checkpoint.json";
   std::error_code ec;
   const bool has_checkpoint = fs::exists(fs::symlink_status(checkpoint, ec));
@@ -611,15 +639,27 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
                      " holds a search (checkpoint.json); allowed: --resume to continue it, or a new --out");
   if (!has_checkpoint && o.resume)
     throw SweepError("--resume: " + common::printable(checkpoint.string()) + " does not exist; allowed: the --out of a search that ran");
+  // what the run evaluates (the spec's text, the base config, the accuracy table) and how: a resume or a
+  // merge refuses another
   const std::string spec_text = o.spec_path.empty() ? std::string() : sim::read_file(o.spec_path);
-  const uint64_t spec_digest = digest(spec_text + "\npopulation=" + std::to_string(spec.population) +
-                                      "\nisland=" + std::to_string(o.island));
-
-  auto engine = std::make_shared<Engine>(spec, o.jobs,
-                                         spec.accuracy_command.empty() ? "" : (dir / "accuracy-cache.csv").string());
-  const std::vector<int>& bounds = engine->active_bounds();
-  const size_t dim = bounds.size();
-  if (dim == 0) throw SweepError(spec.file + ":1:1: the spec varies nothing; allowed: a network space or knobs");
+  const std::string search_digest =
+      std::to_string(digest(spec_text + "\n" + engine->inputs_text() + "\npopulation=" + std::to_string(spec.population)));
+  const std::string spec_digest = search_digest + "/" + std::to_string(o.island);
+  json resumed;
+  if (o.resume) {
+    try {
+      resumed = json::parse(sim::read_file(checkpoint.string()));
+      if (resumed.at("spec_digest").get<std::string>() != spec_digest)
+        throw SweepError("--resume: " + common::printable(checkpoint.string()) +
+                         " was written for another spec, base config, accuracy table, population or island; allowed: "
+                         "the same ones");
+    } catch (const json::exception& e) {
+      throw SweepError("--resume: " + common::printable(checkpoint.string()) + " is not a checkpoint (" +
+                       common::printable(e.what(), 200) + "); allowed: the file a search wrote");
+    }
+  }
+  sim::prepare_sweep_dir(o.out);
+  engine->open_accuracy(spec.accuracy_command.empty() ? "" : (dir / "accuracy-cache.csv").string());
   log << "search: " << space_name(spec.space) << " space, " << regime_name(spec.regime) << ", " << dim << " genes, "
       << spec.objectives.size() << " objectives, population " << spec.population << ", " << spec.generations
       << " generations, accuracy: " << engine->accuracy().describe() << (engine->accuracy().available() ? "" : " (the hardware objectives alone)")
@@ -630,14 +670,15 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
   pagmo::population pop(prob, 0u, unsigned(seed));
   std::vector<Generation> history;
   int gen0 = 0;
-  auto outcomes_of = [&](const pagmo::population& p) {
+  auto outcomes_of = [&](const pagmo::population& p, bool count = true) {
     std::vector<std::vector<int>> xs;
     for (const auto& x : p.get_x()) xs.push_back(engine->full_genes(x));
-    return engine->evaluate_all(xs);
+    return engine->evaluate_all(xs, count);
   };
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  double wall_before = 0;  // a resumed search's wall time before this process
+  auto elapsed = [&] { return wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   auto save = [&](int gen) {
-    json j = {{"version", 1}, {"spec_digest", std::to_string(spec_digest)}, {"generation", gen}};
+    json j = {{"version", 1}, {"spec_digest", spec_digest}, {"generation", gen}};
     j["population"] = json::array();
     for (size_t i = 0; i < pop.size(); ++i) j["population"].push_back({{"x", pop.get_x()[i]}, {"f", pop.get_f()[i]}});
     j["history"] = json::array();
@@ -655,12 +696,8 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     write(dir / "history.csv", csv);
   };
   if (o.resume) {
-    json j;
+    const json& j = resumed;
     try {
-      j = json::parse(sim::read_file(checkpoint.string()));
-      if (j.at("spec_digest").get<std::string>() != std::to_string(spec_digest))
-        throw SweepError("--resume: " + common::printable(checkpoint.string()) +
-                         " was written for another spec or population; allowed: the same spec and --population");
       gen0 = j.at("generation").get<int>();
       for (const auto& p : j.at("population")) {
         auto x = p.at("x").get<pagmo::vector_double>();
@@ -668,11 +705,10 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
         if (x.size() != dim || f.size() != spec.objectives.size()) throw SweepError("--resume: the checkpoint's genes do not fit the spec");
         pop.push_back(x, f);
       }
-      long evals = 0;
       for (const auto& g : j.at("history")) {
         Generation h;
         h.generation = g.at("generation").get<int>();
-        h.evaluations = evals = g.at("evaluations").get<long>();
+        h.evaluations = g.at("evaluations").get<long>();
         h.feasible = g.at("feasible").get<int>();
         h.front = g.at("front").get<int>();
         h.wall_s = g.at("wall_s").get<double>();
@@ -684,6 +720,9 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
                        common::printable(e.what(), 200) + "); allowed: the file a search wrote");
     }
     if (int(pop.size()) != spec.population) throw SweepError("--resume: the checkpoint's population differs from the spec's");
+    // the restored population's outcomes (already counted before the stop: not counted again)
+    outcomes_of(pop, false);
+    if (!history.empty()) wall_before = history.back().wall_s;
     log << "search: resumed at generation " << gen0 << " from " << common::printable(checkpoint.string()) << "\n";
   } else {
     std::mt19937_64 rng(seed);
@@ -717,9 +756,9 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
   const auto outs = outcomes_of(pop);
   std::vector<pagmo::vector_double> fs_;
   std::vector<size_t> idx;
-  std::set<std::vector<int>> seen;
+  std::set<std::string> seen;
   for (size_t i = 0; i < pop.size(); ++i)
-    if (feasible(outs[i]) && seen.insert(engine->full_genes(pop.get_x()[i])).second) {
+    if (feasible(outs[i]) && seen.insert(candidate_key(outs[i])).second) {
       fs_.push_back(outs[i].f);
       idx.push_back(i);
     }
@@ -768,9 +807,14 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     }
     sim::Job job;
     job.argv = {self, "run", "--hw", (pd / "hw.yaml").string(), "--net", net, "--mapping", spec.mapping,
-                "--inputs", std::to_string(spec.inputs), "--json", (pd / "systemc.json").string(), "--quiet"};
+                "--inputs", std::to_string(spec.inputs), "--json", (pd / "systemc.json").string()};
     if (spec.deploy == "hypernet") job.argv.insert(job.argv.end(), {"--deploy", "hypernet"});
     if (budget > 0) job.argv.insert(job.argv.end(), {"--crossbars", std::to_string(budget)});
+    {  // the exact command, to rerun the point by hand
+      std::string cmd;
+      for (const auto& a : job.argv) cmd += (cmd.empty() ? "" : " ") + sim::shell_quote(a);
+      write(pd / "command", cmd + "\n");
+    }
     job.stdout_path = (pd / "stdout.txt").string();
     job.stderr_path = (pd / "stderr.txt").string();
     jobs.push_back(job);
@@ -821,10 +865,11 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     if (!p.dir.empty()) pj["dir"] = p.dir;
     fj["front"].push_back(pj);
   }
-  sum.evaluations = engine->evaluations();
+  sum.evaluations = history.empty() ? 0 : history.back().evaluations;  // all generations, resumed ones too
   sum.eval_s = engine->eval_s();
   sum.wall_s = elapsed();
-  fj["evaluations"] = history.empty() ? 0 : history.back().evaluations;
+  fj["evaluations"] = sum.evaluations;
+  fj["search_digest"] = search_digest;  // the same for the islands of one search (search merge checks it)
   fj["wall_s"] = sum.wall_s;
   write_front(dir, fj);
   const auto lossy = std::count_if(sum.front.begin(), sum.front.end(), [](const FrontPoint& p) {

@@ -92,9 +92,11 @@ int merge_search(const std::string& dir) {
       merged = j;
       merged["islands"] = json::array();
       merged["evaluations"] = 0;
-    } else if (j["objectives"] != merged["objectives"] || j["knobs"] != merged["knobs"] || j["space"] != merged["space"]) {
+    } else if (j.value("search_digest", "") != merged.value("search_digest", "") || j["objectives"] != merged["objectives"] ||
+               j["knobs"] != merged["knobs"] || j["space"] != merged["space"]) {
       throw SweepError("search merge: " + common::printable(f.string()) +
-                       " is a front of another search (objectives, knobs or space differ); allowed: islands of one search");
+                       " is a front of another search (its spec, base config, accuracy table or population differ from "
+                       "island " + std::to_string(islands.begin()->first) + "'s); allowed: the islands of one search");
     }
     merged["islands"].push_back({{"island", i}, {"seed", j.value("seed", 0)}, {"front", j["front"].size()},
                                  {"evaluations", j.value("evaluations", 0)}, {"wall_s", j.value("wall_s", 0.0)}});

@@ -136,9 +136,16 @@ SearchSpec parse_search_spec(const std::string& text, const std::string& file) {
       for (const auto& a : v) {
         // the crossbar budget of the compiled mapping, or a hardware config key
         const bool budget = a.first.IsScalar() && a.first.Scalar() == kCrossbarBudgetKnob;
-        const std::string key = budget ? std::string(kCrossbarBudgetKnob) : config_key(file, a.first, {}, "knobs");
+        // (a config's name and description are labels, not knobs)
+        const std::string key =
+            budget ? std::string(kCrossbarBudgetKnob) : config_key(file, a.first, {"name", "description"}, "knobs");
         if (!knob_seen.insert(key).second) fail(file, a.first, "duplicate knob '" + key + "'", "each config key once");
         s.knobs.push_back({key, where(file, a.first), list_of(file, a.second, key, false)});
+        std::set<std::string> values;
+        for (const auto& value : s.knobs.back().values)
+          if (!values.insert(value.text).second)
+            throw SweepError(value.where + ": " + key + " lists " + common::printable(value.text, 80) +
+                             " twice; allowed: each value once");
         if (budget)
           for (const auto& value : s.knobs.back().values) {
             long n = 0;
@@ -252,6 +259,12 @@ SearchSpec parse_search_spec(const std::string& text, const std::string& file) {
     throw SweepError(s.knobs.front().where + ": regime fixed_chip varies the network only; allowed: no knobs (or regime: joint)");
   if (s.regime != Regime::fixed_chip && s.knobs.empty())
     throw SweepError(regime_where + ": regime " + regime_name(s.regime) + " varies the chip; allowed: knobs: {KEY: [values], ...}");
+  for (const auto& a : s.constraints)
+    for (const auto& b : s.constraints)
+      if (a.metric == b.metric && a.at_most && !b.at_most && b.bound > a.bound)
+        throw SweepError(b.where + ": " + metric_name(b.metric) + " at least " + common::printable(std::to_string(b.bound)) +
+                         " and at most " + common::printable(std::to_string(a.bound)) +
+                         ": no candidate can meet both; allowed: a minimum at or below the maximum");
   for (const auto& k : s.knobs)
     if (k.key == kCrossbarBudgetKnob && s.mapping == "isaac")
       throw SweepError(k.where + ": a crossbar budget knob with mapping isaac; allowed: mapping: compiled (the budget is the compiled mapping's)");

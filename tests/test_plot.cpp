@@ -1,13 +1,17 @@
-// scripts/plot.py as users meet it: a run JSON, a compare JSON and a sweep's results.csv each become PNGs
-// (listed on stdout, real PNG files of some size); the Pareto listing of a sample sweep equals the front
-// computed here by hand; bad input ends with exit 2 and one line on stderr. The script needs Debian's
+// scripts/plot.py as users meet it: a run JSON, a compare JSON, a sweep's results.csv and a search directory
+// each become PNGs (listed on stdout, real PNG files of some size); the Pareto listing of a sample sweep
+// equals the front computed here by hand, a search's "front" listing equals its front.json; bad input ends
+// with exit 2 and one line on stderr. The script needs Debian's
 // python3-matplotlib under /usr/bin/python3: without it these tests fail (scripts/setup.sh installs it).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -216,6 +220,208 @@ TEST_F(PlotTest, OutputsNeverFollowLinksOrLeaveTemporaries) {
   const auto ok = plot(quote(sweep) + " --metric energy_pj");
   ASSERT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(cimsim::testing::leftover_temporaries(dir), std::vector<std::string>{});
+}
+
+
+// ---- search directories (cimsim search --out DIR: front.json, history.csv)
+
+// A small co-design search: VGG-8 held fixed, three knobs of the default chip, the given objectives.
+std::string search_spec(const std::string& objectives, int resimulate) {
+  return "space: fixed\nregime: fixed_network\nnetwork: vgg8\nhw: default\nknobs:\n"
+         "  crossbar.rows: [64, 128, 256]\n  tile.pes: [4, 8, 16]\n  adc.per_crossbar: [1, 2, 4]\n"
+         "objectives: [" + objectives + "]\npopulation: 8\ngenerations: 2\nseed: 1\nresimulate: " +
+         std::to_string(resimulate) + "\n";
+}
+
+// `cimsim search` of `spec` into `out` (two threads, as the machines running the tests have).
+void run_search(const fs::path& dir, const std::string& spec, const fs::path& out, const std::string& extra = "") {
+  const auto r = shell(dir, std::string(CIMSIM_BINARY) + " search " + quote(spec) + " --out " + quote(out.string()) +
+                                " --jobs 2" + extra);
+  ASSERT_EQ(r.code, 0) << r.err;
+}
+
+// The "front key=value ..." lines on stdout, each as its fields.
+std::vector<std::map<std::string, std::string>> front_lines(const std::string& out) {
+  std::vector<std::map<std::string, std::string>> rows;
+  for (const auto& l : lines_of(out)) {
+    if (l.rfind("front ", 0) != 0) continue;
+    std::map<std::string, std::string> f;
+    std::istringstream words(l.substr(6));
+    for (std::string w; words >> w;) {
+      const auto eq = w.find('=');
+      f[w.substr(0, eq)] = eq == std::string::npos ? "" : w.substr(eq + 1);
+    }
+    rows.push_back(f);
+  }
+  return rows;
+}
+
+std::string layout_line(const std::string& out) {
+  for (const auto& l : lines_of(out))
+    if (l.rfind("layout ", 0) == 0) return l;
+  return "";
+}
+
+// A listed figure (6 significant digits) equals front.json's.
+void expect_figure(const std::map<std::string, std::string>& line, const std::string& key, double want) {
+  ASSERT_EQ(line.count(key), 1u) << "no " << key;
+  EXPECT_NEAR(std::stod(line.at(key)), want, 1e-5 * std::abs(want)) << key;
+}
+
+TEST_F(PlotTest, SearchDirectoryGivesFrontAndHistoryPlots) {
+  const auto spec = write_text(dir / "s.yaml", search_spec("latency, energy, area", 1));
+  run_search(dir, spec, dir / "search");
+  const auto r = plot(quote((dir / "search").string()) + " --layout-report");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  const auto pngs = check_pngs(r, {"front.png", "history.png"});
+  for (const auto& p : pngs) EXPECT_EQ(fs::path(p).parent_path(), dir / "search") << "default --out: the search";
+  // one line per front.json point, in its order, with its name and its analytical figures
+  const auto fj = nlohmann::json::parse(read_text(dir / "search" / "front.json"));
+  const auto lines = front_lines(r.out);
+  ASSERT_EQ(lines.size(), fj["front"].size()) << r.out;
+  ASSERT_GE(lines.size(), 2u) << "a front of one point tests little: " << r.out;
+  int resimulated = 0;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const auto& p = fj["front"][k];
+    EXPECT_EQ(lines[k].at("point"), std::to_string(p["point"].get<int>()));
+    EXPECT_EQ(lines[k].at("name"), "vgg8");
+    expect_figure(lines[k], "latency_us", p["f"][0].get<double>());
+    expect_figure(lines[k], "energy_uj", p["f"][1].get<double>());
+    expect_figure(lines[k], "area_mm2", p["f"][2].get<double>());
+    EXPECT_EQ(lines[k].at("systemc"), p["systemc"].is_null() ? "no" : "yes");
+    resimulated += lines[k].at("systemc") == "yes";
+  }
+  EXPECT_EQ(resimulated, 1) << "resimulate: 1";
+  // three objectives: three pairwise panels, every point labelled without overlap
+  const auto layout = layout_line(r.out);
+  EXPECT_NE(layout.find(" panels=3"), std::string::npos) << layout;
+  EXPECT_NE(layout.find(" label_overlaps=0"), std::string::npos) << layout;
+  EXPECT_NE(layout.find(" legend_overlaps_axes=0"), std::string::npos) << layout;
+  EXPECT_EQ(cimsim::testing::leftover_temporaries(dir / "search"), std::vector<std::string>{});
+}
+
+// Two objectives, one maximized: one panel, and the listing gives throughput as it is (front.json's f negates it).
+TEST_F(PlotTest, TwoObjectiveSearchGivesOnePanel) {
+  const auto spec = write_text(dir / "s.yaml", search_spec("throughput, area", 0));
+  run_search(dir, spec, dir / "search");
+  const auto r = plot(quote((dir / "search" / "front.json").string()) + " --out " + quote((dir / "plots").string()) +
+                      " --layout-report");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto pngs = check_pngs(r, {"front.png", "history.png"});
+  for (const auto& p : pngs) EXPECT_EQ(fs::path(p).parent_path(), dir / "plots");
+  EXPECT_NE(layout_line(r.out).find(" panels=1"), std::string::npos) << r.out;
+  const auto fj = nlohmann::json::parse(read_text(dir / "search" / "front.json"));
+  const auto lines = front_lines(r.out);
+  ASSERT_EQ(lines.size(), fj["front"].size()) << r.out;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    expect_figure(lines[k], "throughput_per_s", -fj["front"][k]["f"][0].get<double>());
+    EXPECT_GT(std::stod(lines[k].at("throughput_per_s")), 0.0);
+    expect_figure(lines[k], "area_mm2", fj["front"][k]["f"][1].get<double>());
+    EXPECT_EQ(lines[k].count("latency_us"), 0u) << "not an objective";
+    EXPECT_EQ(lines[k].at("systemc"), "no");
+  }
+}
+
+// A merged Slurm search has no history.csv of its own: each island's is plotted; its points name their island.
+TEST_F(PlotTest, MergedSlurmSearchPlotsEachIslandsHistory) {
+  const auto spec = write_text(dir / "s.yaml", search_spec("latency, energy", 0));
+  fs::create_directories(dir / "search" / "islands");
+  run_search(dir, spec, dir / "search" / "islands" / "0", " --island 0");
+  run_search(dir, spec, dir / "search" / "islands" / "1", " --island 1");
+  const auto m = shell(dir, std::string(CIMSIM_BINARY) + " search merge " + quote((dir / "search").string()));
+  ASSERT_EQ(m.code, 0) << m.err;
+  ASSERT_FALSE(fs::exists(dir / "search" / "history.csv"));
+  const auto r = plot(quote((dir / "search").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  check_pngs(r, {"front.png", "history.png"});
+  const auto fj = nlohmann::json::parse(read_text(dir / "search" / "front.json"));
+  const auto lines = front_lines(r.out);
+  ASSERT_EQ(lines.size(), fj["front"].size()) << r.out;
+  for (size_t k = 0; k < lines.size(); ++k)
+    EXPECT_EQ(lines[k].at("island"), std::to_string(fj["front"][k]["island"].get<int>())) << r.out;
+  fs::remove(dir / "search" / "islands" / "1" / "history.csv");
+  const auto gone = plot(quote((dir / "search").string()));
+  EXPECT_EQ(gone.code, 2) << gone.out;
+  EXPECT_NE(gone.err.find("islands/1/history.csv"), std::string::npos) << gone.err;
+}
+
+// A front written by hand: accuracy (maximized, from a table), a point without a name (its architecture,
+// shortened, stands in), a failed re-simulation, a generation without a feasible point.
+const char* kFrontJson = R"json({"spec": "s.yaml", "space": "darts", "regime": "joint", "deploy": "individual",
+ "hw": "default", "population": 8, "generations": 2, "seed": 1, "accuracy_source": "table t.csv",
+ "objectives": ["latency", "accuracy"], "knobs": ["crossbar.rows"],
+ "front": [
+  {"point": 0, "space": "darts", "name": "pc_darts", "architecture": "Genotype(normal=[])", "f": [4491.6, -97.43],
+   "hardware": {"crossbar.rows": "128"}, "accuracy": 97.43,
+   "analytical": {"latency_us": 4491.6, "throughput_per_s": 222.6, "energy_uj": 9154.9, "area_mm2": 30.1, "power_mw": 2038},
+   "systemc": {"latency_us": 4400.2, "throughput_per_s": 227.2, "energy_uj": 9600.3, "area_mm2": 30.1, "power_mw": 2181}},
+  {"point": 1, "space": "darts", "name": "",
+   "architecture": "Genotype(normal=[('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5])",
+   "f": [12385.2, -97.5], "hardware": {"crossbar.rows": "256"}, "accuracy": 97.5,
+   "analytical": {"latency_us": 12385.2, "throughput_per_s": 80.7, "energy_uj": 26651.9, "area_mm2": 20.5, "power_mw": 2152},
+   "systemc": null, "systemc_error": "cimsim: error: out of memory"}],
+ "evaluations": 22, "wall_s": 1.0}
+)json";
+const char* kHistoryCsv =
+    "generation,evaluations,feasible,front,wall_s,best_latency_us,best_accuracy_%\n"
+    "0,8,0,0,0.3,,\n"
+    "1,15,5,2,0.6,5461.32,97.5\n"
+    "2,22,8,2,0.9,4491.6,97.5\n";
+
+fs::path write_search(const fs::path& d, const std::string& front, const std::string& history) {
+  fs::create_directories(d);
+  write_text(d / "front.json", front);
+  if (!history.empty()) write_text(d / "history.csv", history);
+  return d;
+}
+
+TEST_F(PlotTest, HandWrittenSearchListsAccuracyAsItIs) {
+  const auto d = write_search(dir / "hand", kFrontJson, kHistoryCsv);
+  const auto r = plot(quote(d.string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  check_pngs(r, {"front.png", "history.png"});
+  std::vector<std::string> listed;
+  for (const auto& l : lines_of(r.out))
+    if (l.rfind("front ", 0) == 0) listed.push_back(l);
+  EXPECT_EQ(listed, (std::vector<std::string>{
+                        "front point=0 name=pc_darts latency_us=4491.6 accuracy=97.43 systemc=yes",
+                        "front point=1 name=Genotype(normal=[('sep_conv_3x3',1),('skip_co... latency_us=12385.2 "
+                        "accuracy=97.5 systemc=failed"}))
+      << r.out;
+}
+
+TEST_F(PlotTest, BadSearchInputExitsTwoWithOneLine) {
+  const std::string front = kFrontJson, history = kHistoryCsv;
+  auto replaced = [](std::string s, const std::string& from, const std::string& to) {
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? s : s.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string name, front, history, names;
+  };
+  const std::vector<Case> cases = {
+      {"notjson", "{\"front\": [\n", history, "front.json:2:1: not JSON"},
+      {"noobjectives", replaced(front, "\"objectives\"", "\"goals\""), history, "objectives"},
+      {"unknownobjective", replaced(front, "\"accuracy\"]", "\"beauty\"]"), history, "beauty"},
+      {"badf", replaced(front, "[12385.2, -97.5]", "[12385.2]"), history, "front[1]"},
+      {"badsystemc", replaced(front, "{\"latency_us\": 4400.2,", "{\"latency_us\": \"fast\","), history,
+       "front[0].systemc"},
+      {"badnumber", front, replaced(history, "1,15,5,2", "1,15,five,2"), "history.csv:3: feasible 'five'"},
+      {"otherobjectives", front, replaced(history, "best_accuracy_%", "best_energy_uJ"), "history.csv: header"},
+      {"nohistory", front, "", "history.csv: missing"},
+  };
+  for (const auto& c : cases) {
+    const auto d = write_search(dir / c.name, c.front, c.history);
+    const auto r = plot(quote(d.string()));
+    EXPECT_EQ(r.code, 2) << c.name << "\n" << r.out << r.err;
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << c.name << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("plot.py: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(c.names), std::string::npos) << c.name << ": the error names " << c.names << ": " << r.err;
+    EXPECT_EQ(r.out, "") << c.name;
+    EXPECT_FALSE(fs::exists(d / "front.png") || fs::exists(d / "history.png")) << c.name << " wrote a PNG";
+  }
 }
 
 }  // namespace
