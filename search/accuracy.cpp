@@ -425,6 +425,10 @@ AccuracySource AccuracySource::table(const std::string& csv_path) {
   read_table(fd.fd, common::printable(csv_path), s->known, false);
   if (s->known.empty())
     throw AccuracyError(common::printable(csv_path) + ": no rows after the header architecture,accuracy");
+  // every value at most 1: fractions where percent is expected (0.97 would read as 0.97 %)
+  if (std::all_of(s->known.begin(), s->known.end(), [](const auto& kv) { return kv.second.accuracy <= 1.0; }))
+    throw AccuracyError(common::printable(csv_path) + ": every accuracy is at most 1 (a fraction?); allowed: " + kExpected +
+                        ", e.g. 97.24 for 0.9724");
   return AccuracySource(std::move(s));
 }
 

@@ -162,7 +162,7 @@ class Engine {
       base_hw_ = models::parse_hardware(base_yaml_, spec.hw);
       base_node_ = YAML::Load(base_yaml_);
     } catch (const YAML::Exception& e) {
-      throw SweepError(spec.hw_where + ": hw: " + common::printable(e.what()));
+      throw SweepError((spec.hw_where.empty() ? spec.file + ":1:1" : spec.hw_where) + ": hw: " + common::printable(e.what()));
     }
     for (const auto& k : spec.knobs)
       for (const auto& v : k.values) {
@@ -282,6 +282,7 @@ class Engine {
     }
     std::vector<std::pair<std::string, sim::SweepValue>> settings;
     mapper::MapOptions map = map_;
+    at = g.size() - spec_.knobs.size();  // the knobs' genes close the vector (whatever the network's decoding read)
     for (const auto& k : spec_.knobs) {
       const sim::SweepValue& v = k.values[size_t(g[at++])];
       o.knob_values.push_back(v.text);
@@ -306,6 +307,10 @@ class Engine {
         o.error = common::printable(e.what(), 400);
       } catch (const sim::SimulationError& e) {
         o.error = common::printable(e.what(), 400);
+      } catch (const std::bad_alloc&) {
+        o.error = "out of memory: this machine has too little memory for the candidate (or for --jobs of them at once)";
+      } catch (const std::exception& e) {  // a bug: the candidate fails, the search goes on and reports it
+        o.error = "internal error: " + common::printable(e.what(), 300) + " (a bug: please report it with the spec)";
       }
     }
     if (o.ok && accuracy_.available()) o.accuracy = accuracy_.lookup({o.space, o.arch, o.name});

@@ -153,6 +153,9 @@ TEST(AccuracyTable, ABadTableIsAnErrorNamingFileLineAndColumn) {
                                                                    csv(genotype_text("pdarts")) + ",97.5\n"))
                 .describe(),
             "table " + (dir / "same.csv").string() + " (1 architecture)");
+  // fractions where percent is expected: every value at most 1
+  EXPECT_NE(bad("architecture,accuracy\nx,0.97\ny,0.972\n").find(": every accuracy is at most 1 (a fraction?); allowed: "),
+            std::string::npos);
   EXPECT_EQ(bad("architecture,accuracy\nx,97\ny,96\nx,95\n"),
             f + ":4:1: architecture \"x\" has accuracy 95 here but 97 on line 2");
   EXPECT_EQ(bad("architecture,accuracy\n" + std::string(70000, 'a') + ",97\n"),
