@@ -17,7 +17,8 @@ struct AccuracyError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// An architecture as the search hands it over: its space ("darts", "darts_full", "ofa_mbv3", "vit") and its
+// An architecture as the search hands it over: its space ("darts", "darts_full", "ofa_mbv3", "vit", or
+// "network" for a listed network that is not a DARTS genotype) and its
 // canonical one-line text (for DARTS the genotype text as the DARTS code prints it: "Genotype(normal=[...],
 // ...)"); `name` a short label when known ("darts_v2"), else "".
 struct Architecture {
@@ -34,8 +35,9 @@ class AccuracySource {
   // architecture; accuracy is top-1 in % (0 < a <= 100); `architecture` is a name (matched against
   // Architecture::name) or the architecture's text (CSV-quoted: texts hold commas and quotes). A text is
   // matched with its whitespace squeezed; a DARTS genotype text by its meaning (quotes, spacing, a `NAME =`
-  // prefix, `range(2, 6)` for `[2, 3, 4, 5]` do not matter). Errors (AccuracyError) name FILE:LINE:COL. At
-  // most 1e6 rows and 64 KiB per field.
+  // prefix, `range(2, 6)` for `[2, 3, 4, 5]` do not matter). Errors (AccuracyError) name FILE:LINE:COL; a
+  // table whose every value is at most 1 is refused (fractions, not percent). At most 1e6 rows and 64 KiB
+  // per field.
   static AccuracySource table(const std::string& csv_path);
 
   // An external command: argv[0] the program (searched in PATH; never a shell), run once per distinct
