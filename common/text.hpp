@@ -68,6 +68,18 @@ inline bool is_clean_utf8(std::string_view s) {
   return p == s;
 }
 
+/// `s` as one RFC 4180 CSV field, always in double quotes (each `"` inside doubled).
+inline std::string csv_quoted(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+/// `s` as one CSV field: as it is, or csv_quoted() when it holds a comma, a quote or a line break.
+inline std::string csv_field(const std::string& s) {
+  return s.find_first_of(",\"\n\r") == std::string::npos ? s : csv_quoted(s);
+}
+
 /// "a, b, c" for at most `max_items` items, then "... and N more"; each item passed through printable().
 inline std::string joined(const std::vector<std::string>& items, std::size_t max_items = 12,
                           std::string_view sep = ", ") {

@@ -88,13 +88,6 @@ std::string accuracy_problem(const std::string& text, double& value) {
   return "";
 }
 
-// `s` as one CSV field, always quoted.
-std::string csv_field(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 struct FdCloser {
   int fd;
   ~FdCloser() {
@@ -500,8 +493,8 @@ std::optional<double> AccuracySource::lookup(const Architecture& a) {
     const std::string arch = a.text.empty() ? squeeze(a.name) : squeeze(a.text);
     if (!s.file.empty() && std::max({arch.size(), a.space.size(), a.name.size()}) <= kMaxField) {
       try {
-        append_cache(s.file, csv_field(arch) + "," + number(accuracy) + "," + csv_field(a.space) + "," +
-                                 csv_field(a.name) + "\n");
+        append_cache(s.file, common::csv_quoted(arch) + "," + number(accuracy) + "," + common::csv_quoted(a.space) + "," +
+                                 common::csv_quoted(a.name) + "\n");
       } catch (const AccuracyError& e) {
         throw AccuracyError(std::string(e.what()) + "; the command answered " + number(accuracy) + " for " +
                             label(a));

@@ -269,6 +269,28 @@ class Engine {
     return out;
   }
 
+  // A candidate's chip: its knobs' values (in the spec's order, as the spec wrote them), the config settings
+  // among them and the crossbar budget (the spec's `crossbars` unless a knob picks it).
+  struct Chip {
+    std::vector<sim::SweepValue> values;
+    std::vector<std::pair<std::string, sim::SweepValue>> settings;
+    int crossbars = 0;
+  };
+  Chip chip_of(const std::vector<int>& g) const {
+    Chip c;
+    c.crossbars = spec_.crossbars;
+    size_t at = g.size() - spec_.knobs.size();  // the knobs' genes close the vector
+    for (const auto& k : spec_.knobs) {
+      const sim::SweepValue& v = k.values[size_t(g[at++])];
+      c.values.push_back(v);
+      if (k.key == kCrossbarBudgetKnob) c.crossbars = std::stoi(v.text);
+      else c.settings.push_back({k.key, v});
+    }
+    return c;
+  }
+  // The base config with the chip's settings, as YAML text.
+  std::string config_text(const Chip& c) const { return sim::spec_yaml::config_with(base_node_, c.settings); }
+
   // One candidate, as described in search.hpp.
   Outcome evaluate(const std::vector<int>& g) const {
     Outcome o;
@@ -280,19 +302,14 @@ class Engine {
     } catch (const workloads::NetworkError& e) {
       o.error = common::printable(e.what(), 400);
     }
-    std::vector<std::pair<std::string, sim::SweepValue>> settings;
+    const Chip chip = chip_of(g);
+    for (const auto& v : chip.values) o.knob_values.push_back(v.text);
     mapper::MapOptions map = map_;
-    at = g.size() - spec_.knobs.size();  // the knobs' genes close the vector (whatever the network's decoding read)
-    for (const auto& k : spec_.knobs) {
-      const sim::SweepValue& v = k.values[size_t(g[at++])];
-      o.knob_values.push_back(v.text);
-      if (k.key == kCrossbarBudgetKnob) map.crossbars = std::stoi(v.text);
-      else settings.push_back({k.key, v});
-    }
+    map.crossbars = chip.crossbars;
     if (o.error.empty()) {
       try {
         const models::HardwareSpec hw =
-            settings.empty() ? base_hw_ : models::parse_hardware(sim::spec_yaml::config_with(base_node_, settings), "search candidate");
+            chip.settings.empty() ? base_hw_ : models::parse_hardware(config_text(chip), "search candidate");
         const sim::Deployment d = hypernet_ ? sim::bind_genotype(*hypernet_, *genotype, darts_, hw, "candidate")
                                             : sim::deploy(w, darts_, hw, sim::Deploy::individual, map);
         sim::RunResult r = sim::evaluate(d.graph, hw, d.mapping, opt_);
@@ -479,13 +496,6 @@ uint64_t digest(const std::string& text) {
   return h;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 bool feasible(const Outcome& o) { return o.ok && o.violation == 0; }
 
 // What a candidate is, whatever genes gave it (genes a shallow OFA stage or a missing edge leave unused
@@ -563,19 +573,19 @@ std::string progress_line(const SearchSpec& spec, const Generation& g, int gener
 std::string front_csv_text(const json& fj) {
   static const char* const cols[] = {"latency_us", "throughput_per_s", "energy_uj", "area_mm2", "power_mw", "adc_bits", "adc_lossless_bits"};
   std::string csv = "point,space,name,architecture";
-  for (const auto& k : fj.at("knobs")) csv += "," + csv_field(k.get<std::string>());
+  for (const auto& k : fj.at("knobs")) csv += "," + common::csv_field(k.get<std::string>());
   csv += ",accuracy";
   for (const char* c : cols) csv += std::string(",") + c + "_analytical," + c + "_systemc";
   csv += ",systemc_error\n";
   for (const auto& p : fj.at("front")) {
-    csv += std::to_string(p.at("point").get<int>()) + "," + csv_field(p.at("space")) + "," + csv_field(p.at("name")) + "," +
-           csv_field(p.at("architecture"));
-    for (const auto& k : fj.at("knobs")) csv += "," + csv_field(p.at("hardware").at(k.get<std::string>()));
+    csv += std::to_string(p.at("point").get<int>()) + "," + common::csv_field(p.at("space")) + "," + common::csv_field(p.at("name")) + "," +
+           common::csv_field(p.at("architecture"));
+    for (const auto& k : fj.at("knobs")) csv += "," + common::csv_field(p.at("hardware").at(k.get<std::string>()));
     csv += "," + (p.at("accuracy").is_null() ? std::string() : num(p.at("accuracy").get<double>()));
     for (const char* c : cols)
       csv += "," + num(p.at("analytical").at(c).get<double>()) + "," +
              (p.at("systemc").is_null() ? std::string() : num(p.at("systemc").at(c).get<double>()));
-    csv += "," + csv_field(p.value("systemc_error", "")) + "\n";
+    csv += "," + common::csv_field(p.value("systemc_error", "")) + "\n";
   }
   return csv;
 }
@@ -793,16 +803,10 @@ SearchSummary run_search(const SearchSpec& spec_in, const SearchOptions& o, std:
     fs::create_directories(pd, ec);
     p.dir = pd.string();
     // the knobs' values as the spec wrote them (a list stays a list); the crossbar budget is an option
-    std::vector<std::pair<std::string, sim::SweepValue>> settings;
-    int budget = spec.crossbars;
     const auto g = engine->full_genes(p.x);
-    for (size_t k = 0; k < spec.knobs.size(); ++k) {
-      const sim::SweepValue& v = spec.knobs[k].values[size_t(g[g.size() - spec.knobs.size() + k])];
-      if (spec.knobs[k].key == kCrossbarBudgetKnob) budget = std::stoi(v.text);
-      else settings.push_back({spec.knobs[k].key, v});
-    }
-    YAML::Node base = YAML::Load(sim::spec_yaml::base_config_text(spec.hw, spec.file + ":1:1"));
-    write(pd / "hw.yaml", sim::spec_yaml::config_with(base, settings));
+    const Engine::Chip chip = engine->chip_of(g);
+    const int budget = chip.crossbars;
+    write(pd / "hw.yaml", engine->config_text(chip));
     std::string net = p.analytical.name.empty() ? p.analytical.arch : p.analytical.name;
     if (spec.space == Space::fixed) net = spec.network;
     else if (!spec.networks.empty()) net = spec.networks[size_t(g[0])].text;

@@ -475,12 +475,7 @@ void export_sweep(const std::string& dir) {
   std::vector<std::vector<std::string>> rows;
   db.query("SELECT * FROM results ORDER BY point", [&](const auto& v) { rows.push_back(v); }, &names);
   std::ostringstream csv, jsonl;
-  auto csv_field = [](const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
+  using common::csv_field;
   for (size_t i = 0; i < names.size(); ++i) csv << (i ? "," : "") << csv_field(names[i]);
   csv << "\n";
   for (const auto& r : rows) {
