@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <queue>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <tuple>
@@ -174,6 +175,52 @@ class Replay {
   // One replay of the stream with the rows `spills` names spilled (none: nullptr). A second call starts
   // over, keeping the effects worked out (an effect is the same whenever its key is).
   void run(const SpillPlan* spills) {
+    reset(spills);
+    if (!contend_ && plan_.options.dataflow == tiles::Dataflow::pipelined && !operands_.on) {
+      // Without calendars a step's times depend only on its input rows, its own thread and (through
+      // the replay before) its consumers' reads: the layers may be taken one after another in
+      // topological order, every producer's rows known before a consumer's step needs them, with the
+      // same result as the queue of threads (except layer by layer, where a layer waits for the one
+      // before it, and for matmuls taking turns on the spare crossbars).
+      for (int l : plan_.order) {
+        const size_t steps = size_t(ledger_[size_t(l)].rows) * size_t(plan_.options.inputs);
+        while (cursor_[size_t(l)] < steps) {
+          double exec = 0;
+          const double t = start_of(l, exec);
+          if (t < 0) throw std::logic_error("analytical: a step's input rows were not made before it");
+          exec_ = exec;
+          execute(l, t);
+          wake_.clear();
+        }
+      }
+    } else {
+      for (int l : plan_.order) offer(l);
+      while (!queue_.empty()) {
+        const auto [exec, layer] = queue_.top();
+        queue_.pop();
+        exec_ = exec;
+        execute(layer, start_[size_t(layer)]);
+        offer(layer);
+        for (int c : plan_.consumers[size_t(layer)])
+          if (waiting_[size_t(c)]) offer(c);
+        for (int w : wake_)
+          if (waiting_[size_t(w)]) offer(w);  // (a layer is in the queue at most once)
+        wake_.clear();
+      }
+    }
+    for (int l : plan_.order) {
+      const auto& c = ledger_[size_t(l)].complete_ns;
+      for (size_t n = 0; n < c.size() && n < done_.size(); ++n) done_[n] = std::max(done_[n], c[n]);
+    }
+    ran_ = true;
+  }
+
+  // Counts and resource use of the last replay (stats(), uses()): worked out only for the replay whose
+  // figures are reported.
+  void summarize() { finish(); }
+
+ private:
+  void reset(const SpillPlan* spills) {
     spills_ = spills;
     // the pulls each row gets are counted as they happen (RunState::pulls_of's count): a later replay
     // knows them before the row is made, which its room test needs; and when the consumers read their
@@ -223,27 +270,9 @@ class Replay {
     waiting_.assign(layers, 0);
     delivered_input_.assign(size_t(plan_.options.inputs), 0);
     turn_ = 0;
-    for (int l : plan_.order) offer(l);
-    while (!queue_.empty()) {
-      const auto [exec, layer] = queue_.top();
-      queue_.pop();
-      exec_ = exec;
-      execute(layer, start_[size_t(layer)]);
-      offer(layer);
-      for (int c : plan_.consumers[size_t(layer)])
-        if (waiting_[size_t(c)]) offer(c);
-      for (int w : wake_)
-        if (waiting_[size_t(w)]) offer(w);  // (a layer is in the queue at most once)
-      wake_.clear();
-    }
-    for (int l : plan_.order) {
-      const auto& c = ledger_[size_t(l)].complete_ns;
-      for (size_t n = 0; n < c.size() && n < done_.size(); ++n) done_[n] = std::max(done_[n], c[n]);
-    }
-    finish();
-    ran_ = true;
   }
 
+ public:
   // The next replay books every resource in a calendar (contention); the first books none.
   void contend() {
     calendars_.clear();
@@ -1125,6 +1154,7 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
     for (int l : plan.order) spills[size_t(l)].assign(replay.ledger()[size_t(l)].ready_ns.size(), 0);
     decided_on = replay.ledger();
   }
+  replay.summarize();
   const Replay& rp = replay;
 
   const std::vector<double>& done_at = rp.done();
@@ -1160,7 +1190,9 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
     std::vector<std::pair<uint64_t, double>> best(graph.layers.size(), {0, 0.0});
     for (const auto& [k, u] : rp.uses())
       for (const auto& [layer, ns] : u.by_layer)
-        if (layer >= 0 && size_t(layer) < best.size() && ns > best[size_t(layer)].second) best[size_t(layer)] = {k, ns};
+        if (layer >= 0 && size_t(layer) < best.size() &&
+            (ns > best[size_t(layer)].second || (ns == best[size_t(layer)].second && k < best[size_t(layer)].first)))
+          best[size_t(layer)] = {k, ns};  // ties: the lower key (not the hash table's order)
     for (size_t i = 0; i < best.size(); ++i)
       if (best[i].second > 0) {
         r.layer_results[i].binding = name_of(best[i].first, mapping.chip_tiles);
