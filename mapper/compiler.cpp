@@ -243,13 +243,18 @@ double tile_load_ns(const Graph& graph, const models::HardwareSpec& hw, const Ma
 double crossbar_bottleneck_ns(const Graph& graph, const models::HardwareSpec& hw, const Mapping& m) {
   std::vector<int> widest(graph.layers.size(), 0);
   for (const auto& b : m.blocks) widest[size_t(b.layer)] = std::max(widest[size_t(b.layer)], b.cols_used);
+  // each layer's share of a crossbar's time, once per layer (the same figure for each of its blocks)
+  std::vector<double> per_block(graph.layers.size(), 0.0);
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    const Layer& l = graph.layers[i];
+    const double vectors = l.op == OpKind::conv ? double(l.out.h) * l.out.w : 1.0;
+    const double t = vectors * hw.input_phases() * hw.phase_period_ns(widest[i]);
+    per_block[i] = t / m.layers[i].copies;
+  }
   std::vector<double> busy(size_t(m.crossbars_used) + 1, 0.0);
   for (const auto& b : m.blocks) {
-    const Layer& l = graph.layers[size_t(b.layer)];
-    const double vectors = l.op == OpKind::conv ? double(l.out.h) * l.out.w : 1.0;
-    const double t = vectors * hw.input_phases() * hw.phase_period_ns(widest[size_t(b.layer)]);
     if (size_t(b.crossbar) >= busy.size()) busy.resize(size_t(b.crossbar) + 1, 0.0);
-    busy[size_t(b.crossbar)] += t / m.layers[size_t(b.layer)].copies;
+    busy[size_t(b.crossbar)] += per_block[size_t(b.layer)];
   }
   return busy.empty() ? 0.0 : *std::max_element(busy.begin(), busy.end());
 }
@@ -290,11 +295,15 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
 
   // 2. + 3. duplicate within a margin of the budget, pack; back off the margin until the packing fits
   struct Item {
+    int64_t area;  // the block's cells (rows_used x cols_used): the packing order
     int layer, copy, part;
   };
   std::vector<Item> items;
   std::vector<Placement> placed;
+  std::vector<PackItem> pi;
   int bins = 0;
+  std::vector<int> index_of(graph.layers.size(), -1);
+  for (size_t k = 0; k < weighted.size(); ++k) index_of[size_t(weighted[k])] = int(k);
   // blocks of all copies: a duplication whose blocks would pass the bound is not built
   auto block_count = [&](const std::vector<int>& copies) {
     int64_t n = 0;
@@ -303,24 +312,22 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
   };
   auto try_pack = [&](const std::vector<int>& copies, double target) {
     items.clear();
-    for (size_t k = 0; k < weighted.size(); ++k)
+    items.reserve(size_t(block_count(copies)));
+    for (size_t k = 0; k < weighted.size(); ++k) {
+      const auto& layer_parts = parts[size_t(weighted[k])];
       for (int c = 0; c < copies[k]; ++c)
-        for (size_t p = 0; p < parts[size_t(weighted[k])].size(); ++p) items.push_back({weighted[k], c, int(p)});
+        for (size_t p = 0; p < layer_parts.size(); ++p)
+          items.push_back({int64_t(layer_parts[p].rows_used) * layer_parts[p].cols_used, weighted[k], c, int(p)});
+    }
     // large blocks first; ties in pipeline order
-    std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
-      const auto& x = parts[size_t(a.layer)][size_t(a.part)];
-      const auto& y = parts[size_t(b.layer)][size_t(b.part)];
-      return int64_t(x.rows_used) * x.cols_used > int64_t(y.rows_used) * y.cols_used;
-    });
-    std::vector<int> index_of(graph.layers.size(), -1);
-    for (size_t k = 0; k < weighted.size(); ++k) index_of[size_t(weighted[k])] = int(k);
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.area > b.area; });
     std::vector<double> load(weighted.size());
     double bottleneck = target;
     for (size_t k = 0; k < weighted.size(); ++k) {
       load[k] = costs[k].time_ns / copies[k];
       bottleneck = std::max(bottleneck, load[k]);
     }
-    std::vector<PackItem> pi;
+    pi.clear();
     pi.reserve(items.size());
     for (size_t k = 0; k < items.size(); ++k) {
       const auto& b = parts[size_t(items[k].layer)][size_t(items[k].part)];
@@ -336,6 +343,8 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
   // index order, so that consecutive layers sit on the same or neighbouring tiles
   const int xbars_per_pe = hw.pe.crossbars, pes_per_tile = hw.tile.pes;
   const auto consumers = graph.consumers();
+  // A layer's blocks are listed by (copy, group, column block, row block): partition() makes a layer's
+  // parts in that order, so each block goes to slot copy x parts + part (checked, sorted if not).
   auto build = [&](const std::vector<int>& copies, double target) {
     try_pack(copies, target);
     Mapping c = m;
@@ -345,10 +354,12 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
       auto& o = order[size_t(placed[k].bin)];
       o.first = std::min(o.first, items[k].layer * kMaxCopies + items[k].copy);
     }
-    std::stable_sort(order.begin(), order.end());
+    std::sort(order.begin(), order.end());  // the pairs are distinct: as a stable sort would order them
     std::vector<int> slot(static_cast<size_t>(bins));
     for (int s = 0; s < bins; ++s) slot[size_t(order[size_t(s)].second)] = s;
-    std::vector<std::vector<int>> by_layer(graph.layers.size());
+    for (size_t k = 0; k < weighted.size(); ++k)
+      c.layers[size_t(weighted[k])].blocks.assign(size_t(copies[k]) * parts[size_t(weighted[k])].size(), -1);
+    c.blocks.reserve(items.size());
     for (size_t k = 0; k < items.size(); ++k) {
       CrossbarBlock b = parts[size_t(items[k].layer)][size_t(items[k].part)];
       const int s = slot[size_t(placed[k].bin)];
@@ -360,22 +371,25 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
       b.pe = (s / xbars_per_pe) % pes_per_tile;
       b.tile = s / (xbars_per_pe * pes_per_tile);
       c.cells_used += b.cells();
-      by_layer[size_t(b.layer)].push_back(int(c.blocks.size()));
+      const size_t n_parts = parts[size_t(b.layer)].size();
+      c.layers[size_t(b.layer)].blocks[size_t(b.copy) * n_parts + size_t(items[k].part)] = int(c.blocks.size());
       c.blocks.push_back(b);
     }
     for (size_t k = 0; k < weighted.size(); ++k) {
       LayerMapping& lm = c.layers[size_t(weighted[k])];
       lm.copies = copies[k];
-      lm.blocks = by_layer[size_t(weighted[k])];
-      std::sort(lm.blocks.begin(), lm.blocks.end(), [&](int a, int b) {
+      auto before = [&](int a, int b) {
         const auto& x = c.blocks[size_t(a)];
         const auto& y = c.blocks[size_t(b)];
         return std::tie(x.copy, x.group_first, x.col_block, x.row_block) <
                std::tie(y.copy, y.group_first, y.col_block, y.row_block);
-      });
-      std::set<int> tiles;
-      for (int b : lm.blocks) tiles.insert(c.blocks[size_t(b)].tile);
-      lm.tiles.assign(tiles.begin(), tiles.end());
+      };
+      if (!std::is_sorted(lm.blocks.begin(), lm.blocks.end(), before))  // a partition in another order
+        std::sort(lm.blocks.begin(), lm.blocks.end(), before);
+      lm.tiles.clear();
+      for (int b : lm.blocks) lm.tiles.push_back(c.blocks[size_t(b)].tile);
+      std::sort(lm.tiles.begin(), lm.tiles.end());
+      lm.tiles.erase(std::unique(lm.tiles.begin(), lm.tiles.end()), lm.tiles.end());
       lm.home_tile = c.blocks[size_t(lm.blocks.front())].tile;
     }
     c.crossbars_used = bins;
@@ -429,10 +443,14 @@ Mapping compile(const Graph& graph, const models::HardwareSpec& hw, const MapOpt
   }
   m = std::move(best);
 
-  // sharing
-  std::vector<std::set<int>> layers_in(static_cast<size_t>(m.crossbars_used));
-  for (const auto& b : m.blocks) layers_in[size_t(b.crossbar)].insert(b.layer);
-  for (const auto& x : layers_in) m.shared_crossbars += x.size() > 1;
+  // sharing: crossbars holding blocks of more than one layer (per crossbar: its first layer, -2 once shared)
+  std::vector<int> first_layer(static_cast<size_t>(m.crossbars_used), -1);
+  for (const auto& b : m.blocks) {
+    int& f = first_layer[size_t(b.crossbar)];
+    if (f == -1) f = b.layer;
+    else if (f >= 0 && f != b.layer) f = -2;
+  }
+  m.shared_crossbars += int(std::count(first_layer.begin(), first_layer.end(), -2));
   return m;
 }
 

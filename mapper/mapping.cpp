@@ -23,6 +23,26 @@ namespace {
 int ceil_div(int64_t a, int64_t b) { return int((a + b - 1) / b); }
 }  // namespace
 
+namespace {
+
+// The blocks partition() makes of one weighted layer, counted: the same cases, no allocation.
+int64_t blocks_of(const Layer& l, const models::HardwareSpec& hw) {
+  const int64_t rows = hw.crossbar.rows, cpw = hw.cells_per_weight();
+  if (cpw > hw.crossbar.cols || rows <= 0) return 0;  // partition() refuses it with its own message
+  const int64_t outs_per_xbar = hw.crossbar.cols / cpw;
+  const int64_t G = l.op == OpKind::conv ? std::max(1, l.groups) : 1;
+  const int64_t rows_g = l.op == OpKind::conv ? int64_t(l.kernel_h) * l.kernel_w * (l.in.c / G) : l.in.elements();
+  const int64_t outs_g = l.out_channels / G;
+  if (G > 1 && rows_g <= rows && outs_g <= outs_per_xbar && rows_g > 0 && outs_g > 0) {
+    const int64_t gpx = std::min(rows / rows_g, outs_per_xbar / outs_g);
+    return (G + gpx - 1) / gpx;
+  }
+  return common::checked_product({G, (rows_g + rows - 1) / rows, (outs_g + outs_per_xbar - 1) / outs_per_xbar})
+      .value_or(INT64_MAX);
+}
+
+}  // namespace
+
 std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::HardwareSpec& hw,
                                      LayerMapping& lm) {
   const int rows = hw.crossbar.rows, cols = hw.crossbar.cols, cpw = hw.cells_per_weight();
@@ -42,6 +62,7 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
   const int outs_per_xbar = cols / cpw;
 
   std::vector<CrossbarBlock> out;
+  out.reserve(size_t(std::max<int64_t>(0, std::min<int64_t>(blocks_of(l, hw), kMaxCrossbarBlocks))));
   auto block = [&](int g0, int ng, int rb, int cb, int64_t r, int o) {
     CrossbarBlock b;
     b.layer = index;
@@ -80,25 +101,6 @@ std::vector<CrossbarBlock> partition(const Layer& l, int index, const models::Ha
   return out;
 }
 
-namespace {
-
-// The blocks partition() makes of one weighted layer, counted: the same cases, no allocation.
-int64_t blocks_of(const Layer& l, const models::HardwareSpec& hw) {
-  const int64_t rows = hw.crossbar.rows, cpw = hw.cells_per_weight();
-  if (cpw > hw.crossbar.cols || rows <= 0) return 0;  // partition() refuses it with its own message
-  const int64_t outs_per_xbar = hw.crossbar.cols / cpw;
-  const int64_t G = l.op == OpKind::conv ? std::max(1, l.groups) : 1;
-  const int64_t rows_g = l.op == OpKind::conv ? int64_t(l.kernel_h) * l.kernel_w * (l.in.c / G) : l.in.elements();
-  const int64_t outs_g = l.out_channels / G;
-  if (G > 1 && rows_g <= rows && outs_g <= outs_per_xbar && rows_g > 0 && outs_g > 0) {
-    const int64_t gpx = std::min(rows / rows_g, outs_per_xbar / outs_g);
-    return (G + gpx - 1) / gpx;
-  }
-  return common::checked_product({G, (rows_g + rows - 1) / rows, (outs_g + outs_per_xbar - 1) / outs_per_xbar})
-      .value_or(INT64_MAX);
-}
-
-}  // namespace
 
 int64_t check_block_count(const Graph& graph, const models::HardwareSpec& hw) {
   int64_t total = 0, largest = 0;
@@ -310,6 +312,15 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
   m.crossbars_used = super_mapping.crossbars_used;
   m.cells_used = super_mapping.cells_used;
   m.layers.resize(graph.layers.size());
+  // each weighted layer's site, found once: the blocks are counted first so that they are stored at once
+  std::vector<int> site(graph.layers.size(), -1);
+  size_t n_blocks = 0;
+  for (size_t i = 0; i < graph.layers.size(); ++i) {
+    if (!workloads::is_weighted(graph.layers[i].op)) continue;
+    site[i] = super.index_of(graph.layers[i].site_of());
+    if (site[i] >= 0) n_blocks += super_mapping.layers[size_t(site[i])].blocks.size();
+  }
+  m.blocks.reserve(n_blocks);
   for (size_t i = 0; i < graph.layers.size(); ++i) {
     const Layer& l = graph.layers[i];
     LayerMapping& lm = m.layers[i];
@@ -319,7 +330,7 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
     if (is_node_layer(name) && (l.op == OpKind::add || l.op == OpKind::identity))
       lm.selectors = int(l.inputs.size());
     if (!lm.weighted) continue;
-    const int s = super.index_of(l.site_of());
+    const int s = site[i];
     if (s < 0)
       throw MappingError("layer '" + common::printable(name) + "': its site '" + common::printable(l.site_of()) +
                          "' is not in the hypernetwork '" + common::printable(super.name) + "'");
@@ -340,6 +351,7 @@ Mapping bind_to_sites(const Graph& graph, const Graph& super, const Mapping& sup
     // a kernel smaller than its site's array drives only its own rows
     const int64_t own_rows = l.op == OpKind::conv ? int64_t(l.kernel_h) * l.kernel_w * (l.in.c / l.groups)
                                                   : l.in.elements();
+    lm.blocks.reserve(sm.blocks.size());
     for (int b : sm.blocks) {
       CrossbarBlock blk = super_mapping.blocks[b];
       blk.layer = int(i);

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
-#include <sstream>
+#include <string_view>
 #include <utility>
 
 namespace cimsim::workloads {
@@ -224,18 +224,30 @@ int genotype_cell(Cell& cell, const std::vector<Edge>& edges, const std::vector<
 }
 
 // `cells.{i}.edge{e}.sep_conv_*.{part}` -> `...shared.{part}`; `dil_conv_*.dw/pw` -> `shared.dw1/pw1`.
+// The name splits at its dots as std::getline would split it (a trailing dot ends the last part), without
+// a stream: this runs once per layer of every genotype bound to a hypernetwork chip.
 std::string shared_site(const std::string& name) {
-  std::vector<std::string> seg;
-  std::stringstream in(name);
-  for (std::string s; std::getline(in, s, '.');) seg.push_back(s);
-  if (seg.size() != 5 || seg[0] != "cells" || seg[2].rfind("edge", 0) != 0) return name;
-  std::string part = seg[4];
-  if (seg[3].rfind("dil_conv_", 0) == 0) {
+  std::string_view seg[5];
+  size_t n = 0, pos = 0;
+  while (pos < name.size()) {
+    if (n == 5) return name;  // more than five parts
+    const size_t dot = name.find('.', pos);
+    const size_t end = dot == std::string::npos ? name.size() : dot;
+    seg[n++] = std::string_view(name).substr(pos, end - pos);
+    pos = end + 1;
+  }
+  auto starts = [](std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; };
+  if (n != 5 || seg[0] != "cells" || !starts(seg[2], "edge")) return name;
+  std::string_view part = seg[4];
+  if (starts(seg[3], "dil_conv_")) {
     part = part == "dw" ? "dw1" : "pw1";
-  } else if (seg[3].rfind("sep_conv_", 0) != 0) {
+  } else if (!starts(seg[3], "sep_conv_")) {
     return name;
   }
-  return seg[0] + "." + seg[1] + "." + seg[2] + ".shared." + part;
+  std::string site;
+  site.reserve(seg[1].size() + seg[2].size() + part.size() + 15);
+  site.append("cells.").append(seg[1]).append(".").append(seg[2]).append(".shared.").append(part);
+  return site;
 }
 
 void require_full_concat(const Genotype& g, const std::vector<int>& concat, const char* field) {

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -24,7 +25,9 @@ std::string name_problem(const std::string& name) {
     return "the name '" + common::printable(name, 40) + "' has " + std::to_string(name.size()) +
            " bytes, above the bound " + std::to_string(kMaxNameBytes) + " (" + kLimitsDoc + ")";
   }
-  if (!common::is_clean_utf8(name)) {
+  // printable ASCII is clean (the common case, checked without building an escaped copy)
+  const bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!ascii && !common::is_clean_utf8(name)) {
     return "the name '" + common::printable(name, 80) +
            "' is not valid UTF-8 text without control characters (shown escaped); names appear in reports";
   }
