@@ -145,7 +145,7 @@ struct KeyHash {
   }
 };
 
-// Which rows spill (decided on the second replay's schedule, then replayed): per layer, per row over
+// Which rows spill (decided on the first replay's schedule, then replayed): per layer, per row over
 // the stream.
 using SpillPlan = std::vector<std::vector<char>>;
 
@@ -1015,7 +1015,7 @@ class Replay {
   // per layer and lane: when its two latest steps had their rows formed (double-buffered operands)
   std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
-  // every resource's calendar, from the second replay on
+  // every resource's calendar, in the second replay
   std::unordered_map<uint64_t, Calendar> calendars_;  // per resource (contend)
   bool contend_ = false;
   double waited_ = 0;  // requests' waits at the calendars, this replay
@@ -1134,26 +1134,24 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   tiles::OperandPlan operands;
   const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, operands);
 
-  // Three replays of the stream. The first books nothing (no contention, no spill): it counts each
-  // row's pulls and gives when each consumer step read its rows (backpressure in the next). The second
-  // books every resource in a calendar and holds producers for their consumers' room, every row kept:
-  // the spills are decided on its schedule. The third replays the stream with those spills.
+  // Two replays of the stream. The first books nothing (no contention, no spill, no backpressure): it
+  // counts each row's pulls, gives when each consumer step read its rows, and on its schedule the
+  // spills are decided. The second books every resource in a calendar, holds producers for their
+  // consumers' room at the first's read times, and spills those rows: its counts and times are the
+  // result. (Deciding the spills on a replay with calendars instead, and replaying once more, agreed
+  // no better with the SystemC run over the cases of docs/analytical.md and cost a third replay.)
   Replay replay(graph, hw, mapping, plan, operands);
   replay.run(nullptr);
-  replay.contend();
-  replay.run(nullptr);
   SpillPlan spills;
-  std::vector<tiles::RowLedger> decided_on;  // for the buffer occupancy (below)
   if (may_spill(plan, replay)) {
     spills = decide_spills(plan, replay);
-    decided_on = replay.ledger();
-    replay.contend();
-    replay.run(&spills);
-  } else {  // every tile holds all the rows it ever holds at once: no schedule spills, the second is the third
+  } else {  // every tile holds all the rows it ever holds at once: no schedule spills
     spills.resize(graph.layers.size());
     for (int l : plan.order) spills[size_t(l)].assign(replay.ledger()[size_t(l)].ready_ns.size(), 0);
-    decided_on = replay.ledger();
   }
+  std::vector<tiles::RowLedger> decided_on = replay.ledger();  // for the buffer occupancy (below)
+  replay.contend();
+  replay.run(&spills);
   replay.summarize();
   const Replay& rp = replay;
 

@@ -15,11 +15,11 @@
 // synchronises to its last step's end, and one waiting for a row wakes when the producer's step that
 // made it executes. Every booking takes the earliest gap at or after the time asked in its resource's
 // calendar (hw::Resource, as the SystemC run books it); a wait delays the bookings of the step that
-// start after the waiting one ends. Three replays: the first books nothing (it counts each row's pulls
-// and times each consumer's reads); the second books calendars and holds producers for their
-// single-input consumers' room at the read times of the replay before (backpressure), every row kept, and
-// the spills are decided on its schedule (per tile, rows in write order, a row kept if it fits beside
-// the windows and the kept rows whose last pull comes after its step began); the third applies them.
+// start after the waiting one ends. Two replays: the first books nothing and keeps every row (it counts
+// each row's pulls and times each consumer's reads), and the spills are decided on its schedule (per
+// tile, rows in write order, a row kept if it fits beside the windows and the kept rows whose last pull
+// comes after its step began); the second books calendars, holds producers for their single-input
+// consumers' room at the first's read times (backpressure) and spills those rows: it is the result.
 // Where the SystemC run waits for nothing, the schedules are the same; elsewhere docs/analytical.md
 // gives the measured agreement and where the differences come from (booking order, backpressure and
 // spills timed on another schedule, the buffer banks booked as one).

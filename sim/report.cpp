@@ -146,8 +146,8 @@ json to_json(const RunResult& r) {
                        {"busiest_per_inference_ns", r.analytical.busiest_per_inference_ns},
                        {"model", "the SystemC run's transactions replayed without an event kernel in the order "
                                  "its threads execute them, every resource booked in a calendar; backpressure "
-                                 "at the consumer times of the replay before; spills decided on a replay with "
-                                 "contention and every row kept (docs/analytical.md)"}};
+                                 "at the consumer times of a replay without contention, and spills decided on "
+                                 "its schedule, every row kept there (docs/analytical.md)"}};
   json busiest = json::array();
   for (const auto& [name, ns] : r.busiest)
     busiest.push_back({{"resource", name}, {"busy_ns", ns}, {"busy_fraction", ns / r.total_ns}});
