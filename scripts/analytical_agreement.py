@@ -7,7 +7,8 @@
 
 Runs `cimsim run ... --json` in both modes (every run its own process, --jobs at a time, default 2) over:
 the built-in networks on the default, isaac and rnc-box configs; 50 random DARTS genotypes (seeded, DARTS
-form) deployed individually and on the hypernetwork chip; the knob rows of docs/cost-model.md (read from
+form) deployed individually and on the hypernetwork chip; 10 random once-for-all MobileNetV3 sub-networks
+on rnc-box with a 3000-crossbar budget (layers duplicated), streams of 4 inputs; the knob rows of docs/cost-model.md (read from
 scripts/knob-table.sh, configs made by scripts/config_with.py); streams (--inputs 8); layer-by-layer
 dataflow; a few networks with each layer on its own crossbars (--mapping isaac); the no-spill configs
 tests/test_analytical.cpp uses; and small networks on chips where nothing contends. Per case: latency,
@@ -57,6 +58,7 @@ OPS = ["max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv
        "dil_conv_5x5"]
 GENOTYPES = 50
 QUICK_GENOTYPES = 5
+OFA_SUBNETS = 10
 
 BUILTIN_NETS = ["vgg8", "resnet18", "resnet18_imagenet", "squeezenet1_1", "squeezenet1_1_64",
                 "mobilenet_v3_small", "mobilenet_v3_small_64", "deit_tiny", "vit_b_16", "darts_v1", "darts_v2",
@@ -130,6 +132,19 @@ def log(msg):
 
 
 # ---------------------------------------------------------------------------------------------- cases
+
+
+def random_ofa_subnet(seed):
+    """A once-for-all MobileNetV3-Large sub-network as `cimsim run --net` takes it (workloads/search_space.hpp):
+    resolution 128-224, depth 2-4 per stage, kernel 3/5/7 and expansion 3/4/6 per block; seeded."""
+    rng = random.Random(1000 + seed)
+    depth = [rng.choice([2, 3, 4]) for _ in range(5)]
+    blocks = sum(depth)
+    kernel = [rng.choice([3, 5, 7]) for _ in range(blocks)]
+    expand = [rng.choice([3, 4, 6]) for _ in range(blocks)]
+    text = lambda v: "[" + ",".join(map(str, v)) + "]"
+    return (f"ofa_mbv3(r={rng.choice([128, 160, 192, 224])}, d={text(depth)}, k={text(kernel)}, "
+            f"e={text(expand)})")
 
 
 def random_genotype(seed):
@@ -223,6 +238,12 @@ class Cases:
             if new:  # rows whose config equals an earlier row's (the baseline's values) are run once
                 self.add("knob", f"{knob} = {value}", ["--hw", path] + run_args, f"default + {over}",
                          " ".join(run_args))
+        # once-for-all MobileNetV3 sub-networks (seeded, RNC's space) on rnc-box with a crossbar budget that
+        # duplicates layers, streams of 4 inputs: the copies interleave the stream's inputs
+        for seed in range(0 if q else OFA_SUBNETS):
+            net = random_ofa_subnet(seed)
+            self.add("OFA stream, duplicated", f"OFA sub-network {seed:02d} on rnc-box, 3000 crossbars, 4 inputs",
+                     ["--hw", "rnc-box", "--net", net, "--crossbars", "3000", "--inputs", "4"], "rnc-box", net)
         # streams and layer-by-layer dataflow
         streams = [("default", "vgg8", []), ("default", "resnet18", []), ("default", "squeezenet1_1_64", []),
                    ("default", "darts_v2", []), ("default", "darts_v2", ["--deploy", "hypernet"]),
