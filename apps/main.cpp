@@ -174,7 +174,7 @@ int cmd_run(const Common& c, const std::string& dataflow, int inputs, double qua
   const bool analytical = mode == "analytical";
   if (analytical && (!vcd_out.empty() || !trace_out.empty()))
     throw UsageError(std::string(!vcd_out.empty() ? "--vcd" : "--trace") +
-                     ": waveforms come from the event-driven run; allowed with --mode systemc only");
+                     ": waveforms and traces come from the event-driven run; allowed with --mode systemc only");
   sim::OutputPlan plan = plan_for(c);
   plan.output(json_out, "--json");
   plan.output(vcd_out, "--vcd");

@@ -1169,7 +1169,7 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   RunResult r = result_from_counts(graph, hw, mapping, opt, rp.stats(), done, writes);
   r.mode = "analytical";
   r.resource_wait_ns = rp.waited_ns();
-  // the stream's pace, and the resource busiest per inference (it bounds the pace from below)
+  // the stream's pace, and the resource busiest per inference (it bounds a long stream's pace from below)
   r.analytical.period_ns = inputs > 1 ? (done.back() - done.front()) / double(inputs - 1) : done.front();
   double most = -1;
   for (const auto& [k, u] : rp.uses())

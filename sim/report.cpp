@@ -307,7 +307,7 @@ void print_table(std::ostream& os, const RunResult& r) {
     os << "  analytical   busiest " << common::printable(a.busiest, 60) << ", " << si(a.busiest_per_inference_ns * 1e-9, "s")
        << " per inference";
     if (r.options.inputs > 1) os << "; the stream's pace " << si(a.period_ns * 1e-9, "s");
-    os << "; spills and backpressure from earlier replays (docs/analytical.md)\n" << std::defaultfloat;
+    os << "; spills and backpressure from a replay without contention (docs/analytical.md)\n" << std::defaultfloat;
   } else {
     os << "  contention   requests waited " << std::fixed << std::setprecision(0)
        << r.resource_wait_ns * r.clock_ghz / std::max(1, r.options.inputs)

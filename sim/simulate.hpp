@@ -117,11 +117,12 @@ struct RunResult {
   double stall_ns = 0;  // backpressure: time layers' steps waited for room, summed over layers
   // Contention: time requests waited for a busy resource (crossbar, buffer bank, bus, unit, NoC link,
   // off-chip port), summed over resources. 0 (with stall_ns 0): the run saw no contention at all.
-  // The analytical evaluator sees none by construction: it reports 0.
+  // The analytical evaluator reports its own calendars' waits (docs/analytical.md).
   double resource_wait_ns = 0;
   // The analytical evaluator's stream figures (docs/analytical.md): its pace (the run's end less the
   // first input's, per further input; one input: its latency), and the resource busiest per inference,
-  // which bounds the pace from below.
+  // which bounds a long stream's pace from below (a short stream's first input takes part of that
+  // resource's work, so its period can be shorter).
   struct Analytical {
     double period_ns = 0, busiest_per_inference_ns = 0;
     std::string busiest;
