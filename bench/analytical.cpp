@@ -9,32 +9,18 @@
 // The SystemC run of the same point is timed by bench/run.sh (cimsim-split) for the ratio.
 #include <benchmark/benchmark.h>
 
-#include <random>
-#include <systemc>
-
-#include "models/config_loader.hpp"
+#include "bench/points.hpp"
 #include "sim/analytical.hpp"
-#include "sim/deploy.hpp"
-#include "workloads/genotype.hpp"
 
 using namespace cimsim;
+using bench::Point;
 
 namespace {
-
-struct Point {
-  models::HardwareSpec hw;
-  sim::WorkloadRequest request;
-  sim::Workload workload;
-  Point(const std::string& chip, const std::string& net) : hw(models::load_hardware(chip)) {
-    request.net = net;
-    workload = sim::resolve_workload(request);
-  }
-};
 
 void MapAndEvaluate(benchmark::State& state, const char* chip, const char* net) {
   const Point p(chip, net);
   for (auto _ : state) {
-    const sim::Deployment d = sim::deploy(p.workload, p.request.darts, p.hw, sim::Deploy::individual);
+    const sim::Deployment d = p.deploy();
     const sim::RunResult r = sim::evaluate(d.graph, p.hw, d.mapping, tiles::RunOptions{});
     benchmark::DoNotOptimize(r.latency_ns);
   }
@@ -42,7 +28,7 @@ void MapAndEvaluate(benchmark::State& state, const char* chip, const char* net) 
 
 void Darts_v2Evaluate(benchmark::State& state) {
   const Point p("default", "darts_v2");
-  const sim::Deployment d = sim::deploy(p.workload, p.request.darts, p.hw, sim::Deploy::individual);
+  const sim::Deployment d = p.deploy();
   for (auto _ : state) {
     const sim::RunResult r = sim::evaluate(d.graph, p.hw, d.mapping, tiles::RunOptions{});
     benchmark::DoNotOptimize(r.latency_ns);
@@ -50,14 +36,10 @@ void Darts_v2Evaluate(benchmark::State& state) {
 }
 
 void HypernetBindAndEvaluate(benchmark::State& state) {
-  const models::HardwareSpec hw = models::load_hardware("default");
-  const workloads::DartsOptions darts;
-  const sim::HypernetChip chip = sim::build_hypernet_chip(darts, hw);
-  std::mt19937_64 rng(1);
+  bench::Hypernet h;
   for (auto _ : state) {
-    const workloads::Genotype g = workloads::random_genotype(rng);
-    const sim::Deployment d = sim::bind_genotype(chip, g, darts, hw, "random");
-    const sim::RunResult r = sim::evaluate(d.graph, hw, d.mapping, tiles::RunOptions{});
+    const sim::Deployment d = h.bind_random();
+    const sim::RunResult r = sim::evaluate(d.graph, h.hw, d.mapping, tiles::RunOptions{});
     benchmark::DoNotOptimize(r.latency_ns);
   }
 }
@@ -68,12 +50,3 @@ BENCHMARK_CAPTURE(MapAndEvaluate, Darts_v2MapAndEvaluate, "default", "darts_v2")
 BENCHMARK(Darts_v2Evaluate)->Unit(benchmark::kMillisecond);
 BENCHMARK(HypernetBindAndEvaluate)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(MapAndEvaluate, Vgg8IsaacMapAndEvaluate, "isaac", "vgg8")->Unit(benchmark::kMillisecond);
-
-// libsystemc provides main() and calls sc_main(); no SystemC object is made here
-int sc_main(int argc, char* argv[]) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

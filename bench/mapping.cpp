@@ -8,12 +8,7 @@
 //                         hypernetwork chip built once (sim::bind_genotype), without evaluation
 #include <benchmark/benchmark.h>
 
-#include <random>
-#include <systemc>
-
-#include "models/config_loader.hpp"
-#include "sim/deploy.hpp"
-#include "workloads/genotype.hpp"
+#include "bench/points.hpp"
 
 using namespace cimsim;
 
@@ -21,13 +16,10 @@ namespace {
 
 // A config (crossbar.rows changed when `rows` > 0) and a network, loaded once; then deploys timed.
 void Deploy(benchmark::State& state, const char* chip, const char* net, int rows) {
-  models::HardwareSpec hw = models::load_hardware(chip);
-  if (rows > 0) hw.crossbar.rows = rows;
-  sim::WorkloadRequest request;
-  request.net = net;
-  const sim::Workload workload = sim::resolve_workload(request);
+  bench::Point p(chip, net);
+  if (rows > 0) p.hw.crossbar.rows = rows;
   for (auto _ : state) {
-    const sim::Deployment d = sim::deploy(workload, request.darts, hw, sim::Deploy::individual);
+    const sim::Deployment d = p.deploy();
     benchmark::DoNotOptimize(d.mapping.crossbars_used);
   }
 }
@@ -42,13 +34,9 @@ void HypernetChip(benchmark::State& state) {
 }
 
 void BindGenotype(benchmark::State& state) {
-  const models::HardwareSpec hw = models::load_hardware("default");
-  const workloads::DartsOptions darts;
-  const sim::HypernetChip chip = sim::build_hypernet_chip(darts, hw);
-  std::mt19937_64 rng(1);
+  bench::Hypernet h;
   for (auto _ : state) {
-    const workloads::Genotype g = workloads::random_genotype(rng);
-    const sim::Deployment d = sim::bind_genotype(chip, g, darts, hw, "random");
+    const sim::Deployment d = h.bind_random();
     benchmark::DoNotOptimize(d.mapping.blocks.size());
   }
 }
@@ -61,12 +49,3 @@ BENCHMARK_CAPTURE(Deploy, Darts_v2Rows64, "default", "darts_v2", 64)->Unit(bench
 BENCHMARK_CAPTURE(Deploy, Darts_v2Rows512, "default", "darts_v2", 512)->Unit(benchmark::kMicrosecond);
 BENCHMARK(HypernetChip)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BindGenotype)->Unit(benchmark::kMicrosecond);
-
-// libsystemc provides main() and calls sc_main(); no SystemC object is made here
-int sc_main(int argc, char* argv[]) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
