@@ -215,9 +215,29 @@ class Replay {
     ran_ = true;
   }
 
-  // Counts and resource use of the last replay (stats(), uses()): worked out only for the replay whose
-  // figures are reported.
-  void summarize() { finish(); }
+  // Counts and resource use of the last replay (stats(), uses()) from every effect x its applications:
+  // worked out only for the replay whose figures are reported.
+  void summarize() {
+    // effects in layer order, so each resource's per-layer list grows at its end
+    std::vector<const Effect*> order;
+    order.reserve(effects_.size());
+    for (const Effect& e : effects_)
+      if (e.applied > 0) order.push_back(&e);
+    std::stable_sort(order.begin(), order.end(), [](const Effect* a, const Effect* b) { return a->layer < b->layer; });
+    auto add = [](Use& u, int layer, double busy, double first, double last) {
+      u.busy += busy;
+      u.first = std::min(u.first, first);
+      u.last = std::max(u.last, last);
+      if (!u.by_layer.empty() && u.by_layer.back().first == layer) u.by_layer.back().second += busy;
+      else u.by_layer.push_back({layer, busy});
+    };
+    for (const Effect* e : order) {
+      for (const auto& [a, n] : e->counts) stats_.add(e->layer, Action(a), n * e->applied);
+      for (const auto& b : e->bookings) {
+        add(uses_[b.key], e->layer, b.dur * double(e->applied), e->first + b.start, e->last + b.start + b.dur);
+      }
+    }
+  }
 
  private:
   void reset(const SpillPlan* spills) {
@@ -375,28 +395,6 @@ class Replay {
     }
     apply(*e, t);
     return *e;
-  }
-  // Counts and resource use from every effect x its applications.
-  void finish() {
-    // effects in layer order, so each resource's per-layer list grows at its end
-    std::vector<const Effect*> order;
-    order.reserve(effects_.size());
-    for (const Effect& e : effects_)
-      if (e.applied > 0) order.push_back(&e);
-    std::stable_sort(order.begin(), order.end(), [](const Effect* a, const Effect* b) { return a->layer < b->layer; });
-    auto add = [](Use& u, int layer, double busy, double first, double last) {
-      u.busy += busy;
-      u.first = std::min(u.first, first);
-      u.last = std::max(u.last, last);
-      if (!u.by_layer.empty() && u.by_layer.back().first == layer) u.by_layer.back().second += busy;
-      else u.by_layer.push_back({layer, busy});
-    };
-    for (const Effect* e : order) {
-      for (const auto& [a, n] : e->counts) stats_.add(e->layer, Action(a), n * e->applied);
-      for (const auto& b : e->bookings) {
-        add(uses_[b.key], e->layer, b.dur * double(e->applied), e->first + b.start, e->last + b.start + b.dur);
-      }
-    }
   }
 
   double row_bits(int layer) const {
