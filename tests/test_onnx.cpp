@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -355,6 +356,113 @@ TEST(Onnx, ConstantFedAndAttributeSlices) {
   set_ints(s, "ends", {3, 10});
   set_ints(s, "axes", {1, 3});  // the full channel range is allowed
   EXPECT_EQ(old.load().layers[1].out, (Shape{3, 10, 9}));
+}
+
+// A folded Slice takes ceil(distance / |step|) elements for any int64 step: a step longer than the axis takes
+// one element, and steps of INT64_MIN or INT64_MAX neither overflow (UBSan) nor lose the element. The folded
+// values are read back as the ends of a crop of x (3x5x7): Slice(Shape(w)) with w of dims [2, 3, 4, 6].
+TEST(Onnx, FoldedSliceStepsOfAnySize) {
+  struct Case {
+    int64_t start, end, step;
+    Ints tail, axes;  // ends = Concat(folded values, tail) crop x on these axes
+    Shape out;
+  };
+  const std::vector<Case> cases = {
+      {INT64_MAX, INT64_MIN, INT64_MIN, {}, {3}, {3, 5, 6}},   // [6]: the start clamps to the last element
+      {0, INT64_MAX, INT64_MAX, {}, {3}, {3, 5, 2}},            // [2]
+      {-1, -INT64_MAX, -2, {}, {3, 2}, {3, 3, 6}},              // [6, 3]: numpy's a[3::-2]
+      {1, INT64_MAX, -INT64_MAX, {4}, {3}, {3, 5, 4}},          // []: a backward slice from 1 to past the end
+      {-3, INT64_MAX, 4, {}, {3}, {3, 5, 3}},                   // [3]: a step of the axis' length
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::to_string(c.start) + ":" + std::to_string(c.end) + ":" + std::to_string(c.step));
+    Model m(3, 5, 7);
+    m.node("Shape", {m.weight("w", {2, 3, 4, 6})}, "shape");
+    m.node("Slice", {"shape", m.ints("s", {c.start}), m.ints("e", {c.end}), m.ints("a", {0}), m.ints("st", {c.step})},
+           "part");
+    std::string ends = "part";
+    if (!c.tail.empty()) {
+      set_i(m.node("Concat", {"part", m.ints("tail", c.tail)}, "ends"), "axis", 0);
+      ends = "ends";
+    }
+    m.node("Slice", {"x", m.ints("zeros", Ints(c.axes.size(), 0)), ends, m.ints("axes", c.axes)}, "y", "crop");
+    const Graph g = m.load();
+    ASSERT_EQ(ops_of(g), (std::vector<OpKind>{OpKind::input, OpKind::slice}));
+    EXPECT_EQ(g.layers[1].out, c.out);
+  }
+}
+
+// Shape arithmetic on any int64 a file holds is exact or an error naming the node, never undefined (the
+// sanitizer build runs this): Range counts in exact integers, Neg and Abs of INT64_MIN, a Concat longer than
+// int64, a Cast of a real beyond int64 (saturates), a negative Expand shape, a tensor of negative dims. The
+// folded values are read back from the Reshape error that quotes them.
+TEST(Onnx, ShapeArithmeticPastInt64) {
+  auto reshaped_by = [](const std::function<std::string(Model&)>& target) {
+    Model m(3, 5, 7);
+    m.node("Reshape", {"x", target(m)}, "y", "view");
+    return m.error();
+  };
+  const std::string view = "m.onnx: node 'view' (Reshape): shape ";
+  EXPECT_EQ(reshaped_by([](Model& m) {
+              m.node("Range", {m.ints("s", {INT64_MIN}), m.ints("l", {INT64_MAX}), m.ints("d", {INT64_C(1) << 62})}, "r");
+              return "r";
+            }),
+            view + "[-9223372036854775808, -4611686018427387904, 0, 4611686018427387904] is not a valid Reshape target");
+  EXPECT_EQ(reshaped_by([](Model& m) {  // 1000 elements exactly (a double count says 1024, and the last overflows)
+              m.node("Range", {m.ints("s", {INT64_MIN + 1000}), m.ints("l", {INT64_MIN}), m.ints("d", {-1})}, "r");
+              return "r";
+            }),
+            view + "[-9223372036854774808, -9223372036854774809, -9223372036854774810, -9223372036854774811, "
+                   "-9223372036854774812, -9223372036854774813, -9223372036854774814, -9223372036854774815, "
+                   "-9223372036854774816, -9223372036854774817, -9223372036854774818, -9223372036854774819, "
+                   "-9223372036854774820, -9223372036854774821, -9223372036854774822, -9223372036854774823, "
+                   "... (1000 values)] is not a valid Reshape target");
+  for (const char* op : {"Neg", "Abs"}) {
+    Model m(3, 5, 7);
+    m.node(op, {m.ints("v", {INT64_MIN})}, "n", "negate");
+    m.node("Reshape", {"x", "n"}, "y", "view");
+    EXPECT_EQ(m.error(), std::string("m.onnx: node 'negate' (") + op + "): integer overflow in " + op +
+                             " -9223372036854775808");
+  }
+  EXPECT_EQ(reshaped_by([](Model& m) {
+              for (const char* name : {"a", "b"}) {  // declared dims only: no data to fold
+                auto* t = m.g->add_initializer();
+                t->set_name(name);
+                t->set_data_type(onnx::TensorProto::FLOAT);
+                t->add_dims(INT64_C(1) << 62);
+                t->set_data_location(onnx::TensorProto::EXTERNAL);
+              }
+              m.node("Concat", {"a", "b"}, "ab", "cat");
+              set_i(m.g->mutable_node(0), "axis", 0);
+              m.node("Shape", {"ab"}, "s");
+              return "s";
+            }),
+            "m.onnx: node 'cat' (Concat): inputs whose lengths on axis 0 add up past int64");
+  EXPECT_EQ(reshaped_by([](Model& m) {
+              auto* t = m.g->add_initializer();
+              t->set_name("reals");
+              t->set_data_type(onnx::TensorProto::FLOAT);
+              t->add_dims(3);
+              for (float v : {1e30f, -1e30f, -2.9f}) t->add_float_data(v);
+              set_i(m.node("Cast", {"reals"}, "c"), "to", onnx::TensorProto::INT64);
+              return "c";
+            }),
+            view + "[9223372036854775807, -9223372036854775808, -2] is not a valid Reshape target");
+  EXPECT_EQ(reshaped_by([](Model& m) {
+              m.node("Expand", {m.ints("one", {1}), m.ints("shape", {-2})}, "e", "expand");
+              return "e";
+            }),
+            "m.onnx: node 'expand' (Expand): shape [-2] has a negative dimension");
+  EXPECT_EQ(reshaped_by([](Model& m) {
+              auto* t = m.g->add_initializer();  // dims whose product, 1, looks like a count
+              t->set_name("odd");
+              t->set_data_type(onnx::TensorProto::INT64);
+              t->add_dims(-1);
+              t->add_dims(-1);
+              t->add_int64_data(-1);
+              return "odd";
+            }),
+            view + "'odd' has dims [-1, -1]: a dimension cannot be negative");
 }
 
 TEST(Onnx, DropoutAndIdentity) {

@@ -68,6 +68,9 @@ void Importer::fold() {
   if (o == "Expand") {
     Ints dims;
     const Ints shape = static_ints(1, "shape");
+    if (std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; })) {
+      fail("shape " + ints_text(shape) + " has a negative dimension");
+    }
     if (!broadcast_dims(x.dims, shape, dims)) fail("cannot expand " + ints_text(x.dims) + " to " + ints_text(shape));
     const Ints strides = strides_of(x.dims);
     return set_const(moved(x, dims, [&](const Ints& idx) { return broadcast_source(idx, x.dims, strides); }));
@@ -102,11 +105,26 @@ void Importer::range() {
   if (s.count() != 1 || l.count() != 1 || d.count() != 1) fail("start, limit and delta must be scalars");
   const bool real = s.real || l.real || d.real;
   if (d.at(0) == 0) fail("delta is 0");
-  const double n = std::max(std::ceil((l.at(0) - s.at(0)) / d.at(0)), 0.0);
+  // ceil((limit - start) / delta) elements, at least 0; for integers in exact unsigned arithmetic (the distance
+  // and the step's magnitude fit uint64 for any int64 operands; a double would miscount near 2^63)
+  double n = 0;
+  if (real) {
+    n = std::max(std::ceil((l.at(0) - s.at(0)) / d.at(0)), 0.0);
+  } else {
+    const int64_t from = s.int_at(0), to = l.int_at(0), by = d.int_at(0);
+    if (by > 0 ? to > from : to < from) {
+      const uint64_t distance = by > 0 ? uint64_t(to) - uint64_t(from) : uint64_t(from) - uint64_t(to);
+      const uint64_t step = by > 0 ? uint64_t(by) : uint64_t(0) - uint64_t(by);
+      n = double((distance - 1) / step + 1);
+    }
+  }
   if (!(n <= double(kMaxLayerActivations))) fail(over_bound("Range elements", INT64_MAX, kMaxLayerActivations));
   Tensor out = Tensor::of({int64_t(n)}, real);
   for (int64_t k = 0; out.known && k < out.count(); ++k) {
-    real ? out.set(k, s.at(0) + double(k) * d.at(0)) : out.set_int(k, s.int_at(0) + k * d.int_at(0));
+    // an integer element lies between start and limit, so it fits int64 though k * delta may not: the sum is
+    // taken modulo 2^64
+    real ? out.set(k, s.at(0) + double(k) * d.at(0))
+         : out.set_int(k, int64_t(uint64_t(s.int_at(0)) + uint64_t(k) * uint64_t(d.int_at(0))));
   }
   set_const(std::move(out));
 }
@@ -128,7 +146,9 @@ void Importer::fold_concat() {
     if (a.size() != rank) fail("inputs of ranks " + std::to_string(rank) + " and " + std::to_string(a.size()));
     a[size_t(axis)] = b[size_t(axis)] = 0;
     if (a != b) fail("inputs " + ints_text(in[0]->dims) + " and " + ints_text(t->dims) + " differ off the axis");
-    dims[size_t(axis)] += t->dims[size_t(axis)];
+    const auto sum = common::checked_add(dims[size_t(axis)], t->dims[size_t(axis)]);
+    if (!sum) fail("inputs whose lengths on axis " + std::to_string(axis) + " add up past int64");
+    dims[size_t(axis)] = *sum;
     known = known && t->known;
   }
   const bool real = std::any_of(in.begin(), in.end(), [](const Tensor* t) { return t->real; });
@@ -197,17 +217,24 @@ void Importer::fold_slice() {
   Ints dims = x.dims, begin(x.dims.size(), 0), step(x.dims.size(), 1);
   for (size_t k = 0; k < axes.size(); ++k) {
     const size_t a = size_t(axis_in(axes[k], x.dims.size()));
-    const int64_t n = x.dims[a], st = steps[k];
-    if (st == 0) fail("steps " + ints_text(steps) + ": a step is 0");
+    const int64_t n = x.dims[a];
+    if (steps[k] == 0) fail("steps " + ints_text(steps) + ": a step is 0");
+    // A step longer than the axis takes at most one element, as a step of the axis' length does; clamping it
+    // keeps every count and offset below within int64 whatever the file says (steps[k] may be INT64_MIN).
+    const int64_t longest = std::max<int64_t>(n, 1), st = std::clamp<int64_t>(steps[k], -longest, longest);
     int64_t s = starts[k] < 0 ? starts[k] + n : starts[k], e = ends[k] < 0 ? ends[k] + n : ends[k];
-    if (st > 0) {
+    // the element count is ceil(distance / |step|) written as (distance - 1) / |step| + 1, which cannot overflow
+    if (n == 0) {
+      s = 0;
+      dims[a] = 0;
+    } else if (st > 0) {
       s = std::clamp<int64_t>(s, 0, n);
       e = std::clamp<int64_t>(e, 0, n);
-      dims[a] = std::max<int64_t>(0, (e - s + st - 1) / st);
+      dims[a] = e <= s ? 0 : (e - s - 1) / st + 1;
     } else {
       s = std::clamp<int64_t>(s, 0, n - 1);
       e = std::clamp<int64_t>(e, -1, n - 1);
-      dims[a] = std::max<int64_t>(0, (s - e - st - 1) / -st);
+      dims[a] = s <= e ? 0 : (s - e - 1) / -st + 1;
     }
     begin[a] = s;
     step[a] = st;

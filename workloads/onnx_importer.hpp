@@ -216,9 +216,12 @@ class Importer {
   }
   template <typename F>
   int64_t int_op(const std::string& o, size_t n, F v) const {
-    if (o == "Neg") return -v(0);
-    if (o == "Abs") return std::abs(v(0));
-    if (o == "Sqrt" || o == "Floor" || o == "Ceil") return o == "Sqrt" ? int64_t(std::sqrt(double(v(0)))) : v(0);
+    if (o == "Neg" || o == "Abs") {
+      const int64_t a = v(0);
+      if (a == INT64_MIN) fail("integer overflow in " + o + " " + std::to_string(a));
+      return o == "Neg" || a < 0 ? -a : a;
+    }
+    if (o == "Sqrt" || o == "Floor" || o == "Ceil") return o == "Sqrt" ? int_of(std::sqrt(double(v(0)))) : v(0);
     if (o == "Min" || o == "Max") {
       int64_t r = v(0);
       for (size_t i = 1; i < n; ++i) r = o == "Min" ? std::min(r, v(i)) : std::max(r, v(i));

@@ -33,7 +33,7 @@ int64_t product(const Ints& dims) {
 
 Ints strides_of(const Ints& dims) {
   Ints s(dims.size(), 1);
-  for (size_t k = dims.size(); k-- > 1;) s[k - 1] = s[k] * dims[k];
+  for (size_t k = dims.size(); k-- > 1;) s[k - 1] = common::checked_mul(s[k], dims[k]).value_or(INT64_MAX);
   return s;
 }
 
@@ -48,8 +48,8 @@ void from_raw(const std::string& raw, Tensor& t) {
   for (size_t k = 0; k < n; ++k) {
     T v;
     std::memcpy(&v, raw.data() + k * sizeof(T), sizeof(T));
-    t.set(int64_t(k), double(v));
-    if (!t.real) t.i[k] = int64_t(v);  // exact for 64-bit integers
+    if (t.real) t.f[k] = double(v);
+    else t.i[k] = int64_t(v);  // exact for 64-bit integers; a uint64 above INT64_MAX wraps, as in two's complement
   }
 }
 
@@ -57,9 +57,9 @@ Tensor decode(const TensorProto& p) {
   Tensor t;
   t.dims.assign(p.dims().begin(), p.dims().end());
   t.real = is_real_type(p.data_type());
+  t = Tensor::of(t.dims, t.real, p.data_location() != TensorProto::EXTERNAL);
+  if (!t.known) return t;
   const int64_t n = t.count();
-  if (n < 0 || n > kMaxFoldElements || p.data_location() == TensorProto::EXTERNAL) return t;
-  t = Tensor::of(t.dims, t.real);
   size_t width = 0;
   switch (p.data_type()) {
     case TensorProto::FLOAT: case TensorProto::INT32: case TensorProto::UINT32: width = 4; break;

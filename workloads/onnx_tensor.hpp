@@ -5,6 +5,8 @@
 #include <google/protobuf/io/zero_copy_stream.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -34,8 +36,17 @@ constexpr size_t kIntsShown = 16;
 std::string ints_text(const Ints& v);
 std::string stem_of(const std::string& path);
 int64_t product(const Ints& dims);
-// Row-major strides of `dims`.
+// Row-major strides of `dims`, saturating at INT64_MAX (a tensor with a 0 dim may declare others of any
+// size; its strides are never used to index).
 Ints strides_of(const Ints& dims);
+// A real as an integer, truncated toward zero as C++ and ONNX's Cast do, and saturated where the cast would be
+// undefined: at INT64_MIN / INT64_MAX beyond the range, 0 for NaN.
+inline int64_t int_of(double v) {
+  if (std::isnan(v)) return 0;
+  if (v >= 9223372036854775807.0) return INT64_MAX;  // 2^63: the first double above the range
+  if (v < -9223372036854775808.0) return INT64_MIN;
+  return int64_t(v);
+}
 // A constant tensor: its dims always; its values when known (kept in the file and at most
 // kMaxFoldElements), as integers or as reals.
 struct Tensor {
@@ -47,17 +58,19 @@ struct Tensor {
 
   int64_t count() const { return product(dims); }
   double at(int64_t k) const { return real ? f[size_t(k)] : double(i[size_t(k)]); }
-  int64_t int_at(int64_t k) const { return real ? int64_t(f[size_t(k)]) : i[size_t(k)]; }
+  int64_t int_at(int64_t k) const { return real ? int_of(f[size_t(k)]) : i[size_t(k)]; }
   // A tensor of `dims` whose values are to be filled, or one of dims only when too large to fold.
   static Tensor of(Ints dims, bool real, bool known = true) {
     Tensor t;
     t.dims = std::move(dims);
     t.real = real;
-    t.known = known && t.count() <= kMaxFoldElements;
+    // a negative dim (a file may declare one) has no values: a product of two of them would look like a count
+    t.known = known && std::none_of(t.dims.begin(), t.dims.end(), [](int64_t d) { return d < 0; }) &&
+              t.count() <= kMaxFoldElements;
     if (t.known) (real ? void(t.f.assign(size_t(t.count()), 0.0)) : void(t.i.assign(size_t(t.count()), 0)));
     return t;
   }
-  void set(int64_t k, double v) { real ? void(f[size_t(k)] = v) : void(i[size_t(k)] = int64_t(v)); }
+  void set(int64_t k, double v) { real ? void(f[size_t(k)] = v) : void(i[size_t(k)] = int_of(v)); }
   void set_int(int64_t k, int64_t v) { real ? void(f[size_t(k)] = double(v)) : void(i[size_t(k)] = v); }
 };
 
