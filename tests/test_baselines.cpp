@@ -200,6 +200,15 @@ TEST(Placement, SpreadOutsideItsRangeIsAnErrorNamingTheRange) {
   EXPECT_NE(cimsim::testing::error_of<mapper::MappingError>([&] { mapper::map_network(g, hw, o); })
                 .find("allowed: --spread-tiles " + std::to_string(packed.tiles_used) + " or fewer"),
             std::string::npos);
+  // a budget below the crossbars the mapping needs names the smallest that fits, as the flag and as the
+  // key of a sweep or search spec (where the budget is set by crossbars:)
+  mapper::MapOptions tight = options(mapper::MappingMode::isaac, 0);
+  tight.crossbars = packed.crossbars_used - 1;
+  EXPECT_EQ(cimsim::testing::error_of<mapper::MappingError>([&] { mapper::map_network(g, hw, tight); }),
+            "network 'vgg8' needs " + std::to_string(packed.crossbars_used) +
+                " crossbars with the isaac mapping, but the budget is " + std::to_string(packed.crossbars_used - 1) +
+                "; allowed: a budget of " + std::to_string(packed.crossbars_used) +
+                " or more (--crossbars, or crossbars: in a sweep or search spec)");
   // the command line: a network that is no genotype needs the count; a count needs spread; the
   // hypernetwork chip is never spread
   const auto dir = scratch_dir();
