@@ -5,8 +5,12 @@
 # error, a timeout) is saved under build-fuzz/findings/FORMAT/ and the script exits 1; copy the file into
 # fuzz/regressions/FORMAT/ once fixed, so ctest (FuzzReplay.FORMAT) replays it on every build.
 #   scripts/fuzz.sh [SECONDS] [FORMAT...]      FORMAT: hardware_yaml network_yaml neurosim_csv onnx genotype sweep_spec search_spec
-#   FUZZ_RUNS=N scripts/fuzz.sh                 N inputs per format from a fixed seed instead of a time: the same
-#                                               inputs on every machine (what CI runs, so it never fails by chance)
+#   FUZZ_RUNS=N scripts/fuzz.sh                 N inputs per format from a fixed seed instead of a time (what CI
+#                                               runs). The seed does not pin the inputs across builds: a change to
+#                                               any code the fuzzer links moves its coverage map and so the inputs
+#                                               it tries, and a finding can first appear on a commit that did not
+#                                               touch the parser. It is still a real fault: fix it, keep the input
+#                                               in fuzz/regressions/FORMAT, and fuzz for longer before landing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
