@@ -88,7 +88,8 @@ class Decoder {
       if (!kn.IsScalar()) fail(kn.Mark(), "a key must be a plain name", allowed());
       const std::string name = kn.Scalar();
       const std::string path = prefix.empty() ? name : prefix + "." + name;
-      if (!seen.insert(name).second) fail(kn.Mark(), "duplicate key \"" + path + "\"", allowed());
+      // a key a user wrote is quoted cut to 80 characters (a file may hold a key of any length)
+      if (!seen.insert(name).second) fail(kn.Mark(), "duplicate key \"" + common::printable(path, 80) + "\"", allowed());
       const YAML::Node v = it->second;
       if (const Key* k = find_key(path)) {
         given_[path] = v.Mark();
@@ -98,7 +99,8 @@ class Decoder {
         if (!v.IsMap()) fail(v.Mark(), path + " must be a map, got " + describe(v), join(children_of(path), ", "));
         walk(v, path, hw);
       } else {
-        fail(kn.Mark(), "unknown key \"" + path + "\"" + (prefix.empty() ? "" : " in " + prefix), allowed());
+        fail(kn.Mark(), "unknown key \"" + common::printable(path, 80) + "\"" + (prefix.empty() ? "" : " in " + prefix),
+             allowed());
       }
     }
   }

@@ -145,6 +145,19 @@ TEST(Errors, UnknownKeyListsTheAllowedKeysAtItsLevel) {
              "t.yaml:3:5: unknown key \"tile.buffer.sise_kib\" in tile.buffer; allowed: kind, size_kib, banks");
 }
 
+// A key of any length is quoted cut to 80 characters: the message stays one short line
+// (the fuzzer found a key of about 1 KB pasted whole with the rest of its line).
+TEST(Errors, LongKeysAreQuotedCut) {
+  const std::string key(1000, 'k');  // (yaml-cpp takes plain keys up to 1024 characters)
+  const std::string unknown = error_of("adc:\n  " + key + ": 8\n");
+  EXPECT_EQ(unknown.rfind("t.yaml:2:3: unknown key \"adc." + std::string(76, 'k') + "... (", 0), 0u) << unknown;
+  EXPECT_LT(unknown.size(), 400u);
+  EXPECT_HAS(unknown, "... (924 more bytes)\" in adc; allowed: bits, ");
+  const std::string top = error_of(key + ": 1\n");
+  EXPECT_EQ(top.rfind("t.yaml:1:1: unknown key \"" + std::string(80, 'k') + "... (920 more bytes)\"; allowed: ", 0), 0u)
+      << top;
+}
+
 TEST(Errors, WrongType) {
   EXPECT_EQ(error_of("crossbar:\n  rows: many\n"),
             "t.yaml:2:9: crossbar.rows: expected an integer, got \"many\"; allowed: integer in [1, 4096]");
