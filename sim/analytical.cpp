@@ -77,6 +77,7 @@ struct Effect {
   std::vector<Booking> bookings;
   std::vector<std::pair<int, uint64_t>> spill_reads;  // (producer, rows read back from off-chip)
   int where = 0;  // a step: the tile whose buffer takes its output row
+  uint64_t store = 0;  // a step without its store (the replay that contends): the bits it stores
   // applications: how many, and the first and last t
   uint64_t applied = 0;
   double first = kInf, last = -kInf;
@@ -145,9 +146,6 @@ struct KeyHash {
   }
 };
 
-// Which rows spill (decided on the first replay's schedule, then replayed): per layer, per row over
-// the stream.
-using SpillPlan = std::vector<std::vector<char>>;
 
 // One replay of the dataflow over the stream, each transaction at its unloaded time.
 class Replay {
@@ -155,7 +153,7 @@ class Replay {
   Replay(const workloads::Graph& g, const models::HardwareSpec& hw, const mapper::Mapping& m,
          const tiles::DataflowPlan& plan, const tiles::OperandPlan& operands)
       : g_(g), hw_(hw), m_(m), plan_(plan), operands_(operands), stats_(int(g.layers.size())),
-        ledger_(g.layers.size()), decided_(g.layers.size()),
+        ledger_(g.layers.size()),
         grid_(mapper::router_grid(m.chip_tiles, hw.chip.tiles_per_router)),
         act_(hw.precision.activation_bits), hop_ns_(hw.noc.hop_latency_cycles * hw.cycle_ns()) {
     const int inputs = plan.options.inputs;
@@ -164,21 +162,28 @@ class Replay {
       p.rows = plan.rows[size_t(l)];
       const size_t n = size_t(inputs) * size_t(std::max(0, p.rows));
       p.ready_ns.reserve(n);
-      decided_[size_t(l)].reserve(n);
     }
     delivered_.resize(g.layers.size());
     formed_.resize(g.layers.size());
     pos_.assign(g.layers.size(), 0);
     for (size_t k = 0; k < plan.order.size(); ++k) pos_[size_t(plan.order[k])] = k;
+    for (int l : plan.order) {  // per layer: (consumer, window rows) of the consumers that backpressure it
+      auto& windows = windows_[size_t(l)];
+      for (int c : plan_.consumers[size_t(l)])
+        if (plan_.backpressured_by(c) &&
+            std::none_of(windows.begin(), windows.end(), [c](const auto& w) { return w.first == c; }))
+          windows.push_back({c, plan_.window_rows(l, c)});
+    }
   }
 
-  // One replay of the stream with the rows `spills` names spilled (none: nullptr). A second call starts
-  // over, keeping the effects worked out (an effect is the same whenever its key is).
-  void run(const SpillPlan* spills) {
-    reset(spills);
+  // One replay of the stream: without calendars, spills or backpressure (the first), or, after contend(),
+  // with them. A second call starts over, keeping the effects worked out (an effect is the same whenever
+  // its key is).
+  void run() {
+    reset();
     if (!contend_ && plan_.options.dataflow == tiles::Dataflow::pipelined && !operands_.on) {
-      // Without calendars a step's times depend only on its input rows, its own thread and (through
-      // the replay before) its consumers' reads: the layers may be taken one after another in
+      // Without calendars a step's times depend only on its input rows and its own thread (no
+      // backpressure in this replay): the layers may be taken one after another in
       // topological order, every producer's rows known before a consumer's step needs them, with the
       // same result as the queue of threads (except layer by layer, where a layer waits for the one
       // before it, and for matmuls taking turns on the spare crossbars).
@@ -205,9 +210,16 @@ class Replay {
           if (waiting_[size_t(c)]) offer(c);
         for (int w : wake_)
           if (waiting_[size_t(w)]) offer(w);  // (a layer is in the queue at most once)
+        if (contend_)  // a producer waiting for room in this layer's window
+          for (int p : g_.layers[size_t(layer)].inputs)
+            if (const int src = plan_.source_of(p); waiting_[size_t(src)]) offer(src);
         wake_.clear();
       }
     }
+    for (int l : plan_.order)  // every step ran (a layer left waiting for room or rows would be a model bug)
+      if (cursor_[size_t(l)] < size_t(ledger_[size_t(l)].rows) * size_t(plan_.options.inputs))
+        throw std::logic_error("analytical: layer '" + g_.layers[size_t(l)].name + "' stopped at step " +
+                               std::to_string(cursor_[size_t(l)]) + ", waiting for rows or room that never came");
     for (int l : plan_.order) {
       const auto& c = ledger_[size_t(l)].complete_ns;
       for (size_t n = 0; n < c.size() && n < done_.size(); ++n) done_[n] = std::max(done_[n], c[n]);
@@ -240,18 +252,13 @@ class Replay {
   }
 
  private:
-  void reset(const SpillPlan* spills) {
-    spills_ = spills;
+  void reset() {
     // the pulls each row gets are counted as they happen (RunState::pulls_of's count): a later replay
     // knows them before the row is made, which its room test needs; and when the consumers read their
     // rows (backpressure)
     if (ran_) {
       pulls_.resize(ledger_.size());
-      freed_before_.resize(ledger_.size());
-      for (int l : plan_.order) {
-        pulls_[size_t(l)] = ledger_[size_t(l)].pending;
-        freed_before_[size_t(l)] = ledger_[size_t(l)].freed_ns;
-      }
+      for (int l : plan_.order) pulls_[size_t(l)] = ledger_[size_t(l)].pending;
     }
     for (int l : plan_.order) {
       auto& p = ledger_[size_t(l)];
@@ -264,7 +271,6 @@ class Replay {
       p.start_ns = kInf;
       p.end_ns = 0;
       p.spilled_rows = p.spill_reads = 0;
-      decided_[size_t(l)].clear();
       delivered_[size_t(l)] = {-1, {}};
       formed_[size_t(l)].clear();
     }
@@ -288,13 +294,18 @@ class Replay {
     published_.assign(layers, {});
     complete_acc_.assign(layers, 0.0);
     waiting_.assign(layers, 0);
+    freed_exec_.assign(layers, {});
+    held_.assign(plan_.buffers.window_bits.size(), {});
     delivered_input_.assign(size_t(plan_.options.inputs), 0);
     turn_ = 0;
   }
 
  public:
   // The next replay books every resource in a calendar (contention); the first books none.
-  void contend() {
+  // With `spills`, the rows are spilled as the SystemC run spills them: a row goes off-chip when, as it is
+  // formed, the tile's buffer has no room beside its windows and the rows held (Controller::has_room).
+  void contend(bool spills) {
+    online_spills_ = spills;
     calendars_.clear();
     for (auto& e : effects_) e.epoch = 0;  // their calendar pointers are stale
     contend_ = true;
@@ -305,7 +316,6 @@ class Replay {
   const hw::Stats& stats() const { return stats_; }
   const std::vector<tiles::RowLedger>& ledger() const { return ledger_; }
   // per layer and row over the stream: when the step making it began (its room test is made then)
-  const std::vector<std::vector<double>>& decided() const { return decided_; }
   const std::vector<double>& done() const { return done_; }
   const std::unordered_map<uint64_t, Use>& uses() const { return uses_; }
 
@@ -435,8 +445,8 @@ class Replay {
     }
     key.push_back(-2);  // end of this input's runs
   }
-  // Pulls of row `index` (over the stream) of `layer`, as the replay before counted them; none known
-  // in a first replay (its rows are never spilled, so it does not need them).
+  // Pulls of row `index` (over the stream) of `layer`, as the replay before counted them (the pulls a
+  // row waits for before its buffer space is free); none known in a first replay, which spills nothing.
   int pulls_of(int layer, size_t index) const {
     return pulls_.empty() ? 1 : pulls_[size_t(layer)][index];
   }
@@ -629,22 +639,33 @@ class Replay {
     const int p = l.inputs.front();
     return row_tile(p, n, std::min(plan_.last_row_needed(layer, s), rows_of(p) - 1));
   }
-  // Backpressure (Controller::wait_for_room): when row `s` of input `n` of `layer` may be made, its
-  // single-input consumers' steps having read their rows by the times the replay before found.
-  double room_time(int layer, int n, int s) {
-    auto& windows = windows_[size_t(layer)];
-    if (windows.empty()) {  // (consumer, window rows), once per layer; (-1, 0) for none
-      for (int c : plan_.consumers[size_t(layer)])
-        if (plan_.backpressured_by(c) &&
-            std::none_of(windows.begin(), windows.end(), [c](const auto& w) { return w.first == c; }))
-          windows.push_back({c, plan_.window_rows(layer, c)});
-      if (windows.empty()) windows.push_back({-1, 0});
+  // Controller::has_room: `bits` fit in the tile's buffer beside its windows and the rows it holds at `at`
+  // (RunState::held_bits: a row is held until every consumer has pulled it, as this replay has got so
+  // far, and its last pull's time has passed; a row gone for good is dropped from the list).
+  bool has_room(int tile, double bits, double at) {
+    auto& list = held_[size_t(tile)];
+    double held = 0;
+    for (size_t k = 0; k < list.size();) {
+      const auto& p = ledger_[size_t(list[k].first)];
+      const size_t i = list[k].second;
+      const int left = pulls_of(list[k].first, i) - p.pending[i];
+      if (left <= 0 && p.release_ns[i] <= exec_) {
+        list[k] = list.back();
+        list.pop_back();
+        continue;
+      }
+      if (left > 0 || p.release_ns[i] > at) held += p.held_bits;
+      ++k;
     }
+    return bits <= plan_.buffers.capacity_bits - plan_.buffers.window_bits[size_t(tile)] - held;
+  }
+  // Backpressure (Controller::wait_for_room): when row `s` of input `n` of `layer` may be made, its
+  // single-input consumers' steps of this replay having read their rows (start_of waited for them).
+  double room_time(int layer, int n, int s) {
     double t = 0.0;
-    for (const auto& [c, w] : windows) {
-      if (c < 0) break;
+    for (const auto& [c, w] : windows_[size_t(layer)]) {
       const int64_t done = plan_.room_steps(layer, c, n, s, w);
-      const auto& freed = freed_before_[size_t(c)];
+      const auto& freed = ledger_[size_t(c)].freed_ns;
       if (done > 0 && size_t(done) <= freed.size()) t = std::max(t, freed[size_t(done - 1)]);
     }
     return t;
@@ -652,9 +673,6 @@ class Replay {
 
   bool ran_ = false;
 
-  bool spilled_by_plan(int layer, size_t index) const {
-    return spills_ && index < (*spills_)[size_t(layer)].size() && (*spills_)[size_t(layer)][index];
-  }
 
   // Puts `layer` in the queue at its next step's start, or marks it waiting for another layer's step.
   // The queue is ordered by when the SystemC run would execute the step: a layer thread that has run
@@ -706,6 +724,13 @@ class Replay {
       if (turn_ != operands_.turn_of(layer, n)) return -1;
       t = std::max(t, pool_free_);
     }
+    if (contend_ && plan_.options.dataflow == tiles::Dataflow::pipelined)
+      for (const auto& [c, w] : windows_[size_t(layer)]) {  // room in the consumers' windows (room_time)
+        const int64_t done = plan_.room_steps(layer, c, n, s, w);
+        if (done <= 0) continue;
+        if (int64_t(ledger_[size_t(c)].freed_ns.size()) < done) return -1;
+        exec = std::max(exec, freed_exec_[size_t(c)][size_t(done - 1)]);
+      }
     return t;
   }
 
@@ -729,8 +754,7 @@ class Replay {
       const size_t index = me.ready_ns.size();
       bool input_left = false;
       if (l.op == OpKind::input) {
-        input_left = pulls_of(layer, index) > 0 && spilled_by_plan(layer, index);
-        key_.push_back(input_left);
+        // whether the row is left off-chip: decided below, when the step begins
       } else if (lm.weighted) {
         copy = lane = plan_.copy_of(layer, n, s);
         auto& delivered = delivered_[size_t(layer)];
@@ -756,8 +780,8 @@ class Replay {
       if (found == lanes.end()) found = lanes.insert(lanes.end(), {lane, {0.0, 0.0}});
       auto& formed = found->second;
       t = std::max(t, formed.first);
-      // backpressure (pipelined): the consumers' windows must have room, as the replay before read them
-      if (!freed_before_.empty() && plan_.options.dataflow == tiles::Dataflow::pipelined) {
+      // backpressure (pipelined, the replay that contends): room in the consumers' windows
+      if (contend_ && plan_.options.dataflow == tiles::Dataflow::pipelined) {
         const double room = room_time(layer, n, s);
         if (room > t) {
           me.stall_ns += room - t;
@@ -765,42 +789,85 @@ class Replay {
         }
       }
       me.start_ns = std::min(me.start_ns, t);
-      decided_[size_t(layer)].push_back(t);
       // the pulls happen when the step begins
       if (l.op != OpKind::input) {
         if (lm.weighted) pulled(l.inputs.front(), n, have, last_in, t);
         else
           for (size_t k = 0; k < ranges.size(); ++k) pulled(l.inputs[k], n, ranges[k].first, ranges[k].second, t);
       }
-      // the row is kept in the buffer of the tile that made it until every consumer has pulled it, or
-      // goes off-chip (the spill plan); a network-input row without room stays off-chip
+      // the row is kept in the buffer of the tile that made it until every consumer has pulled it, or goes
+      // off-chip: in the replay that contends, when the buffer has no room for it as it is formed (as the
+      // SystemC run decides); a network-input row without room when its step begins stays off-chip
       const int pulls = pulls_of(layer, index);
       const bool held = pulls > 0 && me.held_bits > 0 && !is_constant;
-      const bool spill = l.op == OpKind::input ? input_left
-                         : is_constant         ? plan_.buffers.streamed[size_t(layer)] != 0
-                                               : held && spilled_by_plan(layer, index);
-      if (spill && !is_constant) ++me.spilled_rows;
-      key_.push_back(spill);
+      const bool online = contend_ && online_spills_;
+      if (l.op == OpKind::input) {
+        input_left = online && pulls > 0 && !has_room(plan_.home_of(layer), double(uint64_t(row_bits(layer))), t);
+        key_.push_back(input_left);
+      }
+      const bool streamed = is_constant && plan_.buffers.streamed[size_t(layer)] != 0;
       // a matmul on spare crossbars depends on the turn's state: worked out every step
       const bool cacheable = !(l.op == OpKind::matmul && operands_.on);
       const double held_bits = me.held_bits;
-      const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
-        double r = at, nx = at;
-        int where = lm.home_tile;
-        uint64_t store = 0;
-        if (l.op == OpKind::input) nx = step_input(layer, input_left, at, r, where, store);
-        else if (lm.weighted) nx = step_weighted(layer, n, copy, have, last_in, at, r, where, store);
-        else nx = step_digital(layer, n, s, lane, ranges_, at, r, where, store);
-        if (spill && l.op != OpKind::input && !is_constant) r = transfer(where, kOffchip, layer, uint64_t(held_bits), r);
-        else if (!spill && store > 0) r = buffer(where, false, layer, store, r);
-        rec_->where = where;
-        return {nx, r};
-      });
-      const int where = e.where;
-      const double ready_t = t + e.ready + ready_delay_;
-      const double next = t + e.next + next_delay_;
+      bool spill = false;
+      int where = 0;
+      double ready_t = 0, next = 0;
+      auto step = [&](double at, double& r, int& at_tile, uint64_t& store) {
+        if (l.op == OpKind::input) return step_input(layer, input_left, at, r, at_tile, store);
+        if (lm.weighted) return step_weighted(layer, n, copy, have, last_in, at, r, at_tile, store);
+        return step_digital(layer, n, s, lane, ranges_, at, r, at_tile, store);
+      };
+      if (!contend_) {  // the step and its store as one effect (nothing is spilled)
+        spill = streamed;
+        key_.push_back(spill);
+        const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
+          double r = at;
+          int at_tile = lm.home_tile;
+          uint64_t store = 0;
+          const double nx = step(at, r, at_tile, store);
+          if (spill && l.op != OpKind::input && !is_constant) r = transfer(at_tile, kOffchip, layer, uint64_t(held_bits), r);
+          else if (!spill && store > 0) r = buffer(at_tile, false, layer, store, r);
+          rec_->where = at_tile;
+          return {nx, r};
+        });
+        where = e.where;
+        ready_t = t + e.ready + ready_delay_;
+        next = t + e.next + next_delay_;
+      } else {  // the step, then its store at the time its row is formed (the room test is made then)
+        key_.push_back(2);
+        const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
+          double r = at;
+          int at_tile = lm.home_tile;
+          uint64_t store = 0;
+          const double nx = step(at, r, at_tile, store);
+          rec_->where = at_tile;
+          rec_->store = store;
+          return {nx, r};
+        });
+        where = e.where;
+        const uint64_t store = e.store;
+        const double formed_t = t + e.ready + ready_delay_;
+        next = t + e.next + next_delay_;
+        spill = l.op == OpKind::input ? input_left
+                : is_constant         ? streamed
+                                      : online && held && !has_room(where, held_bits, formed_t);
+        const bool off_chip = spill && l.op != OpKind::input && !is_constant;
+        const uint64_t bits = off_chip ? uint64_t(held_bits) : spill ? 0 : store;
+        ready_t = formed_t;
+        if (bits > 0) {
+          store_key_.assign({layer, -3, where, off_chip ? 1 : 0, int64_t(bits)});
+          const Effect& st = effect(&store_key_, layer, formed_t, [&](double at) -> std::pair<double, double> {
+            const double r = off_chip ? transfer(where, kOffchip, layer, bits, at) : buffer(where, false, layer, bits, at);
+            return {r, r};
+          });
+          ready_t = formed_t + st.ready + ready_delay_;
+        }
+      }
+      if (spill && !is_constant) ++me.spilled_rows;
+      if (online && held && !spill) held_[size_t(where)].push_back({layer, index});
       formed = {formed.second, ready_t};
       me.freed_ns.push_back(std::max(next, me.freed_ns.empty() ? 0.0 : me.freed_ns.back()));
+      freed_exec_[size_t(layer)].push_back(exec_);
       me.pending.push_back(0);  // its pulls, counted as they come
       me.release_ns.push_back(ready_t);
       me.spilled.push_back(spill ? 1 : 0);
@@ -973,14 +1040,9 @@ class Replay {
   const mapper::Mapping& m_;
   const tiles::DataflowPlan& plan_;
   const tiles::OperandPlan& operands_;
-  const SpillPlan* spills_ = nullptr;
   hw::Stats stats_, scratch_{int(g_.layers.size())};
   std::vector<tiles::RowLedger> ledger_;
-  std::vector<std::vector<double>> decided_;
   std::vector<std::vector<int>> pulls_;  // per layer, per row over the stream: pulls (the replay before)
-  // per layer, per step over the stream: when it and the steps before it had read their rows (the
-  // replay before: backpressure)
-  std::vector<std::vector<double>> freed_before_;
   std::vector<std::vector<std::pair<int, int>>> windows_ = std::vector<std::vector<std::pair<int, int>>>(g_.layers.size());
   mapper::RouterGrid grid_;
   int act_;
@@ -1003,7 +1065,7 @@ class Replay {
   std::unordered_map<std::vector<int64_t>, size_t, KeyHash> cache_;
   Effect* rec_ = nullptr;
   double base_ = 0;
-  std::vector<int64_t> key_;
+  std::vector<int64_t> key_, store_key_;
   std::vector<std::pair<int, int>> ranges_;
   std::unordered_map<uint64_t, Use> uses_;
   std::unordered_map<uint64_t, std::vector<std::pair<int, int>>> paths_;
@@ -1016,59 +1078,13 @@ class Replay {
   // every resource's calendar, in the second replay
   std::unordered_map<uint64_t, Calendar> calendars_;  // per resource (contend)
   bool contend_ = false;
+  bool online_spills_ = false;
+  std::vector<std::vector<double>> freed_exec_;  // per layer and step: when it executed
+  std::vector<std::vector<std::pair<int, size_t>>> held_;  // per tile: rows kept in its buffer (layer, index)
   double waited_ = 0;  // requests' waits at the calendars, this replay
   double ready_delay_ = 0, next_delay_ = 0;
   std::vector<double> delays_;  // per booking of the step being applied: its delay
 };
-
-// Which rows spill: on the schedule of replay `r`, each tile's rows in the order they are written;
-// a row is kept if it fits beside the tile's windows and the rows kept before it whose last pull comes
-// after this row's step began (as the SystemC room test counts a row until its last consumer has
-// pulled it), else it spills. A network-input row without room stays off-chip.
-SpillPlan decide_spills(const tiles::DataflowPlan& plan, const Replay& r) {
-  SpillPlan spills(plan.graph.layers.size());
-  struct Row {
-    double write, decided, release, bits;
-    int layer;
-    size_t index;
-  };
-  std::vector<std::vector<Row>> per_tile(plan.buffers.window_bits.size());
-  for (int l : plan.order) {
-    const auto& led = r.ledger()[size_t(l)];
-    spills[size_t(l)].assign(led.ready_ns.size(), 0);
-    if (plan.graph.layers[size_t(l)].op == OpKind::constant) continue;
-    for (size_t i = 0; i < led.ready_ns.size(); ++i) {
-      if (led.pending[i] <= 0 || led.held_bits <= 0) continue;  // not held: nobody pulls it
-      per_tile[size_t(led.where[i])].push_back(
-          {led.ready_ns[i], r.decided()[size_t(l)][i], led.release_ns[i], led.held_bits, l, i});
-    }
-  }
-  for (size_t t = 0; t < per_tile.size(); ++t) {
-    auto& rows = per_tile[t];
-    if (rows.empty()) continue;
-    const double room = plan.buffers.capacity_bits - plan.buffers.window_bits[t];
-    double total = 0;
-    for (const auto& x : rows) total += x.bits;
-    if (total <= room) continue;  // everything fits at once
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.write < b.write; });
-    using Kept = std::pair<double, double>;  // release, bits
-    std::priority_queue<Kept, std::vector<Kept>, std::greater<Kept>> kept;
-    double held = 0;
-    for (const auto& x : rows) {
-      while (!kept.empty() && kept.top().first <= x.decided) {
-        held -= kept.top().second;
-        kept.pop();
-      }
-      if (held + x.bits <= room) {
-        kept.push({x.release, x.bits});
-        held += x.bits;
-      } else {
-        spills[size_t(x.layer)][x.index] = 1;
-      }
-    }
-  }
-  return spills;
-}
 
 // Whether any tile could run out of room on some schedule: the rows it holds (the network input's too)
 // add up to more than its buffer leaves beside its windows.
@@ -1133,23 +1149,15 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, operands);
 
   // Two replays of the stream. The first books nothing (no contention, no spill, no backpressure): it
-  // counts each row's pulls, gives when each consumer step read its rows, and on its schedule the
-  // spills are decided. The second books every resource in a calendar, holds producers for their
-  // consumers' room at the first's read times, and spills those rows: its counts and times are the
-  // result. (Deciding the spills on a replay with calendars instead, and replaying once more, agreed
-  // no better with the SystemC run over the cases of docs/analytical.md and cost a third replay.)
+  // counts each row's pulls. The second books every resource in a calendar, holds producers for room in
+  // their consumers' windows (Controller::wait_for_room) and spills a row when its tile's buffer has no
+  // room for it as it is formed (Controller::has_room), both as the replay gets there, in the order the
+  // SystemC threads run: its counts and times are the result. (Spills decided on the first replay's
+  // schedule, with backpressure timed on it, were up to 23 % off where rows spill; docs/analytical.md.)
   Replay replay(graph, hw, mapping, plan, operands);
-  replay.run(nullptr);
-  SpillPlan spills;
-  if (may_spill(plan, replay)) {
-    spills = decide_spills(plan, replay);
-  } else {  // every tile holds all the rows it ever holds at once: no schedule spills
-    spills.resize(graph.layers.size());
-    for (int l : plan.order) spills[size_t(l)].assign(replay.ledger()[size_t(l)].ready_ns.size(), 0);
-  }
-  std::vector<tiles::RowLedger> decided_on = replay.ledger();  // for the buffer occupancy (below)
-  replay.contend();
-  replay.run(&spills);
+  replay.run();
+  replay.contend(may_spill(plan, replay));
+  replay.run();
   replay.summarize();
   const Replay& rp = replay;
 
@@ -1196,21 +1204,6 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
       }
   }
   fill_buffer_results(r, plan, [&ledger](int l) -> const tiles::RowLedger& { return ledger[size_t(l)]; }, false);
-  {  // the buffer peak on the schedule the spills were decided on: there every tile holds at most its
-     // capacity (a row was kept only if it fitted beside the rows held when its step began)
-    for (int l : plan.order) {
-      auto& led = decided_on[size_t(l)];
-      led.spilled.assign(spills[size_t(l)].begin(), spills[size_t(l)].end());
-      led.spilled.resize(led.ready_ns.size(), 0);
-      if (graph.layers[size_t(l)].op == OpKind::input)  // rows left off-chip
-        for (size_t i = 0; i < led.spilled.size() && i < ledger[size_t(l)].spilled.size(); ++i)
-          led.spilled[i] = ledger[size_t(l)].spilled[i];
-    }
-    r.peak_buffer_bits = 0;
-    for (const auto& tile : buffer_occupancy(
-             plan, [&decided_on](int l) -> const tiles::RowLedger& { return decided_on[size_t(l)]; }))
-      for (const auto& [t, level] : tile) r.peak_buffer_bits = std::max(r.peak_buffer_bits, level);
-  }
   {  // the 8 busiest: named only once chosen (a chip has thousands of resources)
     std::vector<std::pair<double, uint64_t>> top;
     for (const auto& [k, u] : rp.uses())

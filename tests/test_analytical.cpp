@@ -323,6 +323,14 @@ TEST_P(Contended, LatencyWithinTheMeasuredBound) {
     EXPECT_EQ(b.analytical["counts"][action], b.systemc["counts"][action]) << action;
   EXPECT_DOUBLE_EQ(b.analytical["area_mm2"]["total"].get<double>(),
                    b.systemc["area_mm2"]["total"].get<double>());
+  // rows go off-chip as the SystemC run sends them: each row's room test is made as the replay reaches
+  // it, with the rows its tile holds then (over the 216 cases of docs/analytical.md: within 5 % where 50
+  // or more rows leave the chip, a median of 0.19 %)
+  auto off_chip = [](const nlohmann::json& j) {
+    return j["buffer"]["spilled_rows"].get<double>() + j["buffer"]["input_rows_left_off_chip"].get<double>();
+  };
+  EXPECT_LE(std::abs(off_chip(b.analytical) - off_chip(b.systemc)), 0.05 * off_chip(b.systemc) + 2)
+      << "SystemC " << off_chip(b.systemc) << " rows off-chip, analytical " << off_chip(b.analytical);
 }
 
 INSTANTIATE_TEST_SUITE_P(Analytical, Contended,
