@@ -77,12 +77,12 @@ struct Effect {
   std::vector<Booking> bookings;
   std::vector<std::pair<int, uint64_t>> spill_reads;  // (producer, rows read back from off-chip)
   int where = 0;  // a step: the tile whose buffer takes its output row
-  uint64_t store = 0;  // a step without its store (the replay that contends): the bits it stores
+  uint64_t store = 0;  // a step (its store is an effect of its own): the bits it stores
   // applications: how many, and the first and last t
   uint64_t applied = 0;
   double first = kInf, last = -kInf;
   // its bookings in the order of their starts and of their ends, and each booking's calendar (worked
-  // out once per replay that contends: epoch 1)
+  // out when first applied: epoch 1)
   int epoch = 0;
   std::vector<size_t> contended, by_end;
   std::vector<class Calendar*> calendars;
@@ -167,6 +167,13 @@ class Replay {
     formed_.resize(g.layers.size());
     pos_.assign(g.layers.size(), 0);
     for (size_t k = 0; k < plan.order.size(); ++k) pos_[size_t(plan.order[k])] = k;
+    for (int l : plan.order) {  // per layer and row over the stream: the pulls it gets
+      const int rows = std::max(0, plan.rows[size_t(l)]);
+      auto& pulls = pulls_[size_t(l)];
+      pulls.resize(size_t(inputs) * size_t(rows));
+      for (int n = 0; n < inputs; ++n)
+        for (int r = 0; r < rows; ++r) pulls[size_t(n) * size_t(rows) + size_t(r)] = plan.pulls_of(l, n, r);
+    }
     for (int l : plan.order) {  // per layer: (consumer, window rows) of the consumers that backpressure it
       auto& windows = windows_[size_t(l)];
       for (int c : plan_.consumers[size_t(l)])
@@ -176,45 +183,23 @@ class Replay {
     }
   }
 
-  // One replay of the stream: without calendars, spills or backpressure (the first), or, after contend(),
-  // with them. A second call starts over, keeping the effects worked out (an effect is the same whenever
-  // its key is).
+  // The replay of the stream (once per Replay).
   void run() {
     reset();
-    if (!contend_ && plan_.options.dataflow == tiles::Dataflow::pipelined && !operands_.on) {
-      // Without calendars a step's times depend only on its input rows and its own thread (no
-      // backpressure in this replay): the layers may be taken one after another in
-      // topological order, every producer's rows known before a consumer's step needs them, with the
-      // same result as the queue of threads (except layer by layer, where a layer waits for the one
-      // before it, and for matmuls taking turns on the spare crossbars).
-      for (int l : plan_.order) {
-        const size_t steps = size_t(ledger_[size_t(l)].rows) * size_t(plan_.options.inputs);
-        while (cursor_[size_t(l)] < steps) {
-          double exec = 0;
-          const double t = start_of(l, exec);
-          if (t < 0) throw std::logic_error("analytical: a step's input rows were not made before it");
-          exec_ = exec;
-          execute(l, t);
-          wake_.clear();
-        }
-      }
-    } else {
-      for (int l : plan_.order) offer(l);
-      while (!queue_.empty()) {
-        const auto [exec, layer] = queue_.top();
-        queue_.pop();
-        exec_ = exec;
-        execute(layer, start_[size_t(layer)]);
-        offer(layer);
-        for (int c : plan_.consumers[size_t(layer)])
-          if (waiting_[size_t(c)]) offer(c);
-        for (int w : wake_)
-          if (waiting_[size_t(w)]) offer(w);  // (a layer is in the queue at most once)
-        if (contend_)  // a producer waiting for room in this layer's window
-          for (int p : g_.layers[size_t(layer)].inputs)
-            if (const int src = plan_.source_of(p); waiting_[size_t(src)]) offer(src);
-        wake_.clear();
-      }
+    for (int l : plan_.order) offer(l);
+    while (!queue_.empty()) {
+      const auto [exec, layer] = queue_.top();
+      queue_.pop();
+      exec_ = exec;
+      execute(layer, start_[size_t(layer)]);
+      offer(layer);
+      for (int c : plan_.consumers[size_t(layer)])
+        if (waiting_[size_t(c)]) offer(c);
+      for (int w : wake_)
+        if (waiting_[size_t(w)]) offer(w);  // (a layer is in the queue at most once)
+      for (int p : g_.layers[size_t(layer)].inputs)  // a producer waiting for room in this layer's window
+        if (const int src = plan_.source_of(p); waiting_[size_t(src)]) offer(src);
+      wake_.clear();
     }
     for (int l : plan_.order)  // every step ran (a layer left waiting for room or rows would be a model bug)
       if (cursor_[size_t(l)] < size_t(ledger_[size_t(l)].rows) * size_t(plan_.options.inputs))
@@ -224,7 +209,6 @@ class Replay {
       const auto& c = ledger_[size_t(l)].complete_ns;
       for (size_t n = 0; n < c.size() && n < done_.size(); ++n) done_[n] = std::max(done_[n], c[n]);
     }
-    ran_ = true;
   }
 
   // Counts and resource use of the last replay (stats(), uses()) from every effect x its applications:
@@ -253,13 +237,6 @@ class Replay {
 
  private:
   void reset() {
-    // the pulls each row gets are counted as they happen (RunState::pulls_of's count): a later replay
-    // knows them before the row is made, which its room test needs; and when the consumers read their
-    // rows (backpressure)
-    if (ran_) {
-      pulls_.resize(ledger_.size());
-      for (int l : plan_.order) pulls_[size_t(l)] = ledger_[size_t(l)].pending;
-    }
     for (int l : plan_.order) {
       auto& p = ledger_[size_t(l)];
       for (auto* v : {&p.ready_ns, &p.release_ns, &p.complete_ns}) v->clear();
@@ -301,15 +278,6 @@ class Replay {
   }
 
  public:
-  // The next replay books every resource in a calendar (contention); the first books none.
-  // With `spills`, the rows are spilled as the SystemC run spills them: a row goes off-chip when, as it is
-  // formed, the tile's buffer has no room beside its windows and the rows held (Controller::has_room).
-  void contend(bool spills) {
-    online_spills_ = spills;
-    calendars_.clear();
-    for (auto& e : effects_) e.epoch = 0;  // their calendar pointers are stale
-    contend_ = true;
-  }
   // Time requests waited for busy resources in the last replay (sim::RunResult::resource_wait_ns).
   double waited_ns() const { return waited_; }
 
@@ -339,10 +307,10 @@ class Replay {
     e.first = std::min(e.first, t);
     e.last = std::max(e.last, t);
     for (const auto& [p, rows] : e.spill_reads) ledger_[size_t(p)].spill_reads += rows;
-    // contended resources: their bookings take the earliest gap in the resource's calendar at or after
+    // every booking takes the earliest gap in the resource's calendar at or after
     // the time asked (hw::Resource, as the SystemC run books them); the wait delays the rest of the step
     ready_delay_ = next_delay_ = 0;
-    if (!contend_ || e.bookings.empty()) return;
+    if (e.bookings.empty()) return;
     if (e.epoch != 1) {  // its bookings by start, and by end; each booking's calendar
       e.epoch = 1;
       e.contended.resize(e.bookings.size());
@@ -445,11 +413,9 @@ class Replay {
     }
     key.push_back(-2);  // end of this input's runs
   }
-  // Pulls of row `index` (over the stream) of `layer`, as the replay before counted them (the pulls a
-  // row waits for before its buffer space is free); none known in a first replay, which spills nothing.
-  int pulls_of(int layer, size_t index) const {
-    return pulls_.empty() ? 1 : pulls_[size_t(layer)][index];
-  }
+  // Pulls of row `index` (over the stream) of `layer`: the pulls a row waits for before its buffer space
+  // is free (DataflowPlan::pulls_of, as the SystemC run counts them).
+  int pulls_of(int layer, size_t index) const { return pulls_[size_t(layer)][index]; }
 
   // A tile unit (bus, output register, pool, activation, accumulate, matrix): counts, books, returns the end.
   double op(int tile, Unit unit, Action a, int layer, uint64_t ops, double t) {
@@ -671,7 +637,6 @@ class Replay {
     return t;
   }
 
-  bool ran_ = false;
 
 
   // Puts `layer` in the queue at its next step's start, or marks it waiting for another layer's step.
@@ -724,7 +689,7 @@ class Replay {
       if (turn_ != operands_.turn_of(layer, n)) return -1;
       t = std::max(t, pool_free_);
     }
-    if (contend_ && plan_.options.dataflow == tiles::Dataflow::pipelined)
+    if (plan_.options.dataflow == tiles::Dataflow::pipelined)
       for (const auto& [c, w] : windows_[size_t(layer)]) {  // room in the consumers' windows (room_time)
         const int64_t done = plan_.room_steps(layer, c, n, s, w);
         if (done <= 0) continue;
@@ -780,8 +745,8 @@ class Replay {
       if (found == lanes.end()) found = lanes.insert(lanes.end(), {lane, {0.0, 0.0}});
       auto& formed = found->second;
       t = std::max(t, formed.first);
-      // backpressure (pipelined, the replay that contends): room in the consumers' windows
-      if (contend_ && plan_.options.dataflow == tiles::Dataflow::pipelined) {
+      // backpressure (pipelined): room in the consumers' windows
+      if (plan_.options.dataflow == tiles::Dataflow::pipelined) {
         const double room = room_time(layer, n, s);
         if (room > t) {
           me.stall_ns += room - t;
@@ -796,13 +761,12 @@ class Replay {
           for (size_t k = 0; k < ranges.size(); ++k) pulled(l.inputs[k], n, ranges[k].first, ranges[k].second, t);
       }
       // the row is kept in the buffer of the tile that made it until every consumer has pulled it, or goes
-      // off-chip: in the replay that contends, when the buffer has no room for it as it is formed (as the
-      // SystemC run decides); a network-input row without room when its step begins stays off-chip
+      // off-chip when the buffer has no room for it as it is formed (as the SystemC run decides); a
+      // network-input row without room when its step begins stays off-chip
       const int pulls = pulls_of(layer, index);
       const bool held = pulls > 0 && me.held_bits > 0 && !is_constant;
-      const bool online = contend_ && online_spills_;
       if (l.op == OpKind::input) {
-        input_left = online && pulls > 0 && !has_room(plan_.home_of(layer), double(uint64_t(row_bits(layer))), t);
+        input_left = pulls > 0 && !has_room(plan_.home_of(layer), double(uint64_t(row_bits(layer))), t);
         key_.push_back(input_left);
       }
       const bool streamed = is_constant && plan_.buffers.streamed[size_t(layer)] != 0;
@@ -817,23 +781,7 @@ class Replay {
         if (lm.weighted) return step_weighted(layer, n, copy, have, last_in, at, r, at_tile, store);
         return step_digital(layer, n, s, lane, ranges_, at, r, at_tile, store);
       };
-      if (!contend_) {  // the step and its store as one effect (nothing is spilled)
-        spill = streamed;
-        key_.push_back(spill);
-        const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
-          double r = at;
-          int at_tile = lm.home_tile;
-          uint64_t store = 0;
-          const double nx = step(at, r, at_tile, store);
-          if (spill && l.op != OpKind::input && !is_constant) r = transfer(at_tile, kOffchip, layer, uint64_t(held_bits), r);
-          else if (!spill && store > 0) r = buffer(at_tile, false, layer, store, r);
-          rec_->where = at_tile;
-          return {nx, r};
-        });
-        where = e.where;
-        ready_t = t + e.ready + ready_delay_;
-        next = t + e.next + next_delay_;
-      } else {  // the step, then its store at the time its row is formed (the room test is made then)
+      {  // the step, then its store at the time its row is formed (the room test is made then)
         key_.push_back(2);
         const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
           double r = at;
@@ -850,7 +798,7 @@ class Replay {
         next = t + e.next + next_delay_;
         spill = l.op == OpKind::input ? input_left
                 : is_constant         ? streamed
-                                      : online && held && !has_room(where, held_bits, formed_t);
+                                      : held && !has_room(where, held_bits, formed_t);
         const bool off_chip = spill && l.op != OpKind::input && !is_constant;
         const uint64_t bits = off_chip ? uint64_t(held_bits) : spill ? 0 : store;
         ready_t = formed_t;
@@ -864,7 +812,7 @@ class Replay {
         }
       }
       if (spill && !is_constant) ++me.spilled_rows;
-      if (online && held && !spill) held_[size_t(where)].push_back({layer, index});
+      if (held && !spill) held_[size_t(where)].push_back({layer, index});
       formed = {formed.second, ready_t};
       me.freed_ns.push_back(std::max(next, me.freed_ns.empty() ? 0.0 : me.freed_ns.back()));
       freed_exec_[size_t(layer)].push_back(exec_);
@@ -1042,7 +990,7 @@ class Replay {
   const tiles::OperandPlan& operands_;
   hw::Stats stats_, scratch_{int(g_.layers.size())};
   std::vector<tiles::RowLedger> ledger_;
-  std::vector<std::vector<int>> pulls_;  // per layer, per row over the stream: pulls (the replay before)
+  std::vector<std::vector<int>> pulls_ = std::vector<std::vector<int>>(g_.layers.size());  // per layer and row over the stream
   std::vector<std::vector<std::pair<int, int>>> windows_ = std::vector<std::vector<std::pair<int, int>>>(g_.layers.size());
   mapper::RouterGrid grid_;
   int act_;
@@ -1076,30 +1024,13 @@ class Replay {
   std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
   // every resource's calendar, in the second replay
-  std::unordered_map<uint64_t, Calendar> calendars_;  // per resource (contend)
-  bool contend_ = false;
-  bool online_spills_ = false;
+  std::unordered_map<uint64_t, Calendar> calendars_;  // per resource
   std::vector<std::vector<double>> freed_exec_;  // per layer and step: when it executed
   std::vector<std::vector<std::pair<int, size_t>>> held_;  // per tile: rows kept in its buffer (layer, index)
   double waited_ = 0;  // requests' waits at the calendars, this replay
   double ready_delay_ = 0, next_delay_ = 0;
   std::vector<double> delays_;  // per booking of the step being applied: its delay
 };
-
-// Whether any tile could run out of room on some schedule: the rows it holds (the network input's too)
-// add up to more than its buffer leaves beside its windows.
-bool may_spill(const tiles::DataflowPlan& plan, const Replay& r) {
-  std::vector<double> total(plan.buffers.window_bits.size(), 0.0);
-  for (int l : plan.order) {
-    const auto& led = r.ledger()[size_t(l)];
-    if (plan.graph.layers[size_t(l)].op == OpKind::constant || led.held_bits <= 0) continue;
-    for (size_t i = 0; i < led.ready_ns.size(); ++i)
-      if (led.pending[i] > 0) total[size_t(led.where[i])] += led.held_bits;
-  }
-  for (size_t t = 0; t < total.size(); ++t)
-    if (total[t] > plan.buffers.capacity_bits - plan.buffers.window_bits[t]) return true;
-  return false;
-}
 
 // Names as tiles::Chip names its resources.
 std::string name_of(uint64_t key, int chip_tiles) {
@@ -1148,15 +1079,12 @@ RunResult evaluate(const workloads::Graph& graph, const models::HardwareSpec& hw
   tiles::OperandPlan operands;
   const RunResult::OperandWrites writes = plan_operand_writes(graph, hw, mapping, operands);
 
-  // Two replays of the stream. The first books nothing (no contention, no spill, no backpressure): it
-  // counts each row's pulls. The second books every resource in a calendar, holds producers for room in
-  // their consumers' windows (Controller::wait_for_room) and spills a row when its tile's buffer has no
-  // room for it as it is formed (Controller::has_room), both as the replay gets there, in the order the
-  // SystemC threads run: its counts and times are the result. (Spills decided on the first replay's
-  // schedule, with backpressure timed on it, were up to 23 % off where rows spill; docs/analytical.md.)
+  // One replay of the stream. It books every resource in a calendar, holds producers for room in their
+  // consumers' windows (Controller::wait_for_room) and spills a row when its tile's buffer has no room
+  // for it as it is formed (Controller::has_room), both as the replay gets there, in the order the
+  // SystemC threads run. (Until 2026-12-01 a first, contention-free replay came before it, and the spills
+  // and backpressure were timed on that one's schedule: up to 17 % off where rows spill; docs/analytical.md.)
   Replay replay(graph, hw, mapping, plan, operands);
-  replay.run();
-  replay.contend(may_spill(plan, replay));
   replay.run();
   replay.summarize();
   const Replay& rp = replay;
