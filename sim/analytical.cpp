@@ -273,6 +273,7 @@ class Replay {
     waiting_.assign(layers, 0);
     freed_exec_.assign(layers, {});
     held_.assign(plan_.buffers.window_bits.size(), {});
+    held_pending_.assign(plan_.buffers.window_bits.size(), 0.0);
     delivered_input_.assign(size_t(plan_.options.inputs), 0);
     turn_ = 0;
   }
@@ -394,11 +395,17 @@ class Replay {
     return p.where[size_t(n) * size_t(p.rows) + size_t(row)];
   }
   void pulled(int producer, int n, int after, int last, double t) {
-    auto& p = ledger_[size_t(plan_.source_of(producer))];
+    const int src = plan_.source_of(producer);
+    auto& p = ledger_[size_t(src)];
+    const bool keeps = p.held_bits > 0 && g_.layers[size_t(src)].op != OpKind::constant;
     for (int r = std::max(0, after + 1); r <= last; ++r) {
       const size_t i = size_t(n) * size_t(p.rows) + size_t(r);
       p.release_ns[i] = std::max(p.release_ns[i], t);
-      ++p.pending[i];
+      // its last pull: a row kept in its tile's buffer is held from now on only until its release
+      if (++p.pending[i] == pulls_of(src, i) && keeps && !p.spilled[i]) {
+        held_pending_[size_t(p.where[i])] -= p.held_bits;
+        held_[size_t(p.where[i])].push_back({src, i});
+      }
     }
   }
   // The rows (after, last] of `producer` as runs of one source: appended to `key` as (source, rows).
@@ -607,20 +614,21 @@ class Replay {
   }
   // Controller::has_room: `bits` fit in the tile's buffer beside its windows and the rows it holds at `at`
   // (RunState::held_bits: a row is held until every consumer has pulled it, as this replay has got so
-  // far, and its last pull's time has passed; a row gone for good is dropped from the list).
+  // far, and its last pull's time has passed). The rows some consumer has still to pull are a running
+  // sum; the pulled ones wait in a list until their last pull's time has passed for good (`now`). Row
+  // sizes are whole bits, so the sums are exact in any order.
   bool has_room(int tile, double bits, double at) {
     auto& list = held_[size_t(tile)];
-    double held = 0;
+    double held = held_pending_[size_t(tile)];
     for (size_t k = 0; k < list.size();) {
       const auto& p = ledger_[size_t(list[k].first)];
       const size_t i = list[k].second;
-      const int left = pulls_of(list[k].first, i) - p.pending[i];
-      if (left <= 0 && p.release_ns[i] <= exec_) {
+      if (p.release_ns[i] <= exec_) {
         list[k] = list.back();
         list.pop_back();
         continue;
       }
-      if (left > 0 || p.release_ns[i] > at) held += p.held_bits;
+      if (p.release_ns[i] > at) held += p.held_bits;
       ++k;
     }
     return bits <= plan_.buffers.capacity_bits - plan_.buffers.window_bits[size_t(tile)] - held;
@@ -812,7 +820,7 @@ class Replay {
         }
       }
       if (spill && !is_constant) ++me.spilled_rows;
-      if (held && !spill) held_[size_t(where)].push_back({layer, index});
+      if (held && !spill) held_pending_[size_t(where)] += held_bits;  // until its last pull (pulled)
       formed = {formed.second, ready_t};
       me.freed_ns.push_back(std::max(next, me.freed_ns.empty() ? 0.0 : me.freed_ns.back()));
       freed_exec_[size_t(layer)].push_back(exec_);
@@ -1026,7 +1034,8 @@ class Replay {
   // every resource's calendar, in the second replay
   std::unordered_map<uint64_t, Calendar> calendars_;  // per resource
   std::vector<std::vector<double>> freed_exec_;  // per layer and step: when it executed
-  std::vector<std::vector<std::pair<int, size_t>>> held_;  // per tile: rows kept in its buffer (layer, index)
+  std::vector<std::vector<std::pair<int, size_t>>> held_;  // per tile: kept rows pulled by all (layer, index)
+  std::vector<double> held_pending_;  // per tile: bits of the kept rows some consumer has still to pull
   double waited_ = 0;  // requests' waits at the calendars, this replay
   double ready_delay_ = 0, next_delay_ = 0;
   std::vector<double> delays_;  // per booking of the step being applied: its delay
