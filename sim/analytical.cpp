@@ -146,8 +146,8 @@ struct KeyHash {
   }
 };
 
-
-// One replay of the dataflow over the stream, each transaction at its unloaded time.
+// The replay of the dataflow over the stream: every transaction booked in its resource's calendar, the
+// controller's room tests (backpressure, spills) made as the replay reaches them.
 class Replay {
  public:
   Replay(const workloads::Graph& g, const models::HardwareSpec& hw, const mapper::Mapping& m,
@@ -284,7 +284,6 @@ class Replay {
 
   const hw::Stats& stats() const { return stats_; }
   const std::vector<tiles::RowLedger>& ledger() const { return ledger_; }
-  // per layer and row over the stream: when the step making it began (its room test is made then)
   const std::vector<double>& done() const { return done_; }
   const std::unordered_map<uint64_t, Use>& uses() const { return uses_; }
 
@@ -646,7 +645,6 @@ class Replay {
   }
 
 
-
   // Puts `layer` in the queue at its next step's start, or marks it waiting for another layer's step.
   // The queue is ordered by when the SystemC run would execute the step: a layer thread that has run
   // a step synchronises to its end, and one waiting for a row wakes when the producer's step that made
@@ -790,7 +788,6 @@ class Replay {
         return step_digital(layer, n, s, lane, ranges_, at, r, at_tile, store);
       };
       {  // the step, then its store at the time its row is formed (the room test is made then)
-        key_.push_back(2);
         const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
           double r = at;
           int at_tile = lm.home_tile;
