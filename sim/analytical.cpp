@@ -1028,7 +1028,7 @@ class Replay {
   // per layer and lane: when its two latest steps had their rows formed (double-buffered operands)
   std::vector<std::vector<std::pair<int, std::pair<double, double>>>> formed_;
   double pool_free_ = 0;
-  // every resource's calendar, in the second replay
+  // every resource's calendar
   std::unordered_map<uint64_t, Calendar> calendars_;  // per resource
   std::vector<std::vector<double>> freed_exec_;  // per layer and step: when it executed
   std::vector<std::vector<std::pair<int, size_t>>> held_;  // per tile: kept rows pulled by all (layer, index)
