@@ -146,8 +146,8 @@ json to_json(const RunResult& r) {
                        {"busiest_per_inference_ns", r.analytical.busiest_per_inference_ns},
                        {"model", "the SystemC run's transactions replayed without an event kernel in the order "
                                  "its threads execute them, every resource booked in a calendar; backpressure "
-                                 "at the consumer times of a replay without contention, and spills decided on "
-                                 "its schedule, every row kept there (docs/analytical.md)"}};
+                                 "and spills decided by the controller's room tests as the replay reaches them "
+                                 "(docs/analytical.md)"}};
   json busiest = json::array();
   for (const auto& [name, ns] : r.busiest)
     busiest.push_back({{"resource", name}, {"busy_ns", ns}, {"busy_fraction", ns / r.total_ns}});
@@ -307,7 +307,7 @@ void print_table(std::ostream& os, const RunResult& r) {
     os << "  analytical   busiest " << common::printable(a.busiest, 60) << ", " << si(a.busiest_per_inference_ns * 1e-9, "s")
        << " per inference";
     if (r.options.inputs > 1) os << "; the stream's pace " << si(a.period_ns * 1e-9, "s");
-    os << "; spills and backpressure from a replay without contention (docs/analytical.md)\n" << std::defaultfloat;
+    os << "; spills and backpressure decided as the replay goes (docs/analytical.md)\n" << std::defaultfloat;
   } else {
     os << "  contention   requests waited " << std::fixed << std::setprecision(0)
        << r.resource_wait_ns * r.clock_ghz / std::max(1, r.options.inputs)
