@@ -163,9 +163,22 @@ class Replay {
       const size_t n = size_t(inputs) * size_t(std::max(0, p.rows));
       p.ready_ns.reserve(n);
     }
-    delivered_.resize(g.layers.size());
-    formed_.resize(g.layers.size());
-    pos_.assign(g.layers.size(), 0);
+    const size_t layers = g.layers.size(), tiles = plan.buffers.window_bits.size();
+    delivered_.assign(layers, {-1, {}});
+    formed_.resize(layers);
+    thread_t_.assign(layers, 0.0);
+    done_.assign(size_t(inputs), 0.0);
+    cursor_.assign(layers, 0);
+    start_.assign(layers, 0.0);
+    room_.assign(layers, 0.0);
+    published_.resize(layers);
+    complete_acc_.assign(layers, 0.0);
+    waiting_.assign(layers, 0);
+    freed_exec_.resize(layers);
+    held_.resize(tiles);
+    held_pending_.assign(tiles, 0.0);
+    delivered_input_.assign(size_t(inputs), 0);
+    pos_.assign(layers, 0);
     for (size_t k = 0; k < plan.order.size(); ++k) pos_[size_t(plan.order[k])] = k;
     for (int l : plan.order) {  // per layer and row over the stream: the pulls it gets
       const int rows = std::max(0, plan.rows[size_t(l)]);
@@ -183,9 +196,10 @@ class Replay {
     }
   }
 
-  // The replay of the stream (once per Replay).
+  // The replay of the stream (once per Replay). Steps go in the order the SystemC threads execute them
+  // (a step starts once its input rows are in, the input before has gone through its layer, ...): each
+  // resource's calendar is booked in about the order of time, as the SystemC threads book it.
   void run() {
-    reset();
     for (int l : plan_.order) offer(l);
     while (!queue_.empty()) {
       const auto [exec, layer] = queue_.top();
@@ -236,48 +250,6 @@ class Replay {
   }
 
  private:
-  void reset() {
-    for (int l : plan_.order) {
-      auto& p = ledger_[size_t(l)];
-      for (auto* v : {&p.ready_ns, &p.release_ns, &p.complete_ns}) v->clear();
-      p.where.clear();
-      p.pending.clear();
-      p.freed_ns.clear();
-      p.stall_ns = 0;
-      p.spilled.clear();
-      p.start_ns = kInf;
-      p.end_ns = 0;
-      p.spilled_rows = p.spill_reads = 0;
-      delivered_[size_t(l)] = {-1, {}};
-      formed_[size_t(l)].clear();
-    }
-    for (auto& e : effects_) {
-      e.applied = 0;
-      e.first = kInf;
-      e.last = -kInf;
-    }
-    uses_.clear();
-    waited_ = 0;
-    stats_ = hw::Stats(int(g_.layers.size()));
-    pool_free_ = 0;
-    thread_t_.assign(g_.layers.size(), 0.0);
-    done_.assign(size_t(plan_.options.inputs), 0.0);
-    // Steps in the order of their start times (a step starts once its input rows are in, the input
-    // before has gone through its layer, ...): each resource's calendar is booked in about the order
-    // of time, as the SystemC threads book it.
-    const size_t layers = g_.layers.size();
-    cursor_.assign(layers, 0);
-    start_.assign(layers, 0.0);
-    published_.assign(layers, {});
-    complete_acc_.assign(layers, 0.0);
-    waiting_.assign(layers, 0);
-    freed_exec_.assign(layers, {});
-    held_.assign(plan_.buffers.window_bits.size(), {});
-    held_pending_.assign(plan_.buffers.window_bits.size(), 0.0);
-    delivered_input_.assign(size_t(plan_.options.inputs), 0);
-    turn_ = 0;
-  }
-
  public:
   // Time requests waited for busy resources in the last replay (sim::RunResult::resource_wait_ns).
   double waited_ns() const { return waited_; }
@@ -632,38 +604,27 @@ class Replay {
     }
     return bits <= plan_.buffers.capacity_bits - plan_.buffers.window_bits[size_t(tile)] - held;
   }
-  // Backpressure (Controller::wait_for_room): when row `s` of input `n` of `layer` may be made, its
-  // single-input consumers' steps of this replay having read their rows (start_of waited for them).
-  double room_time(int layer, int n, int s) {
-    double t = 0.0;
-    for (const auto& [c, w] : windows_[size_t(layer)]) {
-      const int64_t done = plan_.room_steps(layer, c, n, s, w);
-      const auto& freed = ledger_[size_t(c)].freed_ns;
-      if (done > 0 && size_t(done) <= freed.size()) t = std::max(t, freed[size_t(done - 1)]);
-    }
-    return t;
-  }
-
-
   // Puts `layer` in the queue at its next step's start, or marks it waiting for another layer's step.
   // The queue is ordered by when the SystemC run would execute the step: a layer thread that has run
   // a step synchronises to its end, and one waiting for a row wakes when the producer's step that made
   // it executes (the row's ready time may still lie ahead: it books from there).
   void offer(int layer) {
     if (cursor_[size_t(layer)] >= size_t(ledger_[size_t(layer)].rows) * size_t(plan_.options.inputs)) return;
-    double exec = 0;
-    const double t = start_of(layer, exec);
+    double exec = 0, room = 0;
+    const double t = start_of(layer, exec, room);
     waiting_[size_t(layer)] = t < 0;
     if (t >= 0) {
       queue_.push({exec, layer});
       start_[size_t(layer)] = t;
+      room_[size_t(layer)] = room;
     }
   }
 
   // When the next step of `layer` may start: its thread's time, the rows it reads ready, layer by layer
   // the layer before (or the input before) done, a matmul's turn on the spare crossbars; -1 while one of
-  // those has not happened yet.
-  double start_of(int layer, double& exec) const {
+  // those has not happened yet. `room`: when its single-input consumers' steps have made room in their
+  // windows (backpressure, Controller::wait_for_room; pipelined), the step waiting for those steps.
+  double start_of(int layer, double& exec, double& room) const {
     const auto& l = g_.layers[size_t(layer)];
     const int rows = ledger_[size_t(layer)].rows;
     const int n = int(cursor_[size_t(layer)] / size_t(rows)), s = int(cursor_[size_t(layer)] % size_t(rows));
@@ -695,11 +656,14 @@ class Replay {
       if (turn_ != operands_.turn_of(layer, n)) return -1;
       t = std::max(t, pool_free_);
     }
+    room = 0.0;
     if (plan_.options.dataflow == tiles::Dataflow::pipelined)
-      for (const auto& [c, w] : windows_[size_t(layer)]) {  // room in the consumers' windows (room_time)
+      for (const auto& [c, w] : windows_[size_t(layer)]) {
         const int64_t done = plan_.room_steps(layer, c, n, s, w);
         if (done <= 0) continue;
-        if (int64_t(ledger_[size_t(c)].freed_ns.size()) < done) return -1;
+        const auto& freed = ledger_[size_t(c)].freed_ns;
+        if (int64_t(freed.size()) < done) return -1;
+        room = std::max(room, freed[size_t(done - 1)]);
         exec = std::max(exec, freed_exec_[size_t(c)][size_t(done - 1)]);
       }
     return t;
@@ -751,13 +715,10 @@ class Replay {
       if (found == lanes.end()) found = lanes.insert(lanes.end(), {lane, {0.0, 0.0}});
       auto& formed = found->second;
       t = std::max(t, formed.first);
-      // backpressure (pipelined): room in the consumers' windows
-      if (plan_.options.dataflow == tiles::Dataflow::pipelined) {
-        const double room = room_time(layer, n, s);
-        if (room > t) {
-          me.stall_ns += room - t;
-          t = room;
-        }
+      // backpressure (pipelined): room in the consumers' windows, as start_of found it
+      if (const double room = room_[size_t(layer)]; room > t) {
+        me.stall_ns += room - t;
+        t = room;
       }
       me.start_ns = std::min(me.start_ns, t);
       // the pulls happen when the step begins
@@ -1004,7 +965,7 @@ class Replay {
   // the schedule: per layer its next step (over the stream), the latest rows' completion of the input it
   // is on, whether it waits for another layer, its position in the topological order
   std::vector<size_t> cursor_;
-  std::vector<double> start_;                   // per layer: its next step's start (queued)
+  std::vector<double> start_, room_;            // per layer: its next step's start, and room (queued)
   std::vector<std::vector<double>> published_;  // per layer and row: when the step making it executed
   double exec_ = 0;                             // when the step being executed executes
   std::vector<double> complete_acc_;
