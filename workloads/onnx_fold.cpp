@@ -67,10 +67,7 @@ void Importer::fold() {
   }
   if (o == "Expand") {
     Ints dims;
-    const Ints shape = static_ints(1, "shape");
-    if (std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; })) {
-      fail("shape " + ints_text(shape) + " has a negative dimension");
-    }
+    const Ints shape = shape_input(1);
     if (!broadcast_dims(x.dims, shape, dims)) fail("cannot expand " + ints_text(x.dims) + " to " + ints_text(shape));
     const Ints strides = strides_of(x.dims);
     return set_const(moved(x, dims, [&](const Ints& idx) { return broadcast_source(idx, x.dims, strides); }));
@@ -87,10 +84,7 @@ Tensor Importer::cast(const Tensor& x, bool real) {
 }
 
 void Importer::constant_of_shape() {
-  const Ints shape = static_ints(0, "shape");
-  for (int64_t d : shape) {
-    if (d < 0) fail("shape " + ints_text(shape) + " has a negative dimension");
-  }
+  const Ints shape = shape_input(0);
   Tensor value = Tensor::of({}, true);
   value.f[0] = 0.0;
   if (const auto* a = attr("value")) value = decode(a->t());

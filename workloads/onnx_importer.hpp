@@ -81,6 +81,12 @@ class Importer {
   // Input i's values, which must be known (a constant small enough to fold, its data in the file).
   const Tensor& known_input(int i, const char* what);
   Ints static_ints(int i, const char* what);
+  // Input i's values as a shape (ConstantOfShape, Expand): static_ints, none negative.
+  Ints shape_input(int i) {
+    Ints shape = static_ints(i, "shape");
+    if (any_negative(shape)) fail("shape " + ints_text(shape) + " has a negative dimension");
+    return shape;
+  }
   // True when the tensor holds real values that are all 0.
   static bool all_zero(const Tensor& t) {
     return t.known && t.real && !t.f.empty() && std::all_of(t.f.begin(), t.f.end(), [](double x) { return x == 0.0; });

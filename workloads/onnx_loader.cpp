@@ -64,7 +64,7 @@ const onnx::AttributeProto* Importer::attr(const char* name) const {
 const Tensor& Importer::known_input(int i, const char* what) {
   const Tensor* t = static_input(i);
   if (!t) fail(std::string(what) + " (input " + std::to_string(i) + ") must be a constant or an initializer");
-  if (std::any_of(t->dims.begin(), t->dims.end(), [](int64_t d) { return d < 0; })) {
+  if (any_negative(t->dims)) {
     fail(std::string(what) + " '" + q(node_->input(i)) + "' has dims " + ints_text(t->dims) +
          ": a dimension cannot be negative");
   }

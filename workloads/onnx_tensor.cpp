@@ -54,10 +54,8 @@ void from_raw(const std::string& raw, Tensor& t) {
 }
 
 Tensor decode(const TensorProto& p) {
-  Tensor t;
-  t.dims.assign(p.dims().begin(), p.dims().end());
-  t.real = is_real_type(p.data_type());
-  t = Tensor::of(t.dims, t.real, p.data_location() != TensorProto::EXTERNAL);
+  Tensor t = Tensor::of(Ints(p.dims().begin(), p.dims().end()), is_real_type(p.data_type()),
+                        p.data_location() != TensorProto::EXTERNAL);
   if (!t.known) return t;
   const int64_t n = t.count();
   size_t width = 0;

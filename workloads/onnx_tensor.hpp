@@ -36,6 +36,10 @@ constexpr size_t kIntsShown = 16;
 std::string ints_text(const Ints& v);
 std::string stem_of(const std::string& path);
 int64_t product(const Ints& dims);
+// True when a dim is negative (a file may declare one; no tensor has such a shape).
+inline bool any_negative(const Ints& dims) {
+  return std::any_of(dims.begin(), dims.end(), [](int64_t d) { return d < 0; });
+}
 // Row-major strides of `dims`, saturating at INT64_MAX (a tensor with a 0 dim may declare others of any
 // size; its strides are never used to index).
 Ints strides_of(const Ints& dims);
@@ -65,8 +69,7 @@ struct Tensor {
     t.dims = std::move(dims);
     t.real = real;
     // a negative dim (a file may declare one) has no values: a product of two of them would look like a count
-    t.known = known && std::none_of(t.dims.begin(), t.dims.end(), [](int64_t d) { return d < 0; }) &&
-              t.count() <= kMaxFoldElements;
+    t.known = known && !any_negative(t.dims) && t.count() <= kMaxFoldElements;
     if (t.known) (real ? void(t.f.assign(size_t(t.count()), 0.0)) : void(t.i.assign(size_t(t.count()), 0)));
     return t;
   }
