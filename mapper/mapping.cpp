@@ -265,17 +265,18 @@ Mapping map_network(const Graph& graph, const models::HardwareSpec& hw, const Ma
   const int per_tile = hw.crossbars_per_tile();
   const int slots = m.crossbars_used;
   if (options.crossbars > 0) {
+    // where a user sets the budget, for the errors below
+    static constexpr const char* kBudgetSetBy = "(--crossbars, or crossbars: in a sweep or search spec)";
     m.chip_tiles = ceil_div(options.crossbars, per_tile);
     if (slots > options.crossbars)
       throw MappingError("network '" + common::printable(graph.name) + "' needs " + std::to_string(slots) + " crossbars with the " +
                          m.mode + " mapping, but the budget is " + std::to_string(options.crossbars) +
-                         "; allowed: a budget of " + std::to_string(slots) +
-                         " or more (--crossbars, or crossbars: in a sweep or search spec)");
+                         "; allowed: a budget of " + std::to_string(slots) + " or more " + kBudgetSetBy);
     if (m.tiles_used > m.chip_tiles)  // a spread placement over more tiles than the budget makes
       throw MappingError("network '" + common::printable(graph.name) + "' is spread over " +
                          std::to_string(m.tiles_used) + " tiles, but --crossbars " + std::to_string(options.crossbars) +
                          " makes a chip of " + std::to_string(m.chip_tiles) + " tiles; allowed: --spread-tiles " +
-                         std::to_string(m.chip_tiles) + " or fewer, or a larger budget (--crossbars, or crossbars: in a sweep or search spec)");
+                         std::to_string(m.chip_tiles) + " or fewer, or a larger budget " + kBudgetSetBy);
   } else {
     m.chip_tiles = hw.chip.auto_size ? m.tiles_used : hw.chip.tiles();
     if (hw.chip.auto_size && hw.tile.matrix_mode == models::MatrixMode::crossbar) {
