@@ -740,42 +740,35 @@ class Replay {
       // a matmul on spare crossbars depends on the turn's state: worked out every step
       const bool cacheable = !(l.op == OpKind::matmul && operands_.on);
       const double held_bits = me.held_bits;
-      bool spill = false;
-      int where = 0;
-      double ready_t = 0, next = 0;
-      auto step = [&](double at, double& r, int& at_tile, uint64_t& store) {
-        if (l.op == OpKind::input) return step_input(layer, input_left, at, r, at_tile, store);
-        if (lm.weighted) return step_weighted(layer, n, copy, have, last_in, at, r, at_tile, store);
-        return step_digital(layer, n, s, lane, ranges_, at, r, at_tile, store);
-      };
-      {  // the step, then its store at the time its row is formed (the room test is made then)
-        const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
-          double r = at;
-          int at_tile = lm.home_tile;
-          uint64_t store = 0;
-          const double nx = step(at, r, at_tile, store);
-          rec_->where = at_tile;
-          rec_->store = store;
-          return {nx, r};
+      // the step, then its store at the time its row is formed (the room test is made then)
+      const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
+        double r = at, nx = at;
+        int at_tile = lm.home_tile;
+        uint64_t store = 0;
+        if (l.op == OpKind::input) nx = step_input(layer, input_left, at, r, at_tile, store);
+        else if (lm.weighted) nx = step_weighted(layer, n, copy, have, last_in, at, r, at_tile, store);
+        else nx = step_digital(layer, n, s, lane, ranges_, at, r, at_tile, store);
+        rec_->where = at_tile;
+        rec_->store = store;
+        return {nx, r};
+      });
+      const int where = e.where;
+      const uint64_t store = e.store;
+      const double formed_t = t + e.ready + ready_delay_;
+      const double next = t + e.next + next_delay_;
+      const bool spill = l.op == OpKind::input ? input_left
+                         : is_constant         ? streamed
+                                               : held && !has_room(where, held_bits, formed_t);
+      const bool off_chip = spill && l.op != OpKind::input && !is_constant;
+      const uint64_t bits = off_chip ? uint64_t(held_bits) : spill ? 0 : store;
+      double ready_t = formed_t;
+      if (bits > 0) {
+        store_key_.assign({layer, -3, where, off_chip ? 1 : 0, int64_t(bits)});
+        const Effect& st = effect(&store_key_, layer, formed_t, [&](double at) -> std::pair<double, double> {
+          const double r = off_chip ? transfer(where, kOffchip, layer, bits, at) : buffer(where, false, layer, bits, at);
+          return {r, r};
         });
-        where = e.where;
-        const uint64_t store = e.store;
-        const double formed_t = t + e.ready + ready_delay_;
-        next = t + e.next + next_delay_;
-        spill = l.op == OpKind::input ? input_left
-                : is_constant         ? streamed
-                                      : held && !has_room(where, held_bits, formed_t);
-        const bool off_chip = spill && l.op != OpKind::input && !is_constant;
-        const uint64_t bits = off_chip ? uint64_t(held_bits) : spill ? 0 : store;
-        ready_t = formed_t;
-        if (bits > 0) {
-          store_key_.assign({layer, -3, where, off_chip ? 1 : 0, int64_t(bits)});
-          const Effect& st = effect(&store_key_, layer, formed_t, [&](double at) -> std::pair<double, double> {
-            const double r = off_chip ? transfer(where, kOffchip, layer, bits, at) : buffer(where, false, layer, bits, at);
-            return {r, r};
-          });
-          ready_t = formed_t + st.ready + ready_delay_;
-        }
+        ready_t = formed_t + st.ready + ready_delay_;
       }
       if (spill && !is_constant) ++me.spilled_rows;
       if (held && !spill) held_pending_[size_t(where)] += held_bits;  // until its last pull (pulled)
