@@ -98,7 +98,7 @@ class Calendar {
   static constexpr double kMinGapNs = 1e-6;
   double reserve(double asked, double dur, double now) {
     while (first_ < gaps_.size() && gaps_[first_].second <= now) ++first_;
-    if (first_ > 64 && first_ * 2 > gaps_.size()) {
+    if (first_ > 8 && first_ * 2 > gaps_.size()) {
       gaps_.erase(gaps_.begin(), gaps_.begin() + std::ptrdiff_t(first_));
       first_ = 0;
     }
@@ -157,12 +157,6 @@ class Replay {
         grid_(mapper::router_grid(m.chip_tiles, hw.chip.tiles_per_router)),
         act_(hw.precision.activation_bits), hop_ns_(hw.noc.hop_latency_cycles * hw.cycle_ns()) {
     const int inputs = plan.options.inputs;
-    for (int l : plan.order) {
-      auto& p = ledger_[size_t(l)];
-      p.rows = plan.rows[size_t(l)];
-      const size_t n = size_t(inputs) * size_t(std::max(0, p.rows));
-      p.ready_ns.reserve(n);
-    }
     const size_t layers = g.layers.size(), tiles = plan.buffers.window_bits.size();
     delivered_.assign(layers, {-1, {}});
     formed_.resize(layers);
@@ -175,6 +169,19 @@ class Replay {
     complete_acc_.assign(layers, 0.0);
     waiting_.assign(layers, 0);
     freed_exec_.resize(layers);
+    for (int l : plan.order) {  // each row's entries, over the stream, reserved at once
+      auto& p = ledger_[size_t(l)];
+      p.rows = plan.rows[size_t(l)];
+      const size_t n = size_t(inputs) * size_t(std::max(0, p.rows));
+      p.ready_ns.reserve(n);
+      p.where.reserve(n);
+      p.freed_ns.reserve(n);
+      p.pending.reserve(n);
+      p.release_ns.reserve(n);
+      p.spilled.reserve(n);
+      published_[size_t(l)].reserve(n);
+      freed_exec_[size_t(l)].reserve(n);
+    }
     held_.resize(tiles);
     held_pending_.assign(tiles, 0.0);
     delivered_input_.assign(size_t(inputs), 0);

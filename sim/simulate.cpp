@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <systemc>
 #include <tuple>
+#include <utility>
 
 #include "common/text.hpp"
 #include "models/components.hpp"
@@ -351,6 +352,7 @@ RunResult result_from_counts(const workloads::Graph& graph, const models::Hardwa
   r.chip_utilization = mapping.chip_utilization(hw);
   // every layer, the input too (its row is the image arriving from off-chip): the rows' energies sum
   // to the dynamic energy of the run
+  r.layer_results.reserve(graph.layers.size());
   for (size_t i = 0; i < graph.layers.size(); ++i) {
     const auto& l = graph.layers[i];
     const auto& lm = mapping.layers[i];
@@ -366,7 +368,7 @@ RunResult result_from_counts(const workloads::Graph& graph, const models::Hardwa
     lr.home_tile = lm.home_tile;
     lr.tiles = int(lm.tiles.size());
     if (lm.fused_into >= 0) lr.fused_into = graph.layers[lm.fused_into].name;
-    r.layer_results.push_back(lr);
+    r.layer_results.push_back(std::move(lr));
   }
   return r;
 }

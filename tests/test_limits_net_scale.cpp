@@ -2,13 +2,16 @@
 // name) and a concat of 10^5 inputs load and map in-process (no simulation). Loading used to be quadratic
 // (a linear name lookup per layer) and the packer scanned every open crossbar per block; the measured
 // times are in bench/scale.sh. No absolute time is asserted (a slow, busy or sanitized machine must not
-// fail these): each case is also run at a quarter of the size, and the work may grow at most 8x for 4x
-// the layers (linear: 4x, n log n: under 5x, quadratic: 16x), the best of three runs at each size, in
-// this process's CPU time (other processes on a busy machine do not count).
+// fail these): each case is also run at an eighth of the size, and the work may grow at most 24x for 8x
+// the layers (linear: 8x, n log n: under 10x, quadratic: 64x), the best of three runs at each size, in
+// this process's CPU time (other processes on a busy machine do not count). (A quarter of the size with
+// at most 8x was too narrow: ONNX with one repeated name measured 4.2-6.2x alone, more than 8x once
+// under a parallel ctest, from cache and allocator effects, not from the algorithm.)
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <string>
 
@@ -24,7 +27,7 @@ using workloads::Graph;
 namespace {
 
 constexpr int kN = 100000;
-constexpr double kMaxGrowth = 8;  // for 4x the size
+constexpr double kMaxGrowth = 24;  // for 8x the size
 
 // CPU time this process has used (seconds): unlike wall time, not lengthened by other processes.
 double cpu_seconds() {
@@ -45,11 +48,12 @@ double best_seconds(F&& f, int n) {
   return best;
 }
 
-// Work at kN against work at kN / 4: at most kMaxGrowth times (plus 20 ms for fixed costs and timer noise).
+// Work at kN against work at kN / 8: at most kMaxGrowth times (plus 20 ms for fixed costs and timer noise).
 template <class F>
 void expect_linear(F&& f) {
-  const double small = best_seconds(f, kN / 4), large = best_seconds(f, kN);
-  EXPECT_LT(large, kMaxGrowth * small + 0.02) << kN / 4 << ": " << small << " s, " << kN << ": " << large << " s";
+  const double small = best_seconds(f, kN / 8), large = best_seconds(f, kN);
+  EXPECT_LT(large, kMaxGrowth * small + 0.02) << kN / 8 << ": " << small << " s, " << kN << ": " << large << " s";
+  std::printf("%d: %.4f s, %d: %.4f s (%.2fx)\n", kN / 8, small, kN, large, large / small);
 }
 
 mapper::Mapping map_default(const Graph& g) { return mapper::map_network(g, models::load_hardware("default")); }
