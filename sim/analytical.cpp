@@ -82,8 +82,8 @@ struct Effect {
   uint64_t applied = 0;
   double first = kInf, last = -kInf;
   // its bookings in the order of their starts and of their ends, and each booking's calendar (worked
-  // out when first applied: epoch 1)
-  int epoch = 0;
+  // out when first applied)
+  bool prepared = false;
   std::vector<size_t> contended, by_end;
   std::vector<class Calendar*> calendars;
 };
@@ -256,8 +256,6 @@ class Replay {
     }
   }
 
- private:
- public:
   // Time requests waited for busy resources in the last replay (sim::RunResult::resource_wait_ns).
   double waited_ns() const { return waited_; }
 
@@ -290,8 +288,8 @@ class Replay {
     // the time asked (hw::Resource, as the SystemC run books them); the wait delays the rest of the step
     ready_delay_ = next_delay_ = 0;
     if (e.bookings.empty()) return;
-    if (e.epoch != 1) {  // its bookings by start, and by end; each booking's calendar
-      e.epoch = 1;
+    if (!e.prepared) {  // its bookings by start, and by end; each booking's calendar
+      e.prepared = true;
       e.contended.resize(e.bookings.size());
       for (size_t i = 0; i < e.bookings.size(); ++i) e.contended[i] = i;
       e.by_end = e.contended;
@@ -686,121 +684,121 @@ class Replay {
     const bool lbl = plan_.options.dataflow == tiles::Dataflow::layer_by_layer;
     const int n = int(cursor_[size_t(layer)] / size_t(me.rows)), s = int(cursor_[size_t(layer)] % size_t(me.rows));
     double& complete = complete_acc_[size_t(layer)];
-      // the step's lane (a copy, or the tile a digital layer works at), and what it pulls: the key of
-      // its effect
-      key_.clear();
-      key_.push_back(layer);
-      int lane = 0, copy = 0, have = 0, last_in = 0;
-      std::vector<std::pair<int, int>>& ranges = ranges_;  // digital: per input (before, last]
-      ranges.clear();
-      const size_t index = me.ready_ns.size();
-      bool input_left = false;
-      if (l.op == OpKind::input) {
-        // whether the row is left off-chip: decided below, when the step begins
-      } else if (lm.weighted) {
-        copy = lane = plan_.copy_of(layer, n, s);
-        auto& delivered = delivered_[size_t(layer)];
-        if (delivered.first != n || delivered.second.size() != size_t(lm.copies)) {
-          delivered.first = n;
-          delivered.second.assign(size_t(lm.copies), -1);
+    // the step's lane (a copy, or the tile a digital layer works at), and what it pulls: the key of
+    // its effect
+    key_.clear();
+    key_.push_back(layer);
+    int lane = 0, copy = 0, have = 0, last_in = 0;
+    std::vector<std::pair<int, int>>& ranges = ranges_;  // digital: per input (before, last]
+    ranges.clear();
+    const size_t index = me.ready_ns.size();
+    bool input_left = false;
+    if (l.op == OpKind::input) {
+      // whether the row is left off-chip: decided below, when the step begins
+    } else if (lm.weighted) {
+      copy = lane = plan_.copy_of(layer, n, s);
+      auto& delivered = delivered_[size_t(layer)];
+      if (delivered.first != n || delivered.second.size() != size_t(lm.copies)) {
+        delivered.first = n;
+        delivered.second.assign(size_t(lm.copies), -1);
+      }
+      std::tie(have, last_in) = plan_.weighted_pull(layer, s, delivered.second[size_t(copy)]);
+      delivered.second[size_t(copy)] = std::max(delivered.second[size_t(copy)], last_in);
+      key_.push_back(copy);
+      runs_of(l.inputs.front(), n, have, last_in, key_);
+    } else {
+      lane = digital_tile(layer, n, s);
+      key_.push_back(lane);
+      if (l.op != OpKind::zero && l.op != OpKind::constant)
+        for (size_t k = 0; k < l.inputs.size(); ++k) {
+          ranges.push_back(plan_.digital_pull(layer, s, int(k)));
+          runs_of(l.inputs[k], n, ranges.back().first, ranges.back().second, key_);
         }
-        std::tie(have, last_in) = plan_.weighted_pull(layer, s, delivered.second[size_t(copy)]);
-        delivered.second[size_t(copy)] = std::max(delivered.second[size_t(copy)], last_in);
-        key_.push_back(copy);
-        runs_of(l.inputs.front(), n, have, last_in, key_);
-      } else {
-        lane = digital_tile(layer, n, s);
-        key_.push_back(lane);
-        if (l.op != OpKind::zero && l.op != OpKind::constant)
-          for (size_t k = 0; k < l.inputs.size(); ++k) {
-            ranges.push_back(plan_.digital_pull(layer, s, int(k)));
-            runs_of(l.inputs[k], n, ranges.back().first, ranges.back().second, key_);
-          }
-      }
-      auto& lanes = formed_[size_t(layer)];
-      auto found = std::find_if(lanes.begin(), lanes.end(), [lane](const auto& x) { return x.first == lane; });
-      if (found == lanes.end()) found = lanes.insert(lanes.end(), {lane, {0.0, 0.0}});
-      auto& formed = found->second;
-      t = std::max(t, formed.first);
-      // backpressure (pipelined): room in the consumers' windows, as start_of found it
-      if (const double room = room_[size_t(layer)]; room > t) {
-        me.stall_ns += room - t;
-        t = room;
-      }
-      me.start_ns = std::min(me.start_ns, t);
-      // the pulls happen when the step begins
-      if (l.op != OpKind::input) {
-        if (lm.weighted) pulled(l.inputs.front(), n, have, last_in, t);
-        else
-          for (size_t k = 0; k < ranges.size(); ++k) pulled(l.inputs[k], n, ranges[k].first, ranges[k].second, t);
-      }
-      // the row is kept in the buffer of the tile that made it until every consumer has pulled it, or goes
-      // off-chip when the buffer has no room for it as it is formed (as the SystemC run decides); a
-      // network-input row without room when its step begins stays off-chip
-      const int pulls = pulls_of(layer, index);
-      const bool held = pulls > 0 && me.held_bits > 0 && !is_constant;
-      if (l.op == OpKind::input) {
-        input_left = pulls > 0 && !has_room(plan_.home_of(layer), double(uint64_t(row_bits(layer))), t);
-        key_.push_back(input_left);
-      }
-      const bool streamed = is_constant && plan_.buffers.streamed[size_t(layer)] != 0;
-      // a matmul on spare crossbars depends on the turn's state: worked out every step
-      const bool cacheable = !(l.op == OpKind::matmul && operands_.on);
-      const double held_bits = me.held_bits;
-      // the step, then its store at the time its row is formed (the room test is made then)
-      const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
-        double r = at, nx = at;
-        int at_tile = lm.home_tile;
-        uint64_t store = 0;
-        if (l.op == OpKind::input) nx = step_input(layer, input_left, at, r, at_tile, store);
-        else if (lm.weighted) nx = step_weighted(layer, n, copy, have, last_in, at, r, at_tile, store);
-        else nx = step_digital(layer, n, s, lane, ranges_, at, r, at_tile, store);
-        rec_->where = at_tile;
-        rec_->store = store;
-        return {nx, r};
+    }
+    auto& lanes = formed_[size_t(layer)];
+    auto found = std::find_if(lanes.begin(), lanes.end(), [lane](const auto& x) { return x.first == lane; });
+    if (found == lanes.end()) found = lanes.insert(lanes.end(), {lane, {0.0, 0.0}});
+    auto& formed = found->second;
+    t = std::max(t, formed.first);
+    // backpressure (pipelined): room in the consumers' windows, as start_of found it
+    if (const double room = room_[size_t(layer)]; room > t) {
+      me.stall_ns += room - t;
+      t = room;
+    }
+    me.start_ns = std::min(me.start_ns, t);
+    // the pulls happen when the step begins
+    if (l.op != OpKind::input) {
+      if (lm.weighted) pulled(l.inputs.front(), n, have, last_in, t);
+      else
+        for (size_t k = 0; k < ranges.size(); ++k) pulled(l.inputs[k], n, ranges[k].first, ranges[k].second, t);
+    }
+    // the row is kept in the buffer of the tile that made it until every consumer has pulled it, or goes
+    // off-chip when the buffer has no room for it as it is formed (as the SystemC run decides); a
+    // network-input row without room when its step begins stays off-chip
+    const int pulls = pulls_of(layer, index);
+    const bool held = pulls > 0 && me.held_bits > 0 && !is_constant;
+    if (l.op == OpKind::input) {
+      input_left = pulls > 0 && !has_room(plan_.home_of(layer), double(uint64_t(row_bits(layer))), t);
+      key_.push_back(input_left);
+    }
+    const bool streamed = is_constant && plan_.buffers.streamed[size_t(layer)] != 0;
+    // a matmul on spare crossbars depends on the turn's state: worked out every step
+    const bool cacheable = !(l.op == OpKind::matmul && operands_.on);
+    const double held_bits = me.held_bits;
+    // the step, then its store at the time its row is formed (the room test is made then)
+    const Effect& e = effect(cacheable ? &key_ : nullptr, layer, t, [&](double at) -> std::pair<double, double> {
+      double r = at, nx = at;
+      int at_tile = lm.home_tile;
+      uint64_t store = 0;
+      if (l.op == OpKind::input) nx = step_input(layer, input_left, at, r, at_tile, store);
+      else if (lm.weighted) nx = step_weighted(layer, n, copy, have, last_in, at, r, at_tile, store);
+      else nx = step_digital(layer, n, s, lane, ranges_, at, r, at_tile, store);
+      rec_->where = at_tile;
+      rec_->store = store;
+      return {nx, r};
+    });
+    const int where = e.where;
+    const uint64_t store = e.store;
+    const double formed_t = t + e.ready + ready_delay_;
+    const double next = t + e.next + next_delay_;
+    const bool spill = l.op == OpKind::input ? input_left
+                       : is_constant         ? streamed
+                                             : held && !has_room(where, held_bits, formed_t);
+    const bool off_chip = spill && l.op != OpKind::input && !is_constant;
+    const uint64_t bits = off_chip ? uint64_t(held_bits) : spill ? 0 : store;
+    double ready_t = formed_t;
+    if (bits > 0) {
+      store_key_.assign({layer, -3, where, off_chip ? 1 : 0, int64_t(bits)});
+      const Effect& st = effect(&store_key_, layer, formed_t, [&](double at) -> std::pair<double, double> {
+        const double r = off_chip ? transfer(where, kOffchip, layer, bits, at) : buffer(where, false, layer, bits, at);
+        return {r, r};
       });
-      const int where = e.where;
-      const uint64_t store = e.store;
-      const double formed_t = t + e.ready + ready_delay_;
-      const double next = t + e.next + next_delay_;
-      const bool spill = l.op == OpKind::input ? input_left
-                         : is_constant         ? streamed
-                                               : held && !has_room(where, held_bits, formed_t);
-      const bool off_chip = spill && l.op != OpKind::input && !is_constant;
-      const uint64_t bits = off_chip ? uint64_t(held_bits) : spill ? 0 : store;
-      double ready_t = formed_t;
-      if (bits > 0) {
-        store_key_.assign({layer, -3, where, off_chip ? 1 : 0, int64_t(bits)});
-        const Effect& st = effect(&store_key_, layer, formed_t, [&](double at) -> std::pair<double, double> {
-          const double r = off_chip ? transfer(where, kOffchip, layer, bits, at) : buffer(where, false, layer, bits, at);
-          return {r, r};
-        });
-        ready_t = formed_t + st.ready + ready_delay_;
+      ready_t = formed_t + st.ready + ready_delay_;
+    }
+    if (spill && !is_constant) ++me.spilled_rows;
+    if (held && !spill) held_pending_[size_t(where)] += held_bits;  // until its last pull (pulled)
+    formed = {formed.second, ready_t};
+    me.freed_ns.push_back(std::max(next, me.freed_ns.empty() ? 0.0 : me.freed_ns.back()));
+    freed_exec_[size_t(layer)].push_back(exec_);
+    me.pending.push_back(0);  // its pulls, counted as they come
+    me.release_ns.push_back(ready_t);
+    me.spilled.push_back(spill ? 1 : 0);
+    me.ready_ns.push_back(ready_t);
+    published_[size_t(layer)].push_back(exec_);
+    me.where.push_back(where);
+    me.end_ns = std::max(me.end_ns, ready_t);
+    complete = std::max(complete, ready_t);
+    if (s == me.rows - 1) {
+      me.complete_ns.push_back(complete);
+      complete = 0;
+      if (lbl && pos_[size_t(layer)] + 1 < plan_.order.size()) wake_.push_back(plan_.order[pos_[size_t(layer)] + 1]);
+      if (l.op == OpKind::matmul && operands_.on) {  // the next matmul's turn on the spare crossbars
+        ++turn_;
+        wake_.insert(wake_.end(), operands_.layers.begin(), operands_.layers.end());
       }
-      if (spill && !is_constant) ++me.spilled_rows;
-      if (held && !spill) held_pending_[size_t(where)] += held_bits;  // until its last pull (pulled)
-      formed = {formed.second, ready_t};
-      me.freed_ns.push_back(std::max(next, me.freed_ns.empty() ? 0.0 : me.freed_ns.back()));
-      freed_exec_[size_t(layer)].push_back(exec_);
-      me.pending.push_back(0);  // its pulls, counted as they come
-      me.release_ns.push_back(ready_t);
-      me.spilled.push_back(spill ? 1 : 0);
-      me.ready_ns.push_back(ready_t);
-      published_[size_t(layer)].push_back(exec_);
-      me.where.push_back(where);
-      me.end_ns = std::max(me.end_ns, ready_t);
-      complete = std::max(complete, ready_t);
-      if (s == me.rows - 1) {
-        me.complete_ns.push_back(complete);
-        complete = 0;
-        if (lbl && pos_[size_t(layer)] + 1 < plan_.order.size()) wake_.push_back(plan_.order[pos_[size_t(layer)] + 1]);
-        if (l.op == OpKind::matmul && operands_.on) {  // the next matmul's turn on the spare crossbars
-          ++turn_;
-          wake_.insert(wake_.end(), operands_.layers.begin(), operands_.layers.end());
-        }
-      }
-      if (s == me.rows - 1 && layer == plan_.sinks.front()) deliver_outputs(layer, n, me.complete_ns.back());
-      ++cursor_[size_t(layer)];
+    }
+    if (s == me.rows - 1 && layer == plan_.sinks.front()) deliver_outputs(layer, n, me.complete_ns.back());
+    ++cursor_[size_t(layer)];
     thread_t_[size_t(layer)] = std::max(t, next);
   }
 
